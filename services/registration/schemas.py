@@ -1,0 +1,59 @@
+"""Request and response bodies of the registration API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.events.types import (
+    SECTORS,
+    ModelReplicated,
+    ParticipantCommended,
+    ParticipantEvaluated,
+    ParticipantRegistered,
+)
+
+
+class RegistrationBody(ParticipantRegistered.Data):
+    org_unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class DecisionBody(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(("selected", "rejected")))
+    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    decided_on = fields.Date(required=True)
+
+
+class EvaluationBody(ParticipantEvaluated.Data):
+    pass
+
+
+class CommendationBody(ParticipantCommended.Data):
+    pass
+
+
+class ReplicationBody(ModelReplicated.Data):
+    pass
+
+
+class RetractionBody(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class RecordedReply(Schema):
+    event_id = fields.UUID(required=True)
+    participant_id = fields.UUID()
+    type = fields.String()
+
+
+class ParticipantReply(Schema):
+    participant_id = fields.UUID()
+    org_unit = fields.String()
+    status = fields.String()
+    sector = fields.String(allow_none=True)
+    full_name = fields.String()
+    registration = fields.Dict()
+    evaluations = fields.List(fields.Dict())
+    commendations = fields.List(fields.Dict())
+    replications = fields.List(fields.Dict())
+    version = fields.Integer()

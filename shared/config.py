@@ -1,0 +1,76 @@
+"""Configuration from the environment: one place that knows every variable the system reads."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ORG_UNITS = Path(__file__).resolve().parent / "data" / "org_units.yaml"
+
+SERVICE_PORTS = {"registration": 8001, "support": 8002, "reporting": 8003}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one process. `service` names the service whose database it uses."""
+
+    service: str
+    data_dir: Path = REPO_ROOT / "data"
+    database_url_template: str = ""
+    access_database_url: str = ""
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = "tienphong"
+    topic_partitions: int = 6
+    org_units_file: Path = DEFAULT_ORG_UNITS
+    program_start: date = date(2017, 1, 1)
+    secret_key: str = ""
+    rate_limit_per_minute: int = 600
+    log_level: str = "INFO"
+    consumer_group: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return database_url_for(self.service, self.database_url_template, self.data_dir)
+
+    @property
+    def access_url(self) -> str:
+        if self.access_database_url:
+            return self.access_database_url
+        return database_url_for("access", self.database_url_template, self.data_dir)
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}.{name}"
+
+    def with_service(self, service: str) -> Config:
+        return replace(self, service=service)
+
+
+def database_url_for(service: str, template: str, data_dir: Path) -> str:
+    """`{service}` in DATABASE_URL names one database per service; SQLite files otherwise."""
+    if not template:
+        return f"sqlite:///{data_dir / (service + '.db')}"
+    return template.replace("{service}", service)
+
+
+def from_env(service: str, env: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("TIENPHONG_DATA_DIR", str(REPO_ROOT / "data")))
+    return Config(
+        service=service,
+        data_dir=data_dir,
+        database_url_template=env.get("DATABASE_URL", ""),
+        access_database_url=env.get("ACCESS_DATABASE_URL", ""),
+        kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        topic_prefix=env.get("TIENPHONG_TOPIC_PREFIX", "tienphong"),
+        topic_partitions=int(env.get("TIENPHONG_TOPIC_PARTITIONS", "6")),
+        org_units_file=Path(env.get("TIENPHONG_ORG_UNITS_FILE", str(DEFAULT_ORG_UNITS))),
+        program_start=date.fromisoformat(env.get("TIENPHONG_PROGRAM_START", "2017-01-01")),
+        secret_key=env.get("TIENPHONG_SECRET_KEY", ""),
+        rate_limit_per_minute=int(env.get("TIENPHONG_RATE_LIMIT_PER_MINUTE", "600")),
+        log_level=env.get("TIENPHONG_LOG_LEVEL", "INFO"),
+        consumer_group=env.get("TIENPHONG_CONSUMER_GROUP", ""),
+    )

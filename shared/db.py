@@ -1,0 +1,95 @@
+"""Database engines (SQLite embedded, PostgreSQL in production) and schema migrations with Alembic."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+ALEMBIC_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """An engine with the settings each backend needs for several processes writing at once."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # Python's sqlite3 opens transactions lazily; take the write lock at BEGIN instead, so two
+            # writers queue on busy_timeout rather than failing with "database is locked" mid-way.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """Serialize migrations of one database when several processes start together."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(7301)"))
+            conn.commit()
+            try:
+                yield conn
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(7301)"))
+                conn.commit()
+        return
+    database = engine.url.database or ""
+    lock_path = database + ".migrate.lock" if database and database != ":memory:" else os.devnull
+    with open(lock_path, "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def migrate(engine: Engine, versions_dir: Path) -> None:
+    """Bring a service's database to the newest revision in `versions_dir`."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("version_locations", str(versions_dir))
+    with _migration_lock(engine) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+        conn.commit()
+
+
+def upsert(conn: Connection, table: Table, values: Mapping[str, Any], keys: list[str],
+           update: Mapping[str, Any] | None = None) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, on either backend."""
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(**values)
+    changes = dict(update) if update is not None else {k: v for k, v in values.items() if k not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

@@ -1,0 +1,158 @@
+"""Append-only event store of a write service, with per-participant versions and idempotent replies.
+
+Optimistic concurrency: each event takes the next `sequence` of its participant's stream, and the
+unique (participant_id, sequence) index turns a concurrent write into a conflict instead of a fork.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from shared.events import Envelope, Source
+
+
+def events_columns_v1() -> list[Any]:
+    return [
+        Column("event_id", String(36), primary_key=True),
+        Column("participant_id", String(36), nullable=False),
+        Column("sequence", Integer, nullable=False),
+        Column("type", String(64), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("org_unit", String(64), nullable=False),
+        Column("occurred_on", Date, nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Column("source_agency", String(100), nullable=False),
+        Column("source_key_id", String(64), nullable=False),
+        Column("data", Text, nullable=False),
+        UniqueConstraint("participant_id", "sequence", name="uq_events_stream"),
+        Index("ix_events_org_unit", "org_unit"),
+    ]
+
+
+def idempotency_columns_v1() -> list[Any]:
+    return [
+        Column("key_id", String(64), primary_key=True),
+        Column("idempotency_key", String(200), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        Column("status", Integer, nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
+def events_table(metadata: MetaData) -> Table:
+    return Table("events", metadata, *events_columns_v1())
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    return Table("idempotency", metadata, *idempotency_columns_v1())
+
+
+class ConcurrentWrite(Exception):
+    """Another request appended to the same stream first."""
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    request_hash: str
+    status: int
+    body: dict[str, Any]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, default=_json_default, sort_keys=True)
+
+
+class EventStore:
+    def __init__(self, events: Table, idempotency: Table) -> None:
+        self.events = events
+        self.idempotency = idempotency
+
+    def stream(self, conn: Connection, participant_id: str) -> list[Envelope]:
+        rows = conn.execute(select(self.events).where(self.events.c.participant_id == participant_id)
+                            .order_by(self.events.c.sequence)).all()
+        return [self._envelope(r) for r in rows]
+
+    def get(self, conn: Connection, event_id: str) -> Envelope | None:
+        row = conn.execute(select(self.events).where(self.events.c.event_id == event_id)).first()
+        return self._envelope(row) if row else None
+
+    def append(self, conn: Connection, envelopes: Iterable[Envelope]) -> None:
+        """Insert events whose `sequence` was set from the stream as read; a taken slot is a conflict."""
+        for envelope in envelopes:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(self.events).values(
+                        event_id=envelope.event_id, participant_id=envelope.participant_id,
+                        sequence=envelope.sequence, type=envelope.type, version=envelope.version,
+                        org_unit=envelope.org_unit, occurred_on=envelope.occurred_on,
+                        recorded_at=envelope.recorded_at, source_agency=envelope.source.agency,
+                        source_key_id=envelope.source.key_id, data=dumps(envelope.data)))
+            except IntegrityError as exc:
+                raise ConcurrentWrite(envelope.participant_id) from exc
+
+    def _envelope(self, row: Any) -> Envelope:
+        recorded_at = row.recorded_at
+        if recorded_at.tzinfo is None:  # SQLite returns naive datetimes
+            recorded_at = recorded_at.replace(tzinfo=UTC)
+        return Envelope(type=row.type, version=row.version, participant_id=row.participant_id,
+                        org_unit=row.org_unit, occurred_on=row.occurred_on,
+                        source=Source(row.source_agency, row.source_key_id), data=json.loads(row.data),
+                        event_id=row.event_id, recorded_at=recorded_at, sequence=row.sequence)
+
+    # --- idempotency ------------------------------------------------------------------------------
+    @staticmethod
+    def request_hash(method: str, path: str, body: bytes) -> str:
+        return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+
+    def stored_reply(self, conn: Connection, key_id: str, idempotency_key: str) -> StoredReply | None:
+        row = conn.execute(select(self.idempotency).where(
+            self.idempotency.c.key_id == key_id, self.idempotency.c.idempotency_key == idempotency_key)).first()
+        if row is None:
+            return None
+        return StoredReply(row.request_hash, row.status, json.loads(row.body))
+
+    def claim(self, conn: Connection, key_id: str, idempotency_key: str, request_hash: str) -> None:
+        """Take the key before doing the work; a racing twin waits on the primary key, then fails."""
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(self.idempotency).values(
+                    key_id=key_id, idempotency_key=idempotency_key, request_hash=request_hash,
+                    status=0, body="{}", created_at=datetime.now(UTC)))
+        except IntegrityError as exc:
+            raise ConcurrentWrite(idempotency_key) from exc
+
+    def complete(self, conn: Connection, key_id: str, idempotency_key: str, status: int,
+                 body: dict[str, Any]) -> None:
+        conn.execute(update(self.idempotency).where(
+            self.idempotency.c.key_id == key_id, self.idempotency.c.idempotency_key == idempotency_key)
+            .values(status=status, body=dumps(body)))

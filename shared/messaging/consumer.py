@@ -1,0 +1,166 @@
+"""Consumer loop with manual offsets: what a batch applied and the next offsets commit together.
+
+Offsets live in the service's own database, in the same transaction as the batch's writes, so a
+crash or a redelivery never applies an event twice and never skips one. Kafka's committed offsets
+are updated afterwards only so that lag shows in Kafka's own tools.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from sqlalchemy import Connection, Engine, Table, select
+
+from shared.db import upsert
+from shared.events import Envelope, UnreadableEvent, decode, read_data
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One readable event as it came off Kafka, with its payload brought to the current version."""
+
+    topic: str
+    partition: int
+    offset: int
+    envelope: Envelope
+    data: dict  # type: ignore[type-arg]
+
+
+ApplyBatch = Callable[[Connection, list[Delivery]], None]
+
+
+def stored_offsets(conn: Connection, offsets: Table, consumer: str) -> dict[TopicPartition, int]:
+    rows = conn.execute(select(offsets).where(offsets.c.consumer == consumer)).all()
+    return {TopicPartition(r.topic, r.partition): r.next_offset for r in rows}
+
+
+class _SeekToStored(ConsumerRebalanceListener):
+    def __init__(self, loop: ConsumerLoop) -> None:
+        self._loop = loop
+
+    def on_partitions_revoked(self, revoked):  # type: ignore[no-untyped-def]
+        pass
+
+    def on_partitions_assigned(self, assigned):  # type: ignore[no-untyped-def]
+        self._loop.seek_assigned(list(assigned))
+
+
+class ConsumerLoop:
+    def __init__(self, engine: Engine, offsets: Table, consumer_name: str, bootstrap_servers: str,
+                 group_id: str, topics: list[str], apply_batch: ApplyBatch,
+                 dead_letter_topic: str | None = None, max_poll_records: int = 2000,
+                 on_applied: Callable[[int], None] | None = None,
+                 on_dead_letter: Callable[[str], None] | None = None) -> None:
+        self._engine = engine
+        self._offsets = offsets
+        self._name = consumer_name
+        self._bootstrap = bootstrap_servers
+        self._group_id = group_id
+        self._topics = topics
+        self._apply_batch = apply_batch
+        self._dead_letter_topic = dead_letter_topic
+        self._max_poll_records = max_poll_records
+        self._on_applied = on_applied
+        self._on_dead_letter = on_dead_letter
+        self._consumer: KafkaConsumer | None = None
+        self._producer: KafkaProducer | None = None
+
+    @property
+    def consumer(self) -> KafkaConsumer:
+        if self._consumer is None:
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=self._bootstrap,
+                group_id=self._group_id,
+                client_id=self._name,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=self._max_poll_records,
+                fetch_max_bytes=16 * 1024 * 1024,
+                max_partition_fetch_bytes=4 * 1024 * 1024,
+            )
+            self._consumer.subscribe(self._topics, listener=_SeekToStored(self))
+        return self._consumer
+
+    def seek_assigned(self, assigned: list[TopicPartition]) -> None:
+        with self._engine.connect() as conn:
+            known = stored_offsets(conn, self._offsets, self._name)
+            conn.rollback()
+        for tp in assigned:
+            if tp in known:
+                self.consumer.seek(tp, known[tp])
+            else:
+                self.consumer.seek_to_beginning(tp)
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        """Apply one polled batch; returns the number of records it covered."""
+        polled = self.consumer.poll(timeout_ms=timeout_ms)
+        if not polled:
+            return 0
+        deliveries: list[Delivery] = []
+        dead: list[tuple[str, int, int, bytes | None, str]] = []
+        next_offsets: dict[TopicPartition, int] = {}
+        for tp, records in polled.items():
+            for record in records:
+                try:
+                    envelope = decode(record.value)
+                    data = read_data(envelope)
+                except UnreadableEvent as exc:
+                    dead.append((record.topic, record.partition, record.offset, record.value, str(exc)))
+                else:
+                    deliveries.append(Delivery(record.topic, record.partition, record.offset, envelope, data))
+            next_offsets[tp] = records[-1].offset + 1
+        if dead:
+            self._send_dead_letters(dead)
+        with self._engine.begin() as conn:
+            if deliveries:
+                self._apply_batch(conn, deliveries)
+            for tp, next_offset in next_offsets.items():
+                upsert(conn, self._offsets,
+                       {"consumer": self._name, "topic": tp.topic, "partition": tp.partition,
+                        "next_offset": next_offset},
+                       keys=["consumer", "topic", "partition"])
+        self.consumer.commit_async({tp: OffsetAndMetadata(o, "", -1) for tp, o in next_offsets.items()})
+        if self._on_applied:
+            self._on_applied(len(deliveries))
+        return sum(len(r) for r in polled.values())
+
+    def _send_dead_letters(self, dead: list[tuple[str, int, int, bytes | None, str]]) -> None:
+        if self._dead_letter_topic is None:
+            for _topic, _partition, offset, _value, reason in dead:
+                log.error("unreadable event at offset %s dropped: %s", offset, reason)
+            return
+        if self._producer is None:
+            self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True)
+        for topic, partition, offset, value, reason in dead:
+            log.warning("unreadable event %s[%s]@%s to dead letters: %s", topic, partition, offset, reason)
+            headers = [("reason", reason.encode()), ("origin",
+                       json.dumps({"topic": topic, "partition": partition, "offset": offset}).encode())]
+            self._producer.send(self._dead_letter_topic, value=value or b"", headers=headers)
+            if self._on_dead_letter:
+                self._on_dead_letter(reason.split(":", 1)[0])
+        self._producer.flush()
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:  # noqa: BLE001 - keep consuming; the batch is retried from stored offsets
+                log.exception("consumer batch failed; rewinding to stored offsets")
+                stop.wait(1.0)
+                self.seek_assigned(list(self.consumer.assignment()))
+        self.close()
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close(autocommit=False)
+            self._consumer = None
+        if self._producer is not None:
+            self._producer.close(timeout=10)
+            self._producer = None

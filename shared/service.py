@@ -1,0 +1,44 @@
+"""Building blocks every service's composition root uses (called from create_app, never at import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from shared.access_web import install_auth
+from shared.auth import AccessStore
+from shared.config import Config
+from shared.db import make_engine
+from shared.health import database_check, kafka_check
+from shared.orgunits import OrgTree, load
+from shared.ratelimit import RateLimiter
+from shared.web import Metrics, base_app, install_request_metrics, ops_blueprint
+
+
+@dataclass
+class ServiceParts:
+    app: Flask
+    engine: Engine
+    access: AccessStore
+    tree: OrgTree
+    metrics: Metrics
+
+
+def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
+    app = base_app(f"tienphong.{config.service}")
+    app.config["TIENPHONG"] = config
+    engine = make_engine(config.database_url)
+    access = AccessStore(make_engine(config.access_url))
+    if migrate:
+        access.migrate()
+    tree = load(config.org_units_file)
+    metrics = Metrics(config.service)
+    install_request_metrics(app, metrics)
+    install_auth(app, access, RateLimiter(config.rate_limit_per_minute))
+    readiness = [("database", database_check(engine)), ("access_database", database_check(access.engine)),
+                 ("kafka", kafka_check(config.kafka_bootstrap_servers))]
+    app.register_blueprint(ops_blueprint(config.service, readiness, metrics, title))
+    app.extensions["tienphong"] = {"engine": engine, "access": access, "tree": tree}
+    return ServiceParts(app, engine, access, tree, metrics)

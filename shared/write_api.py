@@ -1,0 +1,76 @@
+"""HTTP glue of the write services: run a handler as one idempotent unit of work, answer in the
+contract's shape. Business rules raise RuleViolation; they never reach a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Response, jsonify, request
+from sqlalchemy import Engine, Table
+
+from shared.access_web import current_principal
+from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
+from shared.orgunits import OrgTree
+from shared.rules import RuleViolation
+from shared.web import ApiError, lang
+from shared.writes import Context, Idempotency, Reply, UnitOfWork, run_write
+
+Handler = Callable[[UnitOfWork, Context], Reply]
+
+
+def violation_response(violation: RuleViolation) -> Response:
+    message = violation.en if lang() == "en" else violation.vi
+    fields = {violation.field_name: message} if violation.field_name else {}
+    body = {"code": violation.code, "message": message, "fields": fields, **violation.extra}
+    response = jsonify({"error": body})
+    response.status_code = violation.status
+    return response
+
+
+@dataclass
+class Writer:
+    engine: Engine
+    store: EventStore
+    outbox: Table
+    topic: str
+    tree: OrgTree
+    service: str
+    program_start: date
+    today: Callable[[], date] = date.today
+
+    def context(self) -> Context:
+        return Context(self.tree, current_principal(), self.today(), self.program_start, self.service)
+
+    def execute(self, handler: Handler) -> Response:
+        ctx = self.context()
+        idempotency = None
+        key = request.headers.get("Idempotency-Key")
+        if key is not None:
+            if not 1 <= len(key) <= 200:
+                raise ApiError(422, "validation_failed", fields={"Idempotency-Key": "1-200 characters"})
+            idempotency = Idempotency(ctx.principal.key_id, key,
+                                      EventStore.request_hash(request.method, request.path, request.get_data()))
+
+        def reuse(stored: StoredReply) -> Reply:
+            if idempotency is not None and stored.request_hash != idempotency.request_hash:
+                raise RuleViolation(409, "idempotency_key_reused", "Idempotency-Key",
+                                    "Idempotency-Key này đã dùng cho một yêu cầu khác.",
+                                    "This Idempotency-Key was used for a different request.")
+            return Reply(stored.status, stored.body, {"Idempotent-Replayed": "true"})
+
+        try:
+            reply = run_write(lambda: UnitOfWork(self.engine, self.store, self.outbox, self.topic),
+                              lambda uow: handler(uow, ctx), idempotency, reuse)
+        except RuleViolation as violation:
+            return violation_response(violation)
+        except ConcurrentWrite:
+            return violation_response(RuleViolation(
+                409, "concurrent_write", None, "Một thay đổi khác vừa được ghi cho đoàn viên này; hãy thử lại.",
+                "Another change to this participant was just recorded; retry."))
+        response = jsonify(reply.body)
+        response.status_code = reply.status
+        for name, value in reply.headers.items():
+            response.headers[name] = value
+        return response

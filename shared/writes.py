@@ -1,0 +1,130 @@
+"""The unit of work of a write service: events, outbox rows and the idempotent reply in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table
+
+from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
+from shared import i18n
+from shared.auth import Principal
+from shared.events import Envelope, Event, Source
+from shared.messaging.outbox import enqueue
+from shared.orgunits import OrgTree
+from shared.permissions import may_post
+from shared.rules import RuleViolation
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class UnitOfWork:
+    """One database transaction; `record` appends events and queues them for Kafka together."""
+
+    def __init__(self, engine: Engine, store: EventStore, outbox: Table, topic: str) -> None:
+        self._engine = engine
+        self.store = store
+        self._outbox = outbox
+        self._topic = topic
+        self.conn: Connection
+
+    def __enter__(self) -> UnitOfWork:
+        self.conn = self._engine.connect()
+        self.conn.begin()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.conn.in_transaction():
+            self.conn.rollback()
+        self.conn.close()
+
+    def record(self, envelopes: list[Envelope]) -> None:
+        self.store.append(self.conn, envelopes)
+        for envelope in envelopes:
+            enqueue(self.conn, self._outbox, self._topic, envelope)
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key_id: str
+    key: str
+    request_hash: str
+
+
+def run_write(make_uow: Callable[[], UnitOfWork], handler: Callable[[UnitOfWork], Reply],
+              idempotency: Idempotency | None, on_reused: Callable[[StoredReply], Reply]) -> Reply:
+    """Run a handler in one transaction. With an Idempotency-Key, the key is claimed first, so a twin
+    request racing this one waits, then answers with this one's stored reply."""
+    for _attempt in range(3):
+        with make_uow() as uow:
+            if idempotency is not None:
+                stored = uow.store.stored_reply(uow.conn, idempotency.key_id, idempotency.key)
+                if stored is not None:
+                    return on_reused(stored)
+                try:
+                    uow.store.claim(uow.conn, idempotency.key_id, idempotency.key, idempotency.request_hash)
+                except ConcurrentWrite:
+                    continue  # the twin committed first: read its reply on the next pass
+            reply = handler(uow)
+            if reply.status >= 300:
+                return reply  # rejected: the rollback leaves no trace, not even the claim
+            if idempotency is not None:
+                uow.store.complete(uow.conn, idempotency.key_id, idempotency.key, reply.status, reply.body)
+            uow.commit()
+            return reply
+    raise ConcurrentWrite("idempotency key raced repeatedly")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a handler needs besides the command: the hierarchy, the caller, the calendar."""
+
+    tree: OrgTree
+    principal: Principal
+    today: date
+    program_start: date
+    service: str
+
+
+def forbidden() -> RuleViolation:
+    return RuleViolation(403, "forbidden", None, i18n.message("forbidden", "vi"), i18n.message("forbidden", "en"))
+
+
+def out_of_scope() -> RuleViolation:
+    return RuleViolation(403, "out_of_scope", None, i18n.message("out_of_scope", "vi"),
+                         i18n.message("out_of_scope", "en"))
+
+
+def authorize(ctx: Context, event_type: str, org_unit: str, **conditions: str | None) -> None:
+    """The permission matrix first (403 forbidden), then the participant's unit in scope (403)."""
+    p = ctx.principal
+    if not may_post(ctx.tree, p.kind, p.scope, event_type, agency=p.agency, **conditions):
+        raise forbidden()
+    if org_unit and not ctx.tree.within(org_unit, p.scope):
+        raise out_of_scope()
+
+
+def new_event(ctx: Context, event_cls: type[Event], participant_id: str, org_unit: str,
+              data: dict[str, Any], sequence: int) -> Envelope:
+    """An envelope for validated data; the payload is stored as its schema dumps it (ISO dates)."""
+    payload = event_cls.Data().dump(data)
+    return Envelope(type=event_cls.TYPE, version=event_cls.VERSION, participant_id=participant_id,
+                    org_unit=org_unit, occurred_on=data[event_cls.DATE_FIELD],
+                    source=Source(ctx.principal.agency, ctx.principal.key_id), data=payload,
+                    sequence=sequence, service=ctx.service)
+
+
+def recorded(envelope: Envelope, **extra: Any) -> Reply:
+    return Reply(201, {"event_id": envelope.event_id, "type": envelope.type,
+                       "participant_id": envelope.participant_id, **extra})
