@@ -60,10 +60,12 @@ check_port_var() { # name value
 
 # --- data-dir layout --------------------------------------------------------
 
-resolve_data_dir() {
+resolve_data_dir() { # [create]
     local dir="${KAFKA_DATA_DIR:-$REPO_ROOT/data/kafka}"
-    mkdir -p "$dir"
-    DATA_DIR="$(cd "$dir" && pwd)"
+    [[ "$dir" == /* ]] || dir="$PWD/$dir"
+    [[ "${1:-}" != create ]] || mkdir -p "$dir"
+    [[ ! -d "$dir" ]] || dir="$(cd "$dir" && pwd)"
+    DATA_DIR="$dir"
     PROPS="$DATA_DIR/server.properties"
     KRAFT_DIR="$DATA_DIR/kraft-data"       # log.dirs (topic data + __cluster_metadata)
     LOG_DIR="$DATA_DIR/logs"               # server.log (log4j2) and kafka.out (stdout/stderr)
@@ -222,18 +224,21 @@ format_storage_once() {
 }
 
 print_log_tail() {
-    local f
-    for f in "$OUT_FILE" "$LOG_DIR/server.log"; do
-        [[ -s "$f" ]] || continue
+    # kafka.out holds JVM output plus WARN/ERROR log lines -- usually the cause;
+    # fall back to server.log (INFO) when it is empty.
+    local f="$OUT_FILE"
+    [[ -s "$f" ]] || f="$LOG_DIR/server.log"
+    if [[ -s "$f" ]]; then
         printf -- '----- tail of %s -----\n' "$f" >&2
         tail -n 40 "$f" >&2
-    done
+        printf -- '----- (full INFO log: %s) -----\n' "$LOG_DIR/server.log" >&2
+    fi
 }
 
 cmd_start() {
     local t0 pid deadline
     t0="$(now_ms)"
-    resolve_data_dir
+    resolve_data_dir create
 
     if running_pid; then
         log "kafka already running (pid $RUNNING_PID, data dir $DATA_DIR)"

@@ -1,0 +1,67 @@
+"""Support's view of participants, fed by registration's events from Kafka."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select
+
+from services.support.domain import REGISTRATION_TYPES, KnownParticipant, RegistrationFact, view_of
+from services.support.store import known_participants, registration_facts
+from shared.db import upsert
+from shared.messaging.consumer import Delivery
+
+
+def apply_batch(conn: Connection, deliveries: list[Delivery]) -> None:
+    relevant = {d.envelope.event_id: d for d in deliveries if d.envelope.type in REGISTRATION_TYPES}
+    if not relevant:
+        return
+    known = set(conn.execute(select(registration_facts.c.event_id)
+                             .where(registration_facts.c.event_id.in_(list(relevant)))).scalars())
+    fresh = [d for event_id, d in relevant.items() if event_id not in known]
+    if not fresh:
+        return
+    conn.execute(insert(registration_facts), [{
+        "event_id": d.envelope.event_id, "participant_id": d.envelope.participant_id, "type": d.envelope.type,
+        "org_unit": d.envelope.org_unit, "occurred_on": d.envelope.occurred_on,
+        "recorded_at": d.envelope.recorded_at,
+        "data": json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k.endswith("_id") else v)
+                            for k, v in d.data.items()}, ensure_ascii=False),
+    } for d in fresh])
+    for participant_id in sorted({d.envelope.participant_id for d in fresh}):
+        rows = conn.execute(select(registration_facts)
+                            .where(registration_facts.c.participant_id == participant_id)).all()
+        view = view_of(participant_id, [_fact(r) for r in rows])
+        if view is None:
+            conn.execute(delete(known_participants).where(known_participants.c.participant_id == participant_id))
+        else:
+            upsert(conn, known_participants, {"participant_id": participant_id, "org_unit": view.org_unit,
+                                              "status": view.status, "registered_on": view.registered_on,
+                                              "sector": view.sector}, keys=["participant_id"])
+
+
+def _fact(row: Any) -> RegistrationFact:
+    recorded_at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
+    return RegistrationFact(row.event_id, row.type, row.org_unit, row.occurred_on, recorded_at.isoformat(),
+                            json.loads(row.data))
+
+
+def find(conn: Connection, participant_id: str) -> KnownParticipant | None:
+    row = conn.execute(select(known_participants)
+                       .where(known_participants.c.participant_id == participant_id)).first()
+    if row is None:
+        return None
+    return KnownParticipant(row.participant_id, row.org_unit, row.status, row.registered_on, row.sector)
+
+
+def wait_for(engine: Engine, participant_id: str, seconds: float) -> None:
+    """Give the view a moment to catch up with a registration made just before this request."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if find(conn, participant_id) is not None:
+                return
+        time.sleep(0.1)

@@ -1,0 +1,169 @@
+"""The `tienphong` command: run services and workers, manage keys and accounts, load demo data."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from shared.config import SERVICE_PORTS, from_env
+
+SERVICES = tuple(SERVICE_PORTS)
+
+
+def _access():  # type: ignore[no-untyped-def]
+    from shared.auth import AccessStore
+    from shared.db import make_engine
+    store = AccessStore(make_engine(from_env("access").access_url))
+    store.migrate()
+    return store
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    env.setdefault("PORT", str(args.port or SERVICE_PORTS[args.service]))
+    if args.port:
+        env["PORT"] = str(args.port)
+    conf = os.path.join(os.path.dirname(__file__), "gunicorn_conf.py")
+    argv = [sys.executable, "-m", "gunicorn", "-c", conf, f"services.{args.service}.app:create_app()"]
+    os.execvpe(argv[0], argv, env)
+    return 0  # not reached
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    from shared.logging import setup
+    from tienphong import workers
+    config = from_env(args.service)
+    setup(config.log_level)
+    workers.create_topics(config)
+    workers.run_until_signalled(workers.build_relay(config))
+    return 0
+
+
+def cmd_consume(args: argparse.Namespace) -> int:
+    from shared.logging import setup
+    from tienphong import workers
+    config = from_env(args.service)
+    setup(config.log_level)
+    workers.create_topics(config)
+    workers.run_until_signalled(workers.build_consumer(config))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from shared.db import make_engine, migrate
+    _access()
+    for service in args.services or SERVICES:
+        module = __import__(f"services.{service}.store", fromlist=["VERSIONS"])
+        migrate(make_engine(from_env(service).database_url), module.VERSIONS)
+        print(f"migrated {service}")
+    return 0
+
+
+def cmd_topics(_: argparse.Namespace) -> int:
+    from tienphong import workers
+    workers.create_topics(from_env("registration"))
+    print("topics ready")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    store = _access()
+    if args.action == "create":
+        from shared.orgunits import load
+        tree = load(from_env("access").org_units_file)
+        if args.scope not in tree:
+            print(f"unknown org unit {args.scope}", file=sys.stderr)
+            return 2
+        key_id, token = store.create_key(args.agency, args.kind, args.scope, args.name)
+        print(f"key {key_id} for agency {args.agency} ({args.kind}, scope {args.scope}); the token is shown once:")
+        print(token)
+    elif args.action == "list":
+        for key in store.list_keys():
+            state = "revoked" if key["revoked_at"] else "active"
+            print(f"{key['key_id']}\t{key['agency']}\t{key['kind']}\t{key['scope']}\t{state}\t{key['name'] or ''}")
+    elif args.action == "revoke":
+        if not store.revoke(args.key_id):
+            print(f"no active key {args.key_id}", file=sys.stderr)
+            return 1
+        print(f"revoked {args.key_id}")
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+    store = _access()
+    password = os.environ.get("TIENPHONG_NEW_PASSWORD") or getpass.getpass("password: ")
+    try:
+        store.create_user(args.username, password, args.scope, args.role)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"user {args.username} ({args.role}, scope {args.scope}) created")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tienphong.supervisor import run_all
+    return run_all(with_demo=not args.no_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tienphong.demo import main as demo_main
+    return demo_main(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="tienphong", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run one service under gunicorn")
+    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+    relay = sub.add_parser("relay", help="publish a write service's outbox to Kafka")
+    relay.add_argument("service", choices=("registration", "support"))
+    relay.set_defaults(func=cmd_relay)
+    consume = sub.add_parser("consume", help="run a service's Kafka consumer")
+    consume.add_argument("service", choices=("reporting", "support"))
+    consume.set_defaults(func=cmd_consume)
+    mig = sub.add_parser("migrate", help="bring databases to the newest schema")
+    mig.add_argument("services", nargs="*", choices=SERVICES)
+    mig.set_defaults(func=cmd_migrate)
+    sub.add_parser("topics", help="create the Kafka topics").set_defaults(func=cmd_topics)
+    keys = sub.add_parser("keys", help="agency API keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    create = keys_sub.add_parser("create")
+    create.add_argument("--agency", required=True)
+    create.add_argument("--kind", required=True, choices=("union", "bank", "business", "viewer", "admin"))
+    create.add_argument("--scope", required=True)
+    create.add_argument("--name")
+    keys_sub.add_parser("list")
+    revoke = keys_sub.add_parser("revoke")
+    revoke.add_argument("key_id")
+    keys.set_defaults(func=cmd_keys)
+    users = sub.add_parser("users", help="dashboard accounts")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    ucreate = users_sub.add_parser("create", help="password from TIENPHONG_NEW_PASSWORD or a prompt")
+    ucreate.add_argument("username")
+    ucreate.add_argument("--scope", required=True)
+    ucreate.add_argument("--role", required=True, choices=("viewer", "admin"))
+    users.set_defaults(func=cmd_users)
+    run = sub.add_parser("run", help="run broker-side workers and the three services (make dev)")
+    run.add_argument("--no-demo", action="store_true")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="post demo data through the public HTTP API")
+    demo.add_argument("--seed", type=int, default=2017)
+    demo.add_argument("--scale", type=int, default=1)
+    demo.add_argument("--small", action="store_true", help="a few registrations only")
+    demo.set_defaults(func=cmd_demo)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

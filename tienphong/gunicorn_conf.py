@@ -1,0 +1,29 @@
+"""gunicorn settings shared by the three services (`tienphong serve NAME` or the compose file)."""
+
+import os
+
+bind = f"{os.environ.get('TIENPHONG_BIND', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# One process per service keeps the per-key rate limit and the metrics registry exact; threads give
+# concurrency (requests mostly wait on the database).
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 10
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+loglevel = os.environ.get("TIENPHONG_LOG_LEVEL", "info").lower()
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "shared.logging.RedactingFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": loglevel.upper()},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "kafka": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,68 @@
+"""Composition of the non-HTTP processes: the outbox relays and the Kafka consumers."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from kafka import KafkaProducer
+
+from shared.config import Config
+from shared.db import make_engine, migrate
+from shared.messaging.consumer import ConsumerLoop
+from shared.messaging.outbox import Relay, make_producer
+from shared.messaging.topics import DEAD_LETTER, EVENT_TOPICS, REGISTRATION_EVENTS, SUPPORT_EVENTS, ensure_topics
+
+log = logging.getLogger("tienphong.workers")
+RELAY_SERVICES = ("registration", "support")
+CONSUMER_SERVICES = ("reporting", "support")
+
+
+def create_topics(config: Config) -> None:
+    names = [config.topic(n) for n in (*EVENT_TOPICS, DEAD_LETTER)]
+    ensure_topics(config.kafka_bootstrap_servers, names, config.topic_partitions)
+
+
+def build_relay(config: Config) -> Relay:
+    if config.service == "registration":
+        from services.registration.store import VERSIONS, outbox
+    elif config.service == "support":
+        from services.support.store import VERSIONS, outbox  # type: ignore[no-redef]
+    else:
+        raise ValueError(f"no outbox in {config.service}")
+    engine = make_engine(config.database_url)
+    migrate(engine, VERSIONS)
+
+    def producer() -> KafkaProducer:
+        return make_producer(config.kafka_bootstrap_servers, f"tienphong-{config.service}-relay")
+
+    return Relay(engine, outbox, producer)
+
+
+def build_consumer(config: Config) -> ConsumerLoop:
+    engine = make_engine(config.database_url)
+    group = config.consumer_group or f"{config.topic_prefix}-{config.service}"
+    if config.service == "reporting":
+        from services.reporting.projector import apply_batch
+        from services.reporting.store import VERSIONS, consumer_offsets
+        topics = [config.topic(n) for n in (REGISTRATION_EVENTS, SUPPORT_EVENTS)]
+        migrate(engine, VERSIONS)
+        return ConsumerLoop(engine, consumer_offsets, group, config.kafka_bootstrap_servers, group, topics,
+                            apply_batch, dead_letter_topic=config.topic(DEAD_LETTER))
+    if config.service == "support":
+        from services.support.store import VERSIONS as SUPPORT_VERSIONS
+        from services.support.store import consumer_offsets as support_offsets
+        from services.support.view import apply_batch as apply_view
+        migrate(engine, SUPPORT_VERSIONS)
+        return ConsumerLoop(engine, support_offsets, group, config.kafka_bootstrap_servers, group,
+                            [config.topic(REGISTRATION_EVENTS)], apply_view,
+                            dead_letter_topic=config.topic(DEAD_LETTER))
+    raise ValueError(f"{config.service} consumes nothing")
+
+
+def run_until_signalled(target: Relay | ConsumerLoop) -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    target.run(stop)
