@@ -74,6 +74,7 @@ def migrate(engine: Engine, versions_dir: Path) -> None:
     """Bring a service's database to the newest revision in `versions_dir`."""
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(ALEMBIC_DIR))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(versions_dir))
     with _migration_lock(engine) as conn:
         cfg.attributes["connection"] = conn

@@ -147,6 +147,15 @@ class ConsumerLoop:
                 self._on_dead_letter(reason.split(":", 1)[0])
         self._producer.flush()
 
+    def lag(self) -> int | None:
+        """Records between this consumer's positions and the end of its assigned partitions;
+        None until partitions are assigned."""
+        assignment = list(self.consumer.assignment())
+        if not assignment:
+            return None
+        ends = self.consumer.end_offsets(assignment)
+        return sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assignment)
+
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
