@@ -54,6 +54,10 @@ def cmd_consume(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from shared.db import make_engine, migrate
     _access()
+    unknown = set(args.services) - set(SERVICES)
+    if unknown:
+        print(f"unknown service(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     for service in args.services or SERVICES:
         module = __import__(f"services.{service}.store", fromlist=["VERSIONS"])
         migrate(make_engine(from_env(service).database_url), module.VERSIONS)
@@ -128,7 +132,7 @@ def parser() -> argparse.ArgumentParser:
     consume.add_argument("service", choices=("reporting", "support"))
     consume.set_defaults(func=cmd_consume)
     mig = sub.add_parser("migrate", help="bring databases to the newest schema")
-    mig.add_argument("services", nargs="*", choices=SERVICES)
+    mig.add_argument("services", nargs="*", metavar="SERVICE", help="registration, support, reporting (default all)")
     mig.set_defaults(func=cmd_migrate)
     sub.add_parser("topics", help="create the Kafka topics").set_defaults(func=cmd_topics)
     keys = sub.add_parser("keys", help="agency API keys")

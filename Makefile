@@ -1,0 +1,45 @@
+# The commands the README gives. Each target sets up what it needs on a fresh machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test test-sqlite test-postgres lint bench clean stop-dev venv broker postgres
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+broker: venv
+	scripts/kafka.sh fetch
+
+postgres:
+	scripts/postgres.sh start
+
+## First command: broker, relays, consumers, three services and demo data; Ctrl-C stops it all.
+dev: venv broker
+	scripts/dev.sh
+
+## Second command: lint, types and the whole suite against SQLite, then PostgreSQL.
+test: venv broker postgres lint test-sqlite test-postgres
+
+test-sqlite: venv broker
+	TIENPHONG_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider
+
+test-postgres: venv broker postgres
+	TIENPHONG_TEST_DB=postgresql $(PY) -m pytest -q -p no:cacheprovider
+
+lint: venv
+	$(VENV)/bin/ruff check shared services tienphong tests bench
+	$(VENV)/bin/mypy shared services tienphong
+
+bench: venv broker
+	$(PY) bench/run_all.py
+
+clean:
+	-scripts/kafka.sh stop
+	rm -rf data
