@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -62,8 +63,9 @@ class Client:
         for _ in range(20):
             response = requests.post(url, json=body, timeout=30, headers={
                 "Authorization": f"Bearer {self.tokens[agency]}", "Idempotency-Key": f"demo-{self.seed}-{idem}"})
-            if response.status_code == 404 and "Retry-After" in response.headers:
-                continue  # support's view has not caught up with the registration yet
+            if response.status_code in (404, 409) and "Retry-After" in response.headers:
+                time.sleep(0.5)
+                continue  # support's view has not caught up with registration yet
             if response.status_code >= 300 and response.status_code != 409:
                 raise RuntimeError(f"{path}: {response.status_code} {response.text}")
             return dict(response.json())

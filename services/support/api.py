@@ -14,8 +14,8 @@ from shared.web import doc, json_body
 from shared.write_api import Writer
 
 WRITE_RESPONSES = {201: "recorded", 400: "malformed JSON", 401: "no valid key", 403: "not allowed",
-                   404: "unknown participant (Retry-After when it may be registered a moment ago)",
-                   409: "participant not selected, or conflict", 413: "body over 1 MiB", 415: "not JSON",
+                   404: "unknown participant (with Retry-After: it may have been registered a moment ago)",
+                   409: "participant not selected (with Retry-After), or conflict", 413: "body over 1 MiB", 415: "not JSON",
                    422: "invalid field", 429: "rate limited"}
 VIEW_WAIT_SECONDS = 1.5
 
@@ -26,9 +26,12 @@ def blueprint(writer: Writer, engine: Engine) -> Blueprint:
     def write(participant_id: str, schema: Any, handler: Callable[..., Any]) -> Response:
         body = json_body(schema)
         # A registration made a moment ago may not have reached this service's view yet.
-        view.wait_for(engine, participant_id, VIEW_WAIT_SECONDS)
+        view.wait_until_selected(engine, participant_id, VIEW_WAIT_SECONDS)
         response = writer.execute(lambda uow, ctx: handler(participant_id, body, uow, ctx))
-        if response.status_code == 404:
+        if response.status_code == 404 or (response.status_code == 409
+                                           and (response.get_json() or {}).get("error", {}).get("code")
+                                           == "not_selected"):
+            # The view may still be behind registration: say when a retry makes sense.
             response.headers["Retry-After"] = "2"
         return response
 

@@ -57,11 +57,13 @@ def find(conn: Connection, participant_id: str) -> KnownParticipant | None:
     return KnownParticipant(row.participant_id, row.org_unit, row.status, row.registered_on, row.sector)
 
 
-def wait_for(engine: Engine, participant_id: str, seconds: float) -> None:
-    """Give the view a moment to catch up with a registration made just before this request."""
+def wait_until_selected(engine: Engine, participant_id: str, seconds: float) -> None:
+    """Give the view a moment to catch up with a registration or selection made just before this
+    request (registration publishes through Kafka; a fraction of a second is usual)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while True:
         with engine.connect() as conn:
-            if find(conn, participant_id) is not None:
-                return
+            known = find(conn, participant_id)
+        if (known is not None and known.status == "selected") or time.monotonic() >= deadline:
+            return
         time.sleep(0.1)

@@ -1,0 +1,96 @@
+"""The three services, two relays and two consumers as real processes (gunicorn), HTTP in, summary out."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from shared.auth import AccessStore
+from shared.config import from_env
+from shared.db import make_engine
+from tests.support.broker import free_port
+from tests.support.system import registration_body
+from tienphong.supervisor import PROCESSES, wait_ready
+
+
+@pytest.fixture
+def running(env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
+    ports = {"registration": free_port(), "support": free_port(), "reporting": free_port()}
+    subprocess.run([sys.executable, "-m", "tienphong.cli", "migrate"], env=os.environ | env, check=True)
+    children = []
+    logs = []
+    for name, argv in PROCESSES:
+        process_env = os.environ | env
+        if argv[0] == "serve":
+            process_env["PORT"] = str(ports[argv[1]])
+        log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed below
+        logs.append(log)
+        children.append(subprocess.Popen([sys.executable, "-m", "tienphong.cli", *argv], env=process_env,
+                                          stdout=log, stderr=subprocess.STDOUT))
+    try:
+        for service, port in ports.items():
+            assert wait_ready(f"http://127.0.0.1:{port}/readyz", 60), (tmp_path / f"{service}.log").read_text()
+        yield {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for log in logs:
+            log.close()
+    assert all(child.poll() is not None for child in children)
+
+
+def test_registration_flows_through_kafka_to_the_summary(running: dict[str, str], env: dict[str, str]) -> None:
+    access = AccessStore(make_engine(from_env("access", env).access_url))
+    _, union = access.create_key("huyen-doan-tho-xuan", "union", "TX")
+    _, bank = access.create_key("nhcsxh-thanh-hoa", "bank", "TH")
+    _, viewer = access.create_key("tinh-doan", "viewer", "TH")
+
+    def auth(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    reply = requests.post(f"{running['registration']}/api/v1/participants", json=registration_body(),
+                          headers=auth(union), timeout=10)
+    assert reply.status_code == 201, reply.text
+    participant_id = reply.json()["participant_id"]
+    reply = requests.post(f"{running['registration']}/api/v1/participants/{participant_id}/decisions",
+                          json={"decision": "selected", "sector": "livestock", "decided_on": "2017-06-30"},
+                          headers=auth(union), timeout=10)
+    assert reply.status_code == 201, reply.text
+    # support learns of the selection from Kafka only; it answers once its view has caught up
+    for _ in range(30):
+        reply = requests.post(f"{running['support']}/api/v1/participants/{participant_id}/fundings",
+                              json={"disbursed_on": "2017-08-01", "source": "vbsp", "amount_vnd": 50_000_000},
+                              headers=auth(bank), timeout=10)
+        if reply.status_code != 409 or "Retry-After" not in reply.headers:
+            break
+    assert reply.status_code == 201, reply.text
+
+    deadline = time.monotonic() + 30
+    totals: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        summary = requests.get(f"{running['reporting']}/api/v1/summary/TH?as_of=2018-12-31",
+                               headers=auth(viewer), timeout=10)
+        assert summary.status_code == 200, summary.text
+        totals = summary.json()["totals"]
+        if totals["funding_vnd"]:
+            break
+        time.sleep(0.2)
+    assert totals["registered"] == 1 and totals["selected"] == 1
+    assert totals["funded"] == 1 and totals["funding_vnd"] == 50_000_000
+    projection = requests.get(f"{running['reporting']}/api/v1/projection", headers=auth(viewer), timeout=10).json()
+    assert projection["events_applied"] == 3 and projection["lag"] == 0
+    for base in running.values():
+        assert requests.get(f"{base}/metrics", timeout=5).status_code == 200
+        assert requests.get(f"{base}/api/v1/openapi.json", timeout=5).json()["openapi"].startswith("3.")
