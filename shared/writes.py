@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
 
-from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
 from shared import i18n
 from shared.auth import Principal
 from shared.events import Envelope, Event, Source
+from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
 from shared.messaging.outbox import enqueue
 from shared.orgunits import OrgTree
 from shared.permissions import may_post

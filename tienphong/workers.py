@@ -12,7 +12,13 @@ from shared.config import Config
 from shared.db import make_engine, migrate
 from shared.messaging.consumer import ConsumerLoop
 from shared.messaging.outbox import Relay, make_producer
-from shared.messaging.topics import DEAD_LETTER, EVENT_TOPICS, REGISTRATION_EVENTS, SUPPORT_EVENTS, ensure_topics
+from shared.messaging.topics import (
+    DEAD_LETTER,
+    EVENT_TOPICS,
+    REGISTRATION_EVENTS,
+    SUPPORT_EVENTS,
+    ensure_topics,
+)
 
 log = logging.getLogger("tienphong.workers")
 RELAY_SERVICES = ("registration", "support")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, func, select
 
@@ -78,8 +80,8 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
     def show(participant_id: str) -> Response:
         with engine.connect() as conn:
             stream = event_store.stream(conn, participant_id)
-        from shared.events import read_data
         from services.registration.domain import Participant
+        from shared.events import read_data
         participant = Participant.rebuild(participant_id, stream, [read_data(e) for e in stream])
         if not participant.exists:
             raise ApiError(404, "unknown_participant", participant_id=participant_id)
@@ -103,11 +105,12 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
             page = int(request.args.get("page", "1"))
             page_size = int(request.args.get("page_size", "50"))
         except ValueError:
-            raise ApiError(422, "validation_failed", fields={"page": "Phải là số nguyên.||Must be an integer."}) from None
+            raise ApiError(422, "validation_failed",
+                           fields={"page": "Phải là số nguyên.||Must be an integer."}) from None
         if page < 1 or not 1 <= page_size <= 500:
             raise ApiError(422, "validation_failed",
                            fields={"page": "page >= 1, 1 <= page_size <= 500||page >= 1, 1 <= page_size <= 500"})
-        where = [participant_list.c.org_unit.in_(sorted(tree.descendants(org_unit)))]
+        where: list[Any] = [participant_list.c.org_unit.in_(sorted(tree.descendants(org_unit)))]
         status = request.args.get("status")
         if status:
             where.append(participant_list.c.status == status)

@@ -40,7 +40,7 @@ def blueprint(engine: Engine, tree: OrgTree, targets: Targets,
 
     def known_unit(code: str) -> None:
         if code not in tree:
-            raise ApiError(404, "unknown_org_unit", code=code)
+            raise ApiError(404, "unknown_org_unit", org_code=code)
         require_scope(tree, code)
 
     @bp.get("/org-units")
@@ -64,7 +64,7 @@ def blueprint(engine: Engine, tree: OrgTree, targets: Targets,
          responses=READ_RESPONSES, tags=["participants"])
     def timeline(participant_id: str) -> Response:
         with engine.connect() as conn:
-            rows = conn.execute(select(events).where(events.c.participant_id == participant_id)).all()
+            rows = list(conn.execute(select(events).where(events.c.participant_id == participant_id)).all())
         if not rows:
             raise ApiError(404, "unknown_participant", participant_id=participant_id)
         facts = [row_to_fact(r) for r in rows]

@@ -15,7 +15,8 @@ from shared.write_api import Writer
 
 WRITE_RESPONSES = {201: "recorded", 400: "malformed JSON", 401: "no valid key", 403: "not allowed",
                    404: "unknown participant (with Retry-After: it may have been registered a moment ago)",
-                   409: "participant not selected (with Retry-After), or conflict", 413: "body over 1 MiB", 415: "not JSON",
+                   409: "participant not selected (with Retry-After), or conflict",
+                   413: "body over 1 MiB", 415: "not JSON",
                    422: "invalid field", 429: "rate limited"}
 VIEW_WAIT_SECONDS = 1.5
 

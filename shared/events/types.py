@@ -90,7 +90,8 @@ class ParticipantTrained(Event):
         course = _text(max_len=300)
         kind = fields.String(required=True, validate=validate.OneOf(TRAINING_KINDS))
         provider = _text(required=False, max_len=300)
-        hours = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=10000))
+        hours = fields.Integer(strict=True, load_default=None, allow_none=True,
+                               validate=validate.Range(min=0, max=10000))
 
 
 class ParticipantFunded(Event):
@@ -101,7 +102,8 @@ class ParticipantFunded(Event):
         source = fields.String(required=True, validate=validate.OneOf(FUNDING_SOURCES))
         amount_vnd = _vnd(required=True)
         lender = _text(required=False, max_len=300)
-        term_months = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0, max=600))
+        term_months = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                     validate=validate.Range(min=0, max=600))
 
 
 class ParticipantSupported(Event):
