@@ -18,8 +18,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 ALEMBIC_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """An engine with the settings each backend needs for several processes writing at once."""
+def make_engine(url: str, pool_size: int = 5, read_only: bool = False) -> Engine:
+    """An engine with the settings each backend needs for several processes writing at once.
+    A read-only engine never takes SQLite's write lock, so readers never wait for a writer."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -40,7 +41,7 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)

@@ -50,12 +50,15 @@ def build_consumer(config: Config) -> ConsumerLoop:
     engine = make_engine(config.database_url)
     group = config.consumer_group or f"{config.topic_prefix}-{config.service}"
     if config.service == "reporting":
-        from services.reporting.projector import apply_batch
+        from services.reporting.projector import LiveProjection
         from services.reporting.store import VERSIONS, consumer_offsets
         topics = [config.topic(n) for n in (REGISTRATION_EVENTS, SUPPORT_EVENTS)]
         migrate(engine, VERSIONS)
-        return ConsumerLoop(engine, consumer_offsets, group, config.kafka_bootstrap_servers, group, topics,
-                            apply_batch, dead_letter_topic=config.topic(DEAD_LETTER))
+        live = LiveProjection(engine)
+        return ConsumerLoop(engine, consumer_offsets, live.projection.model.consumer_name,
+                            config.kafka_bootstrap_servers, group, topics, live.apply_batch,
+                            dead_letter_topic=config.topic(DEAD_LETTER),
+                            record_dead_letters=live.record_dead_letters, before_poll=live.before_poll)
     if config.service == "support":
         from services.support.store import VERSIONS as SUPPORT_VERSIONS
         from services.support.store import consumer_offsets as support_offsets

@@ -1,75 +1,187 @@
-"""Reporting's HTTP endpoints: org units, summaries, timelines, projection status."""
+"""Reporting's HTTP endpoints: org units, summaries, period reports, provenance, timelines, exports."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, select
 
-from services.reporting import queries
+from services.reporting import exports, queries
 from services.reporting.domain import Fact, live_facts
+from services.reporting.periods import Period, parse_period
 from services.reporting.projector import row_to_fact
-from services.reporting.store import consumer_offsets, events, stats
+from services.reporting.store import ReadModel, active_generation, consumer_offsets, read_model
 from services.reporting.targets import Targets
 from shared.access_web import current_principal, require_scope
 from shared.orgunits import OrgTree
-from shared.web import ApiError, doc
+from shared.web import ApiError, doc, lang
 
 READ_RESPONSES = {200: "OK", 401: "no valid key", 403: "out of scope", 404: "unknown org unit",
                   422: "bad parameter"}
 AS_OF = {"name": "as_of", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}}
+KNOWN_AT = {"name": "known_at", "in": "query", "required": False,
+            "schema": {"type": "string", "format": "date-time"}}
+PERIOD = {"name": "period", "in": "query", "required": True, "schema": {"type": "string"},
+          "description": "2017-10 (month), 2018-H1 (half year) or 2018 (year)"}
+
+
+def _invalid(name: str, vi: str, en: str) -> ApiError:
+    return ApiError(422, "validation_failed", fields={name: f"{vi}||{en}"})
 
 
 def parse_date(name: str, default: date) -> date:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if not raw:
         return default
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ApiError(422, "validation_failed",
-                       fields={name: "Ngày không hợp lệ (định dạng YYYY-MM-DD).||Invalid date (YYYY-MM-DD)."}) from None
+        raise _invalid(name, "Ngày không hợp lệ (định dạng YYYY-MM-DD).", "Invalid date (YYYY-MM-DD).") from None
 
 
-def blueprint(engine: Engine, tree: OrgTree, targets: Targets,
+def parse_known_at() -> datetime | None:
+    raw = request.args.get("known_at")
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid("known_at", "Thời điểm không hợp lệ (ISO 8601).", "Invalid timestamp (ISO 8601).") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_period_arg() -> Period:
+    try:
+        return parse_period(request.args.get("period", ""))
+    except ValueError:
+        raise _invalid("period", "Kỳ báo cáo phải có dạng 2017-10, 2018-H1 hoặc 2018.",
+                       "period must look like 2017-10, 2018-H1 or 2018.") from None
+
+
+def file_response(rows: list[list[Any]], fmt: str, name: str) -> Response:
+    if fmt == "csv":
+        return Response(exports.to_csv(rows), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(exports.to_xlsx(rows, name),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+class Models:
+    """The active read-model generation (its tables created on first use)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._created: set[int] = set()
+
+    def current(self) -> ReadModel:
+        with self._engine.connect() as conn:
+            model = read_model(active_generation(conn))
+        if model.generation not in self._created:
+            model.create(self._engine)
+            self._created.add(model.generation)
+        return model
+
+
+def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
               end_offsets: Callable[[], dict[tuple[str, int], int]]) -> Blueprint:
     bp = Blueprint("reporting", __name__, url_prefix="/api/v1")
+    models = Models(engine)
 
     def known_unit(code: str) -> None:
         if code not in tree:
             raise ApiError(404, "unknown_org_unit", org_code=code)
         require_scope(tree, code)
 
+    def summary_body(org_code: str) -> dict[str, Any]:
+        known_unit(org_code)
+        as_of, known_at = parse_date("as_of", date.today()), parse_known_at()
+        model = models.current()
+        with reader.connect() as conn:
+            return queries.summary(conn, model, tree, targets, org_code, as_of, known_at)
+
+    def report_body(org_code: str) -> dict[str, Any]:
+        known_unit(org_code)
+        period, known_at = parse_period_arg(), parse_known_at()
+        model = models.current()
+        with reader.connect() as conn:
+            return queries.period_report(conn, model, tree, targets, org_code, period, known_at)
+
     @bp.get("/org-units")
     @doc("Every org unit in the key's scope", responses=READ_RESPONSES, tags=["org units"])
     def org_units() -> Response:
-        scope = current_principal().scope
-        below = tree.descendants(scope)
+        below = tree.descendants(current_principal().scope)
         return jsonify([u.as_dict() for u in tree if u.code in below])
 
     @bp.get("/summary/<org_code>")
-    @doc("Summary of an org unit as of a date, one row per child unit", responses=READ_RESPONSES,
-         params=[AS_OF], tags=["summaries"])
+    @doc("Summary of an org unit as of a date (as known at a moment), one row per child unit",
+         responses=READ_RESPONSES, params=[AS_OF, KNOWN_AT], tags=["summaries"])
     def summary(org_code: str) -> Response:
+        return jsonify(summary_body(org_code))
+
+    @bp.get("/summary/<org_code>.csv")
+    @doc("The summary as CSV (children as rows, a totals row)", responses=READ_RESPONSES,
+         params=[AS_OF, KNOWN_AT], tags=["exports"])
+    def summary_csv(org_code: str) -> Response:
+        body = summary_body(org_code)
+        return file_response(exports.summary_rows(body, lang()), "csv", f"tong-hop-{org_code}-{body['as_of']}")
+
+    @bp.get("/summary/<org_code>.xlsx")
+    @doc("The summary as XLSX (children as rows, a totals row)", responses=READ_RESPONSES,
+         params=[AS_OF, KNOWN_AT], tags=["exports"])
+    def summary_xlsx(org_code: str) -> Response:
+        body = summary_body(org_code)
+        return file_response(exports.summary_rows(body, lang()), "xlsx", f"tong-hop-{org_code}-{body['as_of']}")
+
+    @bp.get("/summary/<org_code>/events")
+    @doc("The events behind one figure of a summary, with the agency that posted each",
+         responses=READ_RESPONSES, tags=["summaries"],
+         params=[AS_OF, {"name": "metric", "in": "query", "required": True, "schema": {"type": "string"}}])
+    def summary_events(org_code: str) -> Response:
         known_unit(org_code)
+        metric = request.args.get("metric", "")
+        if metric not in queries.METRIC_EVENT_TYPES:
+            raise _invalid("metric", "Chỉ số không hợp lệ: " + ", ".join(queries.METRIC_EVENT_TYPES),
+                           "Unknown metric; one of: " + ", ".join(queries.METRIC_EVENT_TYPES))
         as_of = parse_date("as_of", date.today())
-        with engine.connect() as conn:
-            return jsonify(queries.summary(conn, tree, targets, org_code, as_of))
+        model = models.current()
+        with reader.connect() as conn:
+            listed = queries.events_behind(conn, model, tree, org_code, metric, as_of)
+        return jsonify({"org_unit": org_code, "metric": metric, "as_of": as_of.isoformat(), "events": listed})
+
+    @bp.get("/reports/<org_code>")
+    @doc("Period report (month, half year, year) beside the previous period", responses=READ_RESPONSES,
+         params=[PERIOD, KNOWN_AT], tags=["reports"])
+    def report(org_code: str) -> Response:
+        return jsonify(report_body(org_code))
+
+    @bp.get("/reports/<org_code>.csv")
+    @doc("The period report as CSV", responses=READ_RESPONSES, params=[PERIOD, KNOWN_AT], tags=["exports"])
+    def report_csv(org_code: str) -> Response:
+        body = report_body(org_code)
+        return file_response(exports.report_rows(body, lang()), "csv", f"bao-cao-{org_code}-{body['period']['code']}")
+
+    @bp.get("/reports/<org_code>.xlsx")
+    @doc("The period report as XLSX", responses=READ_RESPONSES, params=[PERIOD, KNOWN_AT], tags=["exports"])
+    def report_xlsx(org_code: str) -> Response:
+        body = report_body(org_code)
+        return file_response(exports.report_rows(body, lang()), "xlsx",
+                             f"bao-cao-{org_code}-{body['period']['code']}")
 
     @bp.get("/participants/<participant_id>/timeline")
     @doc("Every event of one participant in business order, retracted ones marked",
          responses=READ_RESPONSES, tags=["participants"])
     def timeline(participant_id: str) -> Response:
-        with engine.connect() as conn:
+        events = models.current().events
+        with reader.connect() as conn:
             rows = list(conn.execute(select(events).where(events.c.participant_id == participant_id)).all())
         if not rows:
             raise ApiError(404, "unknown_participant", participant_id=participant_id)
         facts = [row_to_fact(r) for r in rows]
-        live = live_facts(facts)
-        registration = [f for f in live if f.type == "participant.registered"]
+        registration = [f for f in live_facts(facts) if f.type == "participant.registered"]
         require_scope(tree, registration[-1].org_unit if registration else rows[0].org_unit)
         return jsonify(timeline_body(participant_id, rows, facts))
 
@@ -77,21 +189,23 @@ def blueprint(engine: Engine, tree: OrgTree, targets: Targets,
     @doc("Events applied, offsets and lag per partition", responses={200: "OK", 401: "no valid key"},
          tags=["operations"])
     def projection() -> Response:
-        with engine.connect() as conn:
-            stored = conn.execute(select(consumer_offsets)).all()
-            applied = conn.execute(select(stats.c.value).where(stats.c.name == "events_applied")).scalar()
+        model = models.current()
+        with reader.connect() as conn:
+            stored = conn.execute(select(consumer_offsets)
+                                  .where(consumer_offsets.c.consumer == model.consumer_name)).all()
+            counters = dict(conn.execute(select(model.stats.c.name, model.stats.c.value)).all())
         try:
-            ends = end_offsets()
-            kafka_error = None
+            ends, kafka_error = end_offsets(), None
         except Exception as exc:  # noqa: BLE001 - the read model still answers without Kafka
             ends, kafka_error = {}, f"{type(exc).__name__}: {exc}"
-        partitions = []
         positions = {(r.topic, r.partition): r.next_offset for r in stored}
+        partitions = []
         for key in sorted(set(positions) | set(ends)):
             position, end = positions.get(key, 0), ends.get(key)
             partitions.append({"topic": key[0], "partition": key[1], "offset": position, "end_offset": end,
                                "lag": None if end is None else max(0, end - position)})
-        return jsonify({"events_applied": int(applied or 0), "partitions": partitions,
+        return jsonify({"generation": model.generation, "events_applied": int(counters.get("events_applied", 0)),
+                        "dead_letters": int(counters.get("dead_letters", 0)), "partitions": partitions,
                         "lag": sum(p["lag"] or 0 for p in partitions), "kafka_error": kafka_error})
 
     return bp
@@ -99,14 +213,12 @@ def blueprint(engine: Engine, tree: OrgTree, targets: Targets,
 
 def timeline_body(participant_id: str, rows: list[Any], facts: list[Fact]) -> dict[str, Any]:
     by_id = {r.event_id: r for r in rows}
-    retracted_by = {str(f.data.get("retracted_event_id")): f.event_id for f in facts if f.type == "event.retracted"}
-    ordered = sorted(facts, key=Fact.order)
+    retracted_by = {str(f.data.get("retracted_event_id")): f.event_id for f in facts
+                    if f.type == "event.retracted"}
     return {"participant_id": participant_id, "events": [{
         "event_id": f.event_id, "type": f.type, "occurred_on": f.occurred_on.isoformat(),
         "recorded_at": f.recorded_at.isoformat(), "org_unit": f.org_unit,
         "source": {"agency": by_id[f.event_id].source_agency, "key_id": by_id[f.event_id].source_key_id},
         "service": by_id[f.event_id].service, "data": f.data,
         "retracted": f.event_id in retracted_by, "retracted_by": retracted_by.get(f.event_id),
-    } for f in ordered]}
-
-
+    } for f in sorted(facts, key=Fact.order)]}

@@ -2,40 +2,44 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Iterator
 
 from flask import Flask
-from kafka import KafkaConsumer, TopicPartition
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, select
 
 from services.reporting import api
-from services.reporting.store import VERSIONS
+from services.reporting.store import VERSIONS, active_generation, read_model
 from services.reporting.targets import Targets
 from shared.config import Config, from_env
+from shared.db import make_engine
 from shared.db import migrate as run_migrations
+from shared.messaging.offsets import EndOffsets
 from shared.messaging.topics import EVENT_TOPICS
 from shared.service import build_service
+from shared.sessions import install_sessions
 
 
-class EndOffsets:
-    """Kafka's end offsets of the event topics, through one lazily opened client."""
+class ProjectionCollector(Collector):
+    """The consumer runs in its own process; its counters live in the read model's database."""
 
-    def __init__(self, config: Config) -> None:
-        self._config = config
-        self._consumer: KafkaConsumer | None = None
-        self._lock = threading.Lock()
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
-    def __call__(self) -> dict[tuple[str, int], int]:
-        with self._lock:
-            if self._consumer is None:
-                self._consumer = KafkaConsumer(bootstrap_servers=self._config.kafka_bootstrap_servers,
-                                               client_id="tienphong-reporting-lag", request_timeout_ms=5000)
-            partitions = []
-            for name in EVENT_TOPICS:
-                topic = self._config.topic(name)
-                for p in sorted(self._consumer.partitions_for_topic(topic) or []):
-                    partitions.append(TopicPartition(topic, p))
-            ends = self._consumer.end_offsets(partitions, timeout_ms=5000) if partitions else {}
-        return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        try:
+            with self._engine.connect() as conn:
+                model = read_model(active_generation(conn))
+                counters = dict(conn.execute(select(model.stats.c.name, model.stats.c.value)).all())
+        except Exception:  # noqa: BLE001 - tables not created yet, or the database is down
+            return
+        yield GaugeMetricFamily("tienphong_projection_generation", "Active read-model generation",
+                                value=model.generation)
+        yield CounterMetricFamily("tienphong_projection_events_applied", "Events applied to the read models",
+                                  value=counters.get("events_applied", 0))
+        yield CounterMetricFamily("tienphong_projection_dead_letters", "Unreadable events sent to dead letters",
+                                  value=counters.get("dead_letters", 0))
 
 
 def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
@@ -43,6 +47,9 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts = build_service(config, "Tiên Phong reporting", migrate)
     if migrate:
         run_migrations(parts.engine, VERSIONS)
-    targets = Targets.load()
-    parts.app.register_blueprint(api.blueprint(parts.engine, parts.tree, targets, EndOffsets(config)))
+    install_sessions(parts.app, parts.access, config)  # dashboard accounts: /login, /logout, cookie reads
+    parts.metrics.registry.register(ProjectionCollector(parts.engine))
+    end_offsets = EndOffsets(config.kafka_bootstrap_servers, [config.topic(name) for name in EVENT_TOPICS])
+    reader = make_engine(config.database_url, read_only=True)
+    parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, Targets.load(), end_offsets))
     return parts.app

@@ -21,6 +21,7 @@ FIRST_OCCURRENCE = {
 SOURCE_PREFIX = "source:"
 SECTOR_SELECTED = "sector_selected:"
 SECTOR_SUCCESSFUL = "sector_successful:"
+COUNT_PREFIX = "count:"  # number of live events of a type (period reports count activity)
 
 Contribution = tuple[str, str, date, int]  # org_unit, metric, day, amount
 
@@ -76,6 +77,7 @@ def contributions(facts: list[Fact]) -> dict[tuple[str, str, date], int]:
             add("rejected", decision.occurred_on, 1)
     first_seen: dict[str, date] = {}
     for fact in live:
+        add(COUNT_PREFIX + fact.type, fact.occurred_on, 1)
         metric = FIRST_OCCURRENCE.get(fact.type)
         if metric is not None and metric not in first_seen:
             first_seen[metric] = fact.occurred_on

@@ -1,27 +1,68 @@
-"""Read-side queries: summaries as of a date, built from the daily sums."""
+"""Read-side queries: summaries as of a date, period reports, the events behind a figure, and the
+same figures as the system knew them at a past moment (`known_at`)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select, union_all
 
-from services.reporting.domain import add_metrics, figures_by_unit, shape
-from services.reporting.store import daily
+from services.reporting.domain import (
+    COUNT_PREFIX,
+    SOURCE_PREFIX,
+    Fact,
+    add_metrics,
+    contributions,
+    figures_by_unit,
+    live_facts,
+    shape,
+)
+from services.reporting.periods import Period
+from services.reporting.projector import row_to_fact
+from services.reporting.store import ReadModel
 from services.reporting.targets import Targets
 from shared.orgunits import OrgTree
 
+PerUnit = dict[str, dict[str, int]]
 
-def unit_metrics(conn: Connection, units: frozenset[str], as_of: date) -> dict[str, dict[str, int]]:
-    rows = conn.execute(
-        select(daily.c.org_unit, daily.c.metric, func.sum(daily.c.amount))
-        .where(daily.c.day <= as_of, daily.c.org_unit.in_(sorted(units)))
-        .group_by(daily.c.org_unit, daily.c.metric)).all()
+
+def unit_metrics(conn: Connection, model: ReadModel, units: frozenset[str], as_of: date) -> PerUnit:
+    """Figures per unit at `as_of`: whole months from the monthly sums, the rest from the daily ones."""
+    month_start = as_of.replace(day=1)
+    codes = sorted(units)
+    monthly, daily = model.monthly, model.daily
+    parts = union_all(
+        select(monthly.c.org_unit, monthly.c.metric, monthly.c.amount)
+        .where(monthly.c.day < month_start, monthly.c.org_unit.in_(codes)),
+        select(daily.c.org_unit, daily.c.metric, daily.c.amount)
+        .where(and_(daily.c.day >= month_start, daily.c.day <= as_of), daily.c.org_unit.in_(codes)),
+    ).subquery()
+    rows = conn.execute(select(parts.c.org_unit, parts.c.metric, func.sum(parts.c.amount))
+                        .group_by(parts.c.org_unit, parts.c.metric)).all()
     return figures_by_unit([(r[0], r[1], r[2]) for r in rows])
 
 
-def rolled_up(tree: OrgTree, per_unit: dict[str, dict[str, int]], code: str) -> dict[str, int]:
+def known_metrics(conn: Connection, model: ReadModel, units: frozenset[str], days: list[date],
+                  known_at: datetime) -> dict[date, PerUnit]:
+    """The figures as the system knew them at `known_at`: recomputed from the events recorded by then
+    (slower than the sums, exact by construction)."""
+    per_participant: dict[str, list[Fact]] = defaultdict(list)
+    rows = conn.execute(select(model.events).where(model.events.c.org_unit.in_(sorted(units)),
+                                                   model.events.c.recorded_at <= known_at))
+    for row in rows:
+        per_participant[row.participant_id].append(row_to_fact(row))
+    out: dict[date, PerUnit] = {day: defaultdict(lambda: defaultdict(int)) for day in days}
+    for facts in per_participant.values():
+        for (unit, metric, day), amount in contributions(facts).items():
+            for as_of in days:
+                if day <= as_of:
+                    out[as_of][unit][metric] += amount
+    return out
+
+
+def rolled_up(tree: OrgTree, per_unit: PerUnit, code: str) -> dict[str, int]:
     total: dict[str, int] = {}
     for unit in tree.descendants(code):
         if unit in per_unit:
@@ -29,32 +70,161 @@ def rolled_up(tree: OrgTree, per_unit: dict[str, dict[str, int]], code: str) -> 
     return total
 
 
-def summary(conn: Connection, tree: OrgTree, targets: Targets, code: str, as_of: date) -> dict[str, Any]:
-    unit = tree.get(code)
-    assert unit is not None
-    per_unit = unit_metrics(conn, tree.descendants(code), as_of)
-    return summary_from(tree, targets, code, as_of, per_unit)
-
-
-def summary_from(tree: OrgTree, targets: Targets, code: str, as_of: date,
-                 per_unit: dict[str, dict[str, int]]) -> dict[str, Any]:
+def summary_from(tree: OrgTree, targets: Targets, code: str, as_of: date, per_unit: PerUnit) -> dict[str, Any]:
     unit = tree.get(code)
     assert unit is not None
     own = shape(rolled_up(tree, per_unit, code))
     children = []
     for child in tree.children(code):
-        child_figures = shape(rolled_up(tree, per_unit, child.code))
+        figures = shape(rolled_up(tree, per_unit, child.code))
         children.append({
             "org_unit": {"code": child.code, "name": child.name, "level": child.level},
-            "totals": child_figures["totals"],
-            "funding_by_source": child_figures["funding_by_source"],
+            "totals": figures["totals"], "funding_by_source": figures["funding_by_source"],
+            "by_sector": figures["by_sector"],
             "target": {"successful_models": targets.target(tree, child.code, as_of),
-                       "achieved": child_figures["totals"]["successful"]},
+                       "achieved": figures["totals"]["successful"]},
         })
     return {
         "org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},
         "as_of": as_of.isoformat(),
         **own,
-        "target": {"successful_models": targets.target(tree, code, as_of), "achieved": own["totals"]["successful"]},
+        "target": {"successful_models": targets.target(tree, code, as_of),
+                   "achieved": own["totals"]["successful"]},
         "children": children,
     }
+
+
+def summary(conn: Connection, model: ReadModel, tree: OrgTree, targets: Targets, code: str, as_of: date,
+            known_at: datetime | None = None) -> dict[str, Any]:
+    units = tree.descendants(code)
+    if known_at is None:
+        per_unit = unit_metrics(conn, model, units, as_of)
+    else:
+        per_unit = known_metrics(conn, model, units, [as_of], known_at)[as_of]
+    body = summary_from(tree, targets, code, as_of, per_unit)
+    if known_at is not None:
+        body["known_at"] = known_at.isoformat()
+    return body
+
+
+# --- period reports ------------------------------------------------------------------------------
+
+def activity(before: dict[str, int], after: dict[str, int]) -> dict[str, Any]:
+    """What happened between two cumulative states."""
+
+    def d(metric: str) -> int:
+        return int(after.get(metric, 0)) - int(before.get(metric, 0))
+
+    by_source = {k[len(SOURCE_PREFIX):]: d(k) for k in sorted(set(before) | set(after))
+                 if k.startswith(SOURCE_PREFIX) and d(k)}
+    return {
+        "registrations": d("registered"), "selections": d("selected"), "rejections": d("rejected"),
+        "trainings": d(COUNT_PREFIX + "participant.trained"), "participants_trained": d("trained"),
+        "fundings": d(COUNT_PREFIX + "participant.funded"), "participants_funded": d("funded"),
+        "funding_vnd": d("funding_vnd"), "funding_by_source": by_source,
+        "supports": d(COUNT_PREFIX + "participant.supported"),
+        "evaluations": d(COUNT_PREFIX + "participant.evaluated"), "successful_change": d("successful"),
+        "commendations": d(COUNT_PREFIX + "participant.commended"), "replications": d("replications"),
+        "jobs_created_change": d("jobs_created"),
+    }
+
+
+def period_figures(tree: OrgTree, code: str, period: Period, at: dict[date, PerUnit]) -> dict[str, Any]:
+    before = rolled_up(tree, at[period.start - timedelta(days=1)], code)
+    after = rolled_up(tree, at[period.end], code)
+    return {"in_period": activity(before, after), "cumulative": shape(after)["totals"]}
+
+
+def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Targets, code: str, period: Period,
+                  known_at: datetime | None = None) -> dict[str, Any]:
+    unit = tree.get(code)
+    assert unit is not None
+    previous = period.previous()
+    days = sorted({previous.start - timedelta(days=1), period.start - timedelta(days=1), period.end})
+    units = tree.descendants(code)
+    if known_at is None:
+        at = {day: unit_metrics(conn, model, units, day) for day in days}
+    else:
+        at = known_metrics(conn, model, units, days, known_at)
+    current = period_figures(tree, code, period, at)
+    body: dict[str, Any] = {
+        "org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},
+        "period": period.as_dict(),
+        **current,
+        "target": {"successful_models": targets.target(tree, code, period.end),
+                   "achieved": current["cumulative"]["successful"]},
+        "previous": {"period": previous.as_dict(), **period_figures(tree, code, previous, at)},
+        "children": [{"org_unit": {"code": c.code, "name": c.name, "level": c.level},
+                      **period_figures(tree, c.code, period, at)} for c in tree.children(code)],
+    }
+    if known_at is not None:
+        now = {day: unit_metrics(conn, model, units, day) for day in days}
+        restated_figures = period_figures(tree, code, period, now)
+        differences = _differences(current, restated_figures)
+        body.update({"known_at": known_at.isoformat(), "restated": bool(differences),
+                     "differences": differences})
+    return body
+
+
+def _differences(then: dict[str, Any], now: dict[str, Any], path: str = "") -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key in sorted(set(then) | set(now)):
+        a, b = then.get(key, 0), now.get(key, 0)
+        name = f"{path}.{key}" if path else key
+        if isinstance(a, dict) or isinstance(b, dict):
+            out.extend(_differences(a if isinstance(a, dict) else {}, b if isinstance(b, dict) else {}, name))
+        elif a != b:
+            out.append({"figure": name, "reported": a, "now": b})
+    return out
+
+
+# --- provenance ----------------------------------------------------------------------------------
+
+METRIC_EVENT_TYPES = {
+    "registered": ("participant.registered",), "selected": ("participant.selected",),
+    "rejected": ("participant.rejected",), "trained": ("participant.trained",),
+    "funded": ("participant.funded",), "funding_vnd": ("participant.funded",),
+    "supported": ("participant.supported",), "evaluated": ("participant.evaluated",),
+    "successful": ("participant.evaluated",), "jobs_created": ("participant.evaluated",),
+    "commended": ("participant.commended",), "replications": ("model.replicated",),
+}
+
+
+def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, metric: str,
+                  as_of: date) -> list[dict[str, Any]]:
+    """The live events a figure counts, each with the agency that posted it."""
+    types = METRIC_EVENT_TYPES[metric]
+    units = sorted(tree.descendants(code))
+    e = model.events
+    candidates = conn.execute(select(e.c.participant_id).distinct()
+                              .where(e.c.org_unit.in_(units), e.c.type.in_(types), e.c.occurred_on <= as_of)).all()
+    participant_ids = [r[0] for r in candidates]
+    facts: dict[str, list[Fact]] = defaultdict(list)
+    sources: dict[str, Any] = {}
+    for i in range(0, len(participant_ids), 500):
+        for row in conn.execute(select(e).where(e.c.participant_id.in_(participant_ids[i:i + 500]))):
+            facts[row.participant_id].append(row_to_fact(row))
+            sources[row.event_id] = row
+    listed: list[Fact] = []
+    for participant_facts in facts.values():
+        live = [f for f in live_facts(participant_facts) if f.occurred_on <= as_of]
+        registrations = [f for f in live if f.type == "participant.registered"]
+        if not registrations or registrations[-1].org_unit not in units:
+            continue
+        chosen = [f for f in live if f.type in types]
+        if metric in ("selected", "rejected"):
+            decisions = [f for f in live if f.type in ("participant.selected", "participant.rejected")]
+            chosen = decisions[-1:] if decisions and decisions[-1].type in types else []
+        elif metric in ("successful", "jobs_created"):
+            chosen = chosen[-1:]  # the latest evaluation decides
+            if metric == "successful" and chosen and chosen[0].data["status"] != "successful":
+                chosen = []
+        listed.extend(chosen)
+    return [{
+        "event_id": f.event_id, "type": f.type, "participant_id": f.participant_id, "org_unit": f.org_unit,
+        "occurred_on": f.occurred_on.isoformat(), "recorded_at": f.recorded_at.isoformat(),
+        "source": {"agency": sources[f.event_id].source_agency, "key_id": sources[f.event_id].source_key_id},
+        "data": f.data,
+    } for f in sorted(listed, key=Fact.order)]
+
+

@@ -1,10 +1,32 @@
-"""Reporting's read models: every event received, each participant's contributions, daily sums."""
+"""Reporting's read models, in generations: a rebuild fills generation N+1 from offset 0 while N keeps
+serving, then one row switches readers and the live consumer over.
+
+Read-model tables are derived data, created per generation from this module (not by migrations):
+a changed definition or layout is applied to all history by building a new generation.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
 
 from shared.messaging.tables import consumer_offsets_table
 
@@ -12,46 +34,81 @@ VERSIONS = Path(__file__).resolve().parent / "migrations"
 
 metadata = MetaData()
 consumer_offsets = consumer_offsets_table(metadata)
-
-# Every event received (duplicates dropped by id): the timeline, provenance and recomputation source.
-events = Table(
-    "rp_events", metadata,
-    Column("event_id", String(36), primary_key=True),
-    Column("participant_id", String(36), nullable=False),
-    Column("type", String(64), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("org_unit", String(64), nullable=False),
-    Column("occurred_on", Date, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("source_agency", String(100), nullable=False),
-    Column("source_key_id", String(64), nullable=False),
-    Column("service", String(40), nullable=False),
-    Column("data", Text, nullable=False),
-    Index("ix_rp_events_participant", "participant_id"),
+generations = Table(
+    "rp_generation", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("active", Integer, nullable=False),
 )
 
-# What each participant adds to each figure on each day (see domain.contributions).
-contributions = Table(
-    "rp_contrib", metadata,
-    Column("participant_id", String(36), primary_key=True),
-    Column("org_unit", String(64), primary_key=True),
-    Column("metric", String(64), primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("amount", BigInteger, nullable=False),
-)
 
-# Sum of contributions per unit, figure and day: a summary adds up rows dated on or before as_of.
-daily = Table(
-    "rp_daily", metadata,
-    Column("org_unit", String(64), primary_key=True),
-    Column("metric", String(64), primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("amount", BigInteger, nullable=False),
-    Index("ix_rp_daily_day", "day"),
-)
+@dataclass(frozen=True)
+class ReadModel:
+    generation: int
+    metadata: MetaData
+    events: Table  # every event received (duplicates dropped by id), payload upcast to the current version
+    contributions: Table  # what each participant adds to each figure on each day (domain.contributions)
+    daily: Table  # contributions summed per unit, figure and day
+    monthly: Table  # the same per month (first day of the month), so a summary reads few rows
+    stats: Table
 
-stats = Table(
-    "rp_stats", metadata,
-    Column("name", String(100), primary_key=True),
-    Column("value", BigInteger, nullable=False),
-)
+    @property
+    def consumer_name(self) -> str:
+        return f"reporting-g{self.generation}"
+
+    def create(self, engine: Engine) -> None:
+        self.metadata.create_all(engine, checkfirst=True)
+
+    def drop(self, engine: Engine) -> None:
+        self.metadata.drop_all(engine, checkfirst=True)
+
+
+@lru_cache(maxsize=16)
+def read_model(generation: int) -> ReadModel:
+    g = f"_g{generation}"
+    md = MetaData()
+    events = Table(
+        "rp_events" + g, md,
+        Column("event_id", String(36), primary_key=True),
+        Column("participant_id", String(36), nullable=False),
+        Column("type", String(64), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("org_unit", String(64), nullable=False),
+        Column("occurred_on", Date, nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Column("source_agency", String(100), nullable=False),
+        Column("source_key_id", String(64), nullable=False),
+        Column("service", String(40), nullable=False),
+        Column("data", Text, nullable=False),
+        Index(f"ix_rp_events_participant{g}", "participant_id"),
+        Index(f"ix_rp_events_unit_type{g}", "org_unit", "type"),
+    )
+    contributions = Table(
+        "rp_contrib" + g, md,
+        Column("participant_id", String(36), primary_key=True),
+        Column("org_unit", String(64), primary_key=True),
+        Column("metric", String(64), primary_key=True),
+        Column("day", Date, primary_key=True),
+        Column("amount", BigInteger, nullable=False),
+    )
+    sums = []
+    for name in ("rp_daily", "rp_monthly"):
+        sums.append(Table(
+            name + g, md,
+            Column("org_unit", String(64), primary_key=True),
+            Column("metric", String(64), primary_key=True),
+            Column("day", Date, primary_key=True),
+            Column("amount", BigInteger, nullable=False),
+            Index(f"ix_{name}_day{g}", "day"),
+        ))
+    stats = Table("rp_stats" + g, md, Column("name", String(100), primary_key=True),
+                  Column("value", BigInteger, nullable=False))
+    return ReadModel(generation, md, events, contributions, sums[0], sums[1], stats)
+
+
+def active_generation(conn: Connection) -> int:
+    value = conn.execute(select(generations.c.active).where(generations.c.id == 1)).scalar()
+    return int(value or 1)
+
+
+def activate(conn: Connection, generation: int) -> None:
+    conn.execute(update(generations).where(generations.c.id == 1).values(active=generation))

@@ -34,6 +34,8 @@ class Delivery:
 
 
 ApplyBatch = Callable[[Connection, list[Delivery]], None]
+# Called inside the batch's transaction with the reasons of the records sent to dead letters.
+RecordDeadLetters = Callable[[Connection, list[str]], None]
 
 
 def stored_offsets(conn: Connection, offsets: Table, consumer: str) -> dict[TopicPartition, int]:
@@ -57,7 +59,8 @@ class ConsumerLoop:
                  group_id: str, topics: list[str], apply_batch: ApplyBatch,
                  dead_letter_topic: str | None = None, max_poll_records: int = 2000,
                  on_applied: Callable[[int], None] | None = None,
-                 on_dead_letter: Callable[[str], None] | None = None) -> None:
+                 record_dead_letters: RecordDeadLetters | None = None,
+                 before_poll: Callable[[ConsumerLoop], None] | None = None) -> None:
         self._engine = engine
         self._offsets = offsets
         self._name = consumer_name
@@ -68,7 +71,8 @@ class ConsumerLoop:
         self._dead_letter_topic = dead_letter_topic
         self._max_poll_records = max_poll_records
         self._on_applied = on_applied
-        self._on_dead_letter = on_dead_letter
+        self._record_dead_letters = record_dead_letters
+        self._before_poll = before_poll
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
 
@@ -88,6 +92,16 @@ class ConsumerLoop:
             self._consumer.subscribe(self._topics, listener=_SeekToStored(self))
         return self._consumer
 
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def rename(self, consumer_name: str) -> None:
+        """Continue from the offsets stored under another name (a new read-model generation)."""
+        self._name = consumer_name
+        if self._consumer is not None:
+            self.seek_assigned(list(self._consumer.assignment()))
+
     def seek_assigned(self, assigned: list[TopicPartition]) -> None:
         with self._engine.connect() as conn:
             known = stored_offsets(conn, self._offsets, self._name)
@@ -100,6 +114,8 @@ class ConsumerLoop:
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Apply one polled batch; returns the number of records it covered."""
+        if self._before_poll is not None:
+            self._before_poll(self)
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         if not polled:
             return 0
@@ -121,6 +137,8 @@ class ConsumerLoop:
         with self._engine.begin() as conn:
             if deliveries:
                 self._apply_batch(conn, deliveries)
+            if dead and self._record_dead_letters is not None:
+                self._record_dead_letters(conn, [reason for *_, reason in dead])
             for tp, next_offset in next_offsets.items():
                 upsert(conn, self._offsets,
                        {"consumer": self._name, "topic": tp.topic, "partition": tp.partition,
@@ -143,8 +161,6 @@ class ConsumerLoop:
             headers = [("reason", reason.encode()), ("origin",
                        json.dumps({"topic": topic, "partition": partition, "offset": offset}).encode())]
             self._producer.send(self._dead_letter_topic, value=value or b"", headers=headers)
-            if self._on_dead_letter:
-                self._on_dead_letter(reason.split(":", 1)[0])
         self._producer.flush()
 
     def lag(self) -> int | None:
