@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 from shared.config import SERVICE_PORTS, from_env
@@ -108,6 +109,17 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_projections(args: argparse.Namespace) -> int:
+    from shared.logging import setup
+    from tienphong import workers
+    config = from_env("reporting")
+    setup(config.log_level)
+    started = time.monotonic()
+    generation = workers.rebuild_projections(config, show_progress=not args.quiet)
+    print(f"read models rebuilt as generation {generation} in {time.monotonic() - started:.1f}s; now serving")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from tienphong.supervisor import run_all
     return run_all(with_demo=not args.no_demo)
@@ -153,6 +165,11 @@ def parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--scope", required=True)
     ucreate.add_argument("--role", required=True, choices=("viewer", "admin"))
     users.set_defaults(func=cmd_users)
+    projections = sub.add_parser("projections", help="reporting read models")
+    projections_sub = projections.add_subparsers(dest="action", required=True)
+    rebuild = projections_sub.add_parser("rebuild", help="rebuild from offset 0 while serving, then swap")
+    rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
+    projections.set_defaults(func=cmd_projections)
     run = sub.add_parser("run", help="run broker-side workers and the three services (make dev)")
     run.add_argument("--no-demo", action="store_true")
     run.set_defaults(func=cmd_run)

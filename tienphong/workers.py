@@ -75,3 +75,33 @@ def run_until_signalled(target: Relay | ConsumerLoop) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     target.run(stop)
+
+
+def rebuild_projections(config: Config, show_progress: bool = True) -> int:
+    """`tienphong projections rebuild`: a new read-model generation from offset 0, then the swap."""
+    from tqdm import tqdm
+
+    from services.reporting.projector import Projection
+    from services.reporting.rebuild import rebuild
+    from services.reporting.store import VERSIONS, consumer_offsets
+
+    engine = make_engine(config.database_url)
+    migrate(engine, VERSIONS)
+    topics = [config.topic(n) for n in (REGISTRATION_EVENTS, SUPPORT_EVENTS)]
+
+    def make_loop(name: str, group: str, projection: Projection) -> ConsumerLoop:
+        return ConsumerLoop(engine, consumer_offsets, name, config.kafka_bootstrap_servers, group, topics,
+                            projection.apply_batch, dead_letter_topic=None,
+                            record_dead_letters=projection.record_dead_letters)
+
+    bar = tqdm(unit="events", disable=not show_progress, desc="rebuild")
+
+    def progress(position: int, lag: int) -> None:
+        bar.total = position + lag
+        bar.n = position
+        bar.refresh()
+
+    try:
+        return rebuild(engine, make_loop, f"{config.topic_prefix}-reporting", progress)
+    finally:
+        bar.close()

@@ -172,6 +172,10 @@ class ConsumerLoop:
         ends = self.consumer.end_offsets(assignment)
         return sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assignment)
 
+    def position_total(self) -> int:
+        """Sum of this consumer's positions over its assigned partitions (for progress reports)."""
+        return sum(self.consumer.position(tp) for tp in self.consumer.assignment())
+
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
