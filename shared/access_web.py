@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
-from shared.auth import AccessStore, Principal
+from shared.auth import AccessStore, Principal, parse_token
 from shared.orgunits import OrgTree
 from shared.ratelimit import RateLimiter, retry_after_header
 from shared.web import ApiError
 
+log = logging.getLogger("tienphong.access")
+
 PUBLIC_PATHS = frozenset({"/api/v1/openapi.json"})
+# app.extensions entry through which a service with dashboard accounts lets a session cookie stand in
+# for a bearer key (shared/sessions.py sets it; the write services leave it unset).
+SESSION_PRINCIPAL = "tienphong.session_principal"
+
+SessionPrincipal = Callable[[], Principal | None]
+
+
+def use_session_principal(app: Flask, session_principal: SessionPrincipal) -> None:
+    app.extensions[SESSION_PRINCIPAL] = session_principal
 
 
 def install_auth(app: Flask, store: AccessStore, limiter: RateLimiter,
-                 session_principal: Callable[[], Principal | None] | None = None) -> None:
+                 session_principal: SessionPrincipal | None = None) -> None:
+    if session_principal is not None:
+        use_session_principal(app, session_principal)
+
     @app.before_request
     def _authenticate() -> None:
         if not request.path.startswith("/api/v1/") or request.path in PUBLIC_PATHS:
@@ -23,14 +38,19 @@ def install_auth(app: Flask, store: AccessStore, limiter: RateLimiter,
         principal: Principal | None = None
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
+        if scheme.lower() == "bearer":
             principal = store.authenticate(token.strip())
-        elif session_principal is not None:
-            principal = session_principal()
+        elif (from_session := current_app.extensions.get(SESSION_PRINCIPAL)) is not None:
+            principal = from_session()
         if principal is None:
+            # the key id alone (never the secret, nor a malformed token) says which key was refused
+            parsed = parse_token(token.strip())
+            log.info("refused %s %s: no valid credentials (key %s)", request.method, request.path,
+                     parsed[0] if parsed else "none or malformed")
             raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": 'Bearer realm="tienphong"'})
         wait = limiter.acquire(principal.key_id)
         if wait > 0:
+            log.warning("rate limited %s on %s %s", principal.key_id, request.method, request.path)
             raise ApiError(429, "rate_limited", headers={"Retry-After": retry_after_header(wait)})
         g.principal = principal
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,6 +38,7 @@ api_keys = Table(
     Column("secret_hash", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
 )
 
 users = Table(
@@ -67,77 +71,111 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+# What create_key makes: 12 hex digits, then token_urlsafe(32) (43 characters). The pattern is a
+# little wider, so a future longer key still parses; anything else never reaches the database.
+_TOKEN = re.compile(r"tp_([0-9a-f]{6,32})_([A-Za-z0-9_\-]{16,128})")
+
+
 def parse_token(token: str) -> tuple[str, str] | None:
-    if not token.startswith("tp_"):
-        return None
-    key_id, sep, secret = token[3:].partition("_")
-    if not sep or not key_id or not secret or len(token) > 200:
-        return None
-    return key_id, secret
+    """(key id, secret) of a well-formed token, else None."""
+    match = _TOKEN.fullmatch(token)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; every moment stored here is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Cached:
+    fresh_until: float
+    principal: Principal | None
+    secret_hash: str = ""
+    expires_at: datetime | None = None
 
 
 class AccessStore:
-    """Keys and users. Authentication results are cached briefly: a revocation reaches every
-    service within `cache_seconds`."""
+    """Keys and users. Look-ups are cached briefly: a revocation, an expiry or a deleted account
+    reaches every service within `cache_seconds`."""
 
     def __init__(self, engine: Engine, cache_seconds: float = 2.0) -> None:
         self.engine = engine
         self._cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[float, Principal | None, str]] = {}
+        self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
 
     def migrate(self) -> None:
         migrate(self.engine, ACCESS_VERSIONS)
 
+    def _cached(self, cache_key: str, load: Callable[[], _Cached]) -> _Cached:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(cache_key)
+        if cached is None or cached.fresh_until < now:
+            cached = load()
+            with self._lock:
+                self._cache[cache_key] = cached
+        return cached
+
+    def _forget(self, cache_key: str) -> None:
+        with self._lock:
+            self._cache.pop(cache_key, None)
+
     # --- keys ---------------------------------------------------------------------------------
-    def create_key(self, agency: str, kind: str, scope: str, name: str | None = None) -> tuple[str, str]:
+    def create_key(self, agency: str, kind: str, scope: str, name: str | None = None,
+                   expires_at: datetime | None = None) -> tuple[str, str]:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        if expires_at is not None and expires_at.tzinfo is None:
+            raise ValueError("expires_at must carry a time zone")
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             conn.execute(insert(api_keys).values(
                 key_id=key_id, agency=agency, kind=kind, scope=scope, name=name,
-                secret_hash=_digest(secret), created_at=datetime.now(UTC)))
+                secret_hash=_digest(secret), created_at=datetime.now(UTC), expires_at=expires_at))
         return key_id, f"tp_{key_id}_{secret}"
 
     def list_keys(self) -> list[dict[str, object]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at)).mappings().all()
-        return [{k: v for k, v in row.items() if k != "secret_hash"} for row in rows]
+        return [{k: as_utc(v) if isinstance(v, datetime) else v for k, v in row.items() if k != "secret_hash"}
+                for row in rows]
 
     def revoke(self, key_id: str) -> bool:
         with self.engine.begin() as conn:
             result = conn.execute(update(api_keys).where(api_keys.c.key_id == key_id,
                                                          api_keys.c.revoked_at.is_(None))
                                   .values(revoked_at=datetime.now(UTC)))
-        with self._lock:
-            self._cache.pop(key_id, None)
+        self._forget(f"key:{key_id}")
         return result.rowcount > 0
 
+    def _load_key(self, key_id: str) -> _Cached:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
+        fresh_until = time.monotonic() + self._cache_seconds
+        if row is None or row.revoked_at is not None:
+            return _Cached(fresh_until, None)
+        return _Cached(fresh_until, Principal(row.key_id, row.agency, row.kind, row.scope, row.name),
+                       row.secret_hash, as_utc(row.expires_at))
+
     def authenticate(self, token: str) -> Principal | None:
+        """The key's principal when the token is well formed, known, not revoked and not expired."""
         parsed = parse_token(token)
         if parsed is None:
             return None
         key_id, secret = parsed
-        now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(key_id)
-        if cached is None or cached[0] < now:
-            with self.engine.connect() as conn:
-                row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
-            principal = None
-            digest = ""
-            if row is not None and row.revoked_at is None:
-                principal = Principal(row.key_id, row.agency, row.kind, row.scope, row.name)
-                digest = row.secret_hash
-            cached = (now + self._cache_seconds, principal, digest)
-            with self._lock:
-                self._cache[key_id] = cached
-        _, principal, digest = cached
+        cached = self._cached(f"key:{key_id}", lambda: self._load_key(key_id))
         # compare even when the key is unknown so that timing says nothing
-        matches = hmac.compare_digest(_digest(secret), digest or "0" * 64)
-        return principal if matches and principal is not None else None
+        matches = hmac.compare_digest(_digest(secret), cached.secret_hash or "0" * 64)
+        if not matches or cached.principal is None:
+            return None
+        if cached.expires_at is not None and cached.expires_at <= datetime.now(UTC):
+            return None
+        return cached.principal
 
     # --- people -------------------------------------------------------------------------------
     def create_user(self, username: str, password: str, scope: str, role: str) -> None:
@@ -149,6 +187,12 @@ class AccessStore:
             conn.execute(insert(users).values(username=username, password_hash=_hasher.hash(password),
                                               scope=scope, role=role, created_at=datetime.now(UTC)))
 
+    def list_users(self) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(users.c.username, users.c.role, users.c.scope, users.c.created_at)
+                                .order_by(users.c.username)).mappings().all()
+        return [dict(row) for row in rows]
+
     def check_password(self, username: str, password: str) -> Principal | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.username == username)).first()
@@ -156,7 +200,18 @@ class AccessStore:
             _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
-        if row is None:
-            return None
-        return Principal(key_id=f"user:{row.username}", agency=f"user:{row.username}", kind=row.role,
-                         scope=row.scope, name=row.username)
+        return _user_principal(row) if row is not None else None
+
+    def user_principal(self, username: str) -> Principal | None:
+        """A logged-in person's current role and scope (a deleted account answers None)."""
+        def load() -> _Cached:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(users).where(users.c.username == username)).first()
+            return _Cached(time.monotonic() + self._cache_seconds, _user_principal(row) if row else None)
+
+        return self._cached(f"user:{username}", load).principal
+
+
+def _user_principal(row: Any) -> Principal:
+    return Principal(key_id=f"user:{row.username}", agency=f"user:{row.username}", kind=row.role,
+                     scope=row.scope, name=row.username)

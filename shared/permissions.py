@@ -18,7 +18,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "participant.funded": frozenset({"bank", "union"}),
     "participant.supported": frozenset({"business", "union"}),
     "model.replicated": frozenset({"union"}),
-    "event.retracted": frozenset(KINDS),  # further limited to the posting agency or admin
+    # Further limited to the posting agency, or admin. A viewer key only reads, even one held by the
+    # agency that posted the event.
+    "event.retracted": frozenset({"union", "bank", "business", "admin"}),
 }
 DISTRICT_OR_ABOVE = frozenset({"participant.selected", "participant.rejected", "participant.evaluated",
                                "participant.commended"})
