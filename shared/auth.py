@@ -14,13 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, insert, select, update
 
 from shared.db import migrate
 from shared.permissions import KINDS
@@ -48,6 +48,15 @@ users = Table(
     Column("scope", String(64), nullable=False),
     Column("role", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+user_sessions = Table(
+    "user_sessions", metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("username", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
 )
 
 ROLES = ("viewer", "admin")
@@ -203,13 +212,50 @@ class AccessStore:
         return _user_principal(row) if row is not None else None
 
     def user_principal(self, username: str) -> Principal | None:
-        """A logged-in person's current role and scope (a deleted account answers None)."""
+        """A person's current role and scope (a deleted account answers None)."""
         def load() -> _Cached:
             with self.engine.connect() as conn:
                 row = conn.execute(select(users).where(users.c.username == username)).first()
             return _Cached(time.monotonic() + self._cache_seconds, _user_principal(row) if row else None)
 
         return self._cached(f"user:{username}", load).principal
+
+    # --- dashboard sessions: the cookie carries a random id, the database its hash --------------
+    def open_session(self, username: str, lifetime: timedelta) -> str:
+        session_id = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(delete(user_sessions).where(user_sessions.c.expires_at < now))
+            conn.execute(insert(user_sessions).values(session_hash=_digest(session_id), username=username,
+                                                      created_at=now, expires_at=now + lifetime))
+        return session_id
+
+    def session_principal(self, session_id: str) -> Principal | None:
+        """The person of an open session: not logged out, not expired, account still there."""
+        digest = _digest(session_id)
+
+        def load() -> _Cached:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(users, user_sessions.c.expires_at)
+                                   .join(user_sessions, user_sessions.c.username == users.c.username)
+                                   .where(user_sessions.c.session_hash == digest,
+                                          user_sessions.c.ended_at.is_(None))).first()
+            fresh_until = time.monotonic() + self._cache_seconds
+            if row is None:
+                return _Cached(fresh_until, None)
+            return _Cached(fresh_until, _user_principal(row), expires_at=as_utc(row.expires_at))
+
+        cached = self._cached(f"session:{digest}", load)
+        if cached.expires_at is None or cached.expires_at <= datetime.now(UTC):
+            return None
+        return cached.principal
+
+    def close_session(self, session_id: str) -> None:
+        digest = _digest(session_id)
+        with self.engine.begin() as conn:
+            conn.execute(update(user_sessions).where(user_sessions.c.session_hash == digest)
+                         .values(ended_at=datetime.now(UTC)))
+        self._forget(f"session:{digest}")
 
 
 def _user_principal(row: Any) -> Principal:

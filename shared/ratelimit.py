@@ -1,10 +1,12 @@
-"""Per-key request budget (token bucket), so one runaway agency script cannot starve the others."""
+"""Request budgets: per key (token bucket), so one runaway agency script cannot starve the others;
+per username and address for login attempts (sliding window)."""
 
 from __future__ import annotations
 
 import math
 import threading
 import time
+from collections import deque
 
 
 class RateLimiter:
@@ -31,3 +33,29 @@ class RateLimiter:
 
 def retry_after_header(wait_seconds: float) -> str:
     return str(max(1, math.ceil(wait_seconds)))
+
+
+class WindowLimiter:
+    """At most `limit` attempts per key in any `window` seconds: for login attempts, a budget that
+    fast guessing cannot refill (a token bucket refills while argon2 works)."""
+
+    def __init__(self, limit: int, window: float = 60.0, max_keys: int = 100_000) -> None:
+        self.limit = limit
+        self.window = window
+        self._max_keys = max_keys
+        self._attempts: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, key: str) -> float:
+        """0 when the attempt may go ahead (and is counted), else the seconds until one may."""
+        now = time.monotonic()
+        with self._lock:
+            attempts = self._attempts.setdefault(key, deque())
+            while attempts and attempts[0] <= now - self.window:
+                attempts.popleft()
+            if len(attempts) >= self.limit:
+                return attempts[0] + self.window - now
+            attempts.append(now)
+            if len(self._attempts) > self._max_keys:  # many usernames or addresses: forget the quiet ones
+                self._attempts = {k: a for k, a in self._attempts.items() if a and a[-1] > now - self.window}
+            return 0.0

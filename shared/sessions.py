@@ -1,9 +1,8 @@
 """Dashboard accounts in the browser: the login page, a signed session cookie, CSRF tokens, logout.
 
-The session cookie holds only the username and the CSRF token, signed with the app's secret key;
-role and scope are read from the access database on each request (cached briefly), so a deleted
-account stops working within seconds. Login attempts are limited per username and per client IP.
-"""
+The cookie is Flask's signed session holding a random session id and the CSRF token; the access
+database keeps the id's hash, so logging out ends the session even where the cookie was copied, and
+role and scope are read afresh (cached briefly). Login attempts are limited per username and per IP."""
 
 from __future__ import annotations
 
@@ -33,14 +32,14 @@ from shared import i18n
 from shared.access_web import use_session_principal
 from shared.auth import AccessStore, Principal
 from shared.config import Config
-from shared.ratelimit import RateLimiter, retry_after_header
+from shared.ratelimit import WindowLimiter, retry_after_header
 
 log = logging.getLogger("tienphong.sessions")
 
 ACCESS = "tienphong.sessions.access"
 SECRET_FILE = "secret_key"
 SESSION_LIFETIME = timedelta(hours=8)
-LOGIN_PER_USERNAME_PER_MINUTE = 5  # a burst of 5, then one more every 12 s
+LOGIN_PER_USERNAME_PER_MINUTE = 5
 LOGIN_PER_IP_PER_MINUTE = 20  # a district office behind one address still gets in
 MAX_PASSWORD = 1024  # argon2 on a megabyte of "password" is a denial of service
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -152,16 +151,21 @@ def csrf_ok(submitted: object) -> bool:
             and hmac.compare_digest(expected.encode(), submitted.encode()))
 
 
+def signed_in() -> Principal | None:
+    """The person whose open session this request's cookie names, if any."""
+    session_id = session.get("sid")
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    store: AccessStore = current_app.extensions[ACCESS]
+    return store.session_principal(session_id)
+
+
 def session_principal() -> Principal | None:
     """The logged-in person, for install_auth. A request that changes something must also carry the
     session's CSRF token in X-CSRF-Token: a cookie alone authorizes reads only."""
-    username = session.get("user")
-    if not isinstance(username, str) or not username:
-        return None
     if request.method not in SAFE_METHODS and not csrf_ok(request.headers.get("X-CSRF-Token")):
         return None
-    store: AccessStore = current_app.extensions[ACCESS]
-    return store.user_principal(username)
+    return signed_in()
 
 
 def _language() -> str:
@@ -187,8 +191,7 @@ def _local_target(target: str | None) -> str | None:
 def _page(store: AccessStore, error: str | None = None, status: int = 200,
           headers: dict[str, str] | None = None, **params: object) -> Response:
     lang = _language()
-    username = session.get("user")
-    user = store.user_principal(username) if isinstance(username, str) and username else None
+    user = signed_in()
     texts = {name: _text(name, lang) for name in TEXTS if name not in ("rate_limited",)}
     html = render_template_string(PAGE, t=texts, lang=lang, other="vi" if lang == "en" else "en",
                                   error=_text(error, lang, **params) if error else None, user=user,
@@ -205,8 +208,8 @@ def _page(store: AccessStore, error: str | None = None, status: int = 200,
 
 def login_blueprint(store: AccessStore) -> Blueprint:
     bp = Blueprint("sessions", __name__)
-    by_ip = RateLimiter(LOGIN_PER_IP_PER_MINUTE, burst=LOGIN_PER_IP_PER_MINUTE)
-    by_username = RateLimiter(LOGIN_PER_USERNAME_PER_MINUTE, burst=LOGIN_PER_USERNAME_PER_MINUTE)
+    by_ip = WindowLimiter(LOGIN_PER_IP_PER_MINUTE)
+    by_username = WindowLimiter(LOGIN_PER_USERNAME_PER_MINUTE)
 
     @bp.get("/login")
     def login_form() -> Response:
@@ -233,7 +236,7 @@ def login_blueprint(store: AccessStore) -> Blueprint:
             return _page(store, "bad_credentials", 401)
         session.clear()
         session.permanent = True
-        session["user"] = username
+        session["sid"] = store.open_session(username, SESSION_LIFETIME)
         session["csrf"] = secrets.token_urlsafe(32)  # a fresh token for the signed-in session
         log.info("login %s from %s", username, client)
         return redirect(_local_target(request.form.get("next")) or f"/dashboard/{principal.scope}", 303)
@@ -243,6 +246,9 @@ def login_blueprint(store: AccessStore) -> Blueprint:
         if not csrf_ok(request.form.get("csrf_token")):
             return _page(store, "bad_csrf", 400)
         lang = _language()
+        session_id = session.get("sid")
+        if isinstance(session_id, str) and session_id:
+            store.close_session(session_id)
         session.clear()
         return redirect(url_for(".login_form", lang=lang), 303)
 
