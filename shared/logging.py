@@ -7,7 +7,9 @@ import re
 
 _TOKEN = re.compile(r"tp_([0-9a-f]{6,32})_[A-Za-z0-9_\-]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
-_PASSWORD = re.compile(r"(?i)(password\"?\s*[:=]\s*\"?)[^\"\s,&]+")
+# password=..., "password": "...", 'password': '...' (a quoted value may hold spaces)
+_PASSWORD_QUOTED = re.compile(r"(?i)(password\w*['\"]?\s*[:=]\s*)(['\"])(?:\\.|(?!\2).)*\2")
+_PASSWORD = re.compile(r"(?i)(password\w*['\"]?\s*[:=]\s*)(?!['\"])[^\s,&;]+")
 _COOKIE = re.compile(r"(?i)(tienphong_session=)[^;\s\"']+")
 # Vietnamese numbers: 0 or +84/84, then 8-10 digits, maybe grouped by spaces or dots ("0912 345 678").
 _PHONE = re.compile(r"(?<![\w+.\-])(\+?84|0)((?:[ .]?\d){8,10})(?!\w)")
@@ -21,6 +23,7 @@ def _mask_phone(match: re.Match[str]) -> str:
 def redact(text: str) -> str:
     text = _TOKEN.sub(r"tp_\1_***", text)
     text = _BEARER.sub(r"\1***", text)
+    text = _PASSWORD_QUOTED.sub(r"\1\2***\2", text)
     text = _PASSWORD.sub(r"\1***", text)
     text = _COOKIE.sub(r"\1***", text)
     return _PHONE.sub(_mask_phone, text)
