@@ -47,7 +47,9 @@ def parse_known_at() -> datetime | None:
     if not raw:
         return None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        # an unencoded "+" of the UTC offset arrives as a space
+        text = raw.strip()
+        moment = datetime.fromisoformat(text[:10] + text[10:].replace(" ", "+").replace("Z", "+00:00"))
     except ValueError:
         raise _invalid("known_at", "Thời điểm không hợp lệ (ISO 8601).", "Invalid timestamp (ISO 8601).") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -158,7 +158,7 @@ class ConsumerLoop:
             self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True)
         for topic, partition, offset, value, reason in dead:
             log.warning("unreadable event %s[%s]@%s to dead letters: %s", topic, partition, offset, reason)
-            headers = [("reason", reason.encode()), ("origin",
+            headers = [("reason", reason.encode()), ("consumer", self._group_id.encode()), ("origin",
                        json.dumps({"topic": topic, "partition": partition, "offset": offset}).encode())]
             self._producer.send(self._dead_letter_topic, value=value or b"", headers=headers)
         self._producer.flush()
