@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, delete
 
 from services.reporting.projector import Projection
-from services.reporting.store import active_generation, activate, consumer_offsets, read_model
+from services.reporting.store import activate, active_generation, consumer_offsets, read_model
 from shared.messaging.consumer import ConsumerLoop
 
 LoopFactory = Callable[[str, str, Projection], ConsumerLoop]  # (consumer name, group id, projection)
