@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from shared.events.types import EventRetracted
-from shared.rules import RuleViolation, conflict
+from shared.rules import RuleViolation, conflict, is_issued_id
 from shared.writes import Context, Reply, UnitOfWork, authorize, new_event, recorded
 
 
 def retract(event_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
-    original = uow.store.get(uow.conn, event_id)
+    original = uow.store.get(uow.conn, event_id) if is_issued_id(event_id) else None
     if original is None:
         raise RuleViolation(404, "unknown_event", None, "Không tìm thấy sự kiện này trong dịch vụ.",
                             "This service recorded no such event.")

@@ -1,11 +1,16 @@
-"""Rules both write services enforce, pure: dates, names. Errors carry status, field and both languages."""
+"""Rules both write services enforce, pure: dates, names, input hygiene. Errors carry status, field and
+both languages."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, pre_load
 
 
 @dataclass
@@ -52,5 +57,57 @@ def identity_name(name: str) -> str:
     return unicodedata.normalize("NFC", clean_name(name).casefold())
 
 
+def is_issued_id(value: str) -> bool:
+    """Participant and event ids are canonical UUID strings; anything else names no record, and is
+    kept away from the database (PostgreSQL refuses NUL bytes even in a WHERE clause)."""
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+_UNCLEAN = ("Không được chứa ký tự điều khiển hoặc ký tự Unicode hỏng.||"
+            "Control characters and broken Unicode are not allowed.")
+
+
+def _unclean(text: str) -> bool:
+    """Control characters (NUL above all: PostgreSQL text cannot hold it) or lone surrogates (not
+    encodable as UTF-8), which JSON's \\u escapes let a client send."""
+    return any((unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS) for ch in text)
+
+
+class RequestBody(Schema):
+    """Base of every write body: what marshmallow alone lets through and the contract does not.
+
+    Text is NFC-normalized (one code point per Vietnamese letter, whatever the client's keyboard sent),
+    dates must be exactly YYYY-MM-DD (marshmallow also takes 20170610 and 2017-W23-6), booleans must be
+    JSON booleans (marshmallow also takes "yes" and 1)."""
+
+    @pre_load
+    def _hygiene(self, data: Any, **_kwargs: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        errors: dict[str, list[str]] = {}
+        cleaned = dict(data)
+        for name, value in data.items():
+            if _unclean(name):  # echoed back as an unknown field, it would break the JSON reply
+                raise ValidationError({"_schema": ["Tên trường không hợp lệ.||Invalid field name."]})
+            declared = self.fields.get(name)
+            if isinstance(declared, fields.Boolean) and value is not None and not isinstance(value, bool):
+                errors[name] = ["Not a valid boolean."]
+            elif isinstance(value, str):
+                if _unclean(value):
+                    errors[name] = [_UNCLEAN]
+                    continue
+                cleaned[name] = unicodedata.normalize("NFC", value)
+                if isinstance(declared, fields.Date) and not _ISO_DAY.fullmatch(value):
+                    errors[name] = ["Not a valid date."]
+        if errors:
+            raise ValidationError(errors)
+        return cleaned

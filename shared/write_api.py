@@ -3,6 +3,7 @@ contract's shape. Business rules raise RuleViolation; they never reach a 500."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -12,12 +13,15 @@ from sqlalchemy import Engine, Table
 
 from shared.access_web import current_principal
 from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
+from shared.i18n import bilingual
 from shared.orgunits import OrgTree
 from shared.rules import RuleViolation
 from shared.web import ApiError, lang
 from shared.writes import Context, Idempotency, Reply, UnitOfWork, run_write
 
 Handler = Callable[[UnitOfWork, Context], Reply]
+# Visible ASCII only: the key is stored and compared as given, and must survive any proxy unchanged.
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 def violation_response(violation: RuleViolation) -> Response:
@@ -48,8 +52,10 @@ class Writer:
         idempotency = None
         key = request.headers.get("Idempotency-Key")
         if key is not None:
-            if not 1 <= len(key) <= 200:
-                raise ApiError(422, "validation_failed", fields={"Idempotency-Key": "1-200 characters"})
+            if not IDEMPOTENCY_KEY.fullmatch(key):
+                raise ApiError(422, "validation_failed", fields={"Idempotency-Key": bilingual(
+                    "1-200 ký tự ASCII nhìn thấy được (không dấu cách).",
+                    "1-200 visible ASCII characters (no spaces).")})
             idempotency = Idempotency(ctx.principal.key_id, key,
                                       EventStore.request_hash(request.method, request.path, request.get_data()))
 

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, func, select
 
 from services.registration import handlers, schemas
+from services.registration.domain import Participant
 from services.registration.store import event_store, participant_list
 from shared.access_web import current_principal, require_scope
+from shared.events import Envelope, read_data
+from shared.i18n import bilingual
 from shared.orgunits import OrgTree
 from shared.retraction import retract
+from shared.rules import is_issued_id
 from shared.web import ApiError, doc, json_body
 from shared.write_api import Writer
 
 WRITE_RESPONSES = {201: "recorded", 400: "malformed JSON", 401: "no valid key", 403: "not allowed",
                    404: "unknown participant", 409: "conflict", 413: "body over 1 MiB",
                    415: "not JSON", 422: "invalid field", 429: "rate limited"}
+LIST_STATUSES = ("registered", "selected", "rejected")
+MAX_PAGE, MAX_PAGE_SIZE = 1_000_000, 500
 
 
 def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
@@ -78,10 +85,10 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
          responses={200: "participant", 401: "no valid key", 403: "out of scope", 404: "unknown"},
          tags=["participants"])
     def show(participant_id: str) -> Response:
-        with engine.connect() as conn:
-            stream = event_store.stream(conn, participant_id)
-        from services.registration.domain import Participant
-        from shared.events import read_data
+        stream: list[Envelope] = []
+        if is_issued_id(participant_id):
+            with engine.connect() as conn:
+                stream = event_store.stream(conn, participant_id)
         participant = Participant.rebuild(participant_id, stream, [read_data(e) for e in stream])
         if not participant.exists:
             raise ApiError(404, "unknown_participant", participant_id=participant_id)
@@ -99,20 +106,16 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
         principal = current_principal()
         org_unit = request.args.get("org_unit", principal.scope)
         if org_unit not in tree:
-            raise ApiError(422, "validation_failed", fields={"org_unit": "Không có đơn vị này.||No such org unit."})
+            raise ApiError(422, "validation_failed", fields={"org_unit": bilingual(
+                "Không có đơn vị này.", "No such org unit.")})
         require_scope(tree, org_unit)
-        try:
-            page = int(request.args.get("page", "1"))
-            page_size = int(request.args.get("page_size", "50"))
-        except ValueError:
-            raise ApiError(422, "validation_failed",
-                           fields={"page": "Phải là số nguyên.||Must be an integer."}) from None
-        if page < 1 or not 1 <= page_size <= 500:
-            raise ApiError(422, "validation_failed",
-                           fields={"page": "page >= 1, 1 <= page_size <= 500||page >= 1, 1 <= page_size <= 500"})
+        page, page_size = _int_arg("page", 1, MAX_PAGE), _int_arg("page_size", 50, MAX_PAGE_SIZE)
         where: list[Any] = [participant_list.c.org_unit.in_(sorted(tree.descendants(org_unit)))]
         status = request.args.get("status")
         if status:
+            if status not in LIST_STATUSES:
+                raise ApiError(422, "validation_failed", fields={"status": bilingual(
+                    f"Phải là một trong: {', '.join(LIST_STATUSES)}.", f"Must be one of: {', '.join(LIST_STATUSES)}.")})
             where.append(participant_list.c.status == status)
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(participant_list).where(*where)).scalar_one()
@@ -123,3 +126,14 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
         return jsonify({"items": items, "page": page, "page_size": page_size, "total": total})
 
     return bp
+
+
+def _int_arg(name: str, default: int, maximum: int) -> int:
+    """A positive whole number from the query string; bounded, because the database's integers are."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= maximum:
+        raise ApiError(422, "validation_failed", fields={name: bilingual(
+            f"Phải là số nguyên từ 1 đến {maximum}.", f"Must be a whole number from 1 to {maximum}.")})
+    return int(raw)

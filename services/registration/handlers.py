@@ -19,11 +19,21 @@ from shared.events.types import (
     ParticipantRejected,
     ParticipantSelected,
 )
-from shared.rules import RuleViolation, check_business_date, clean_name, conflict, identity_name, invalid
+from shared.rules import (
+    RuleViolation,
+    check_business_date,
+    clean_name,
+    conflict,
+    identity_name,
+    invalid,
+    is_issued_id,
+)
 from shared.writes import Context, Reply, UnitOfWork, authorize, new_event, recorded
 
 
 def load_participant(uow: UnitOfWork, participant_id: str) -> domain.Participant:
+    if not is_issued_id(participant_id):
+        return domain.Participant(participant_id)  # unknown: 404 from the rules
     stream = uow.store.stream(uow.conn, participant_id)
     return domain.Participant.rebuild(participant_id, stream, [read_data(e) for e in stream])
 

@@ -11,32 +11,33 @@ from shared.events.types import (
     ParticipantEvaluated,
     ParticipantRegistered,
 )
+from shared.rules import RequestBody
 
 
-class RegistrationBody(ParticipantRegistered.Data):
+class RegistrationBody(RequestBody, ParticipantRegistered.Data):
     org_unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
 
 
-class DecisionBody(Schema):
+class DecisionBody(RequestBody):
     decision = fields.String(required=True, validate=validate.OneOf(("selected", "rejected")))
     sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     decided_on = fields.Date(required=True)
 
 
-class EvaluationBody(ParticipantEvaluated.Data):
+class EvaluationBody(RequestBody, ParticipantEvaluated.Data):
     pass
 
 
-class CommendationBody(ParticipantCommended.Data):
+class CommendationBody(RequestBody, ParticipantCommended.Data):
     pass
 
 
-class ReplicationBody(ModelReplicated.Data):
+class ReplicationBody(RequestBody, ModelReplicated.Data):
     pass
 
 
-class RetractionBody(Schema):
+class RetractionBody(RequestBody):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

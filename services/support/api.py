@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from services.support import handlers, schemas, view
 from shared.retraction import retract
+from shared.rules import is_issued_id
 from shared.web import doc, json_body
 from shared.write_api import Writer
 
@@ -26,12 +27,13 @@ def blueprint(writer: Writer, engine: Engine) -> Blueprint:
 
     def write(participant_id: str, schema: Any, handler: Callable[..., Any]) -> Response:
         body = json_body(schema)
-        # A registration made a moment ago may not have reached this service's view yet.
-        view.wait_until_selected(engine, participant_id, VIEW_WAIT_SECONDS)
+        may_appear = is_issued_id(participant_id)  # other ids can never reach the view
+        if may_appear:
+            # A registration made a moment ago may not have reached this service's view yet.
+            view.wait_until_selected(engine, participant_id, VIEW_WAIT_SECONDS)
         response = writer.execute(lambda uow, ctx: handler(participant_id, body, uow, ctx))
-        if response.status_code == 404 or (response.status_code == 409
-                                           and (response.get_json() or {}).get("error", {}).get("code")
-                                           == "not_selected"):
+        code = (response.get_json(silent=True) or {}).get("error", {}).get("code")
+        if may_appear and code in ("unknown_participant", "not_selected"):
             # The view may still be behind registration: say when a retry makes sense.
             response.headers["Retry-After"] = "2"
         return response

@@ -6,12 +6,13 @@ from typing import Any
 
 from services.support import domain, view
 from shared.events.types import Event, ParticipantFunded, ParticipantSupported, ParticipantTrained
+from shared.rules import is_issued_id
 from shared.writes import Context, Reply, UnitOfWork, authorize, new_event, recorded
 
 
 def _record(event_cls: type[Event], participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context,
             **conditions: str | None) -> Reply:
-    participant = view.find(uow.conn, participant_id)
+    participant = view.find(uow.conn, participant_id) if is_issued_id(participant_id) else None
     if participant is None:
         raise domain.unknown_participant()
     authorize(ctx, event_cls.TYPE, participant.org_unit, **conditions)

@@ -5,21 +5,22 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.events.types import ParticipantFunded, ParticipantSupported, ParticipantTrained
+from shared.rules import RequestBody
 
 
-class TrainingBody(ParticipantTrained.Data):
+class TrainingBody(RequestBody, ParticipantTrained.Data):
     pass
 
 
-class FundingBody(ParticipantFunded.Data):
+class FundingBody(RequestBody, ParticipantFunded.Data):
     pass
 
 
-class SupportBody(ParticipantSupported.Data):
+class SupportBody(RequestBody, ParticipantSupported.Data):
     pass
 
 
-class RetractionBody(Schema):
+class RetractionBody(RequestBody):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
