@@ -62,11 +62,18 @@ class Idempotency:
     request_hash: str
 
 
+WRITE_ATTEMPTS = 3
+
+
 def run_write(make_uow: Callable[[], UnitOfWork], handler: Callable[[UnitOfWork], Reply],
               idempotency: Idempotency | None, on_reused: Callable[[StoredReply], Reply]) -> Reply:
     """Run a handler in one transaction. With an Idempotency-Key, the key is claimed first, so a twin
-    request racing this one waits, then answers with this one's stored reply."""
-    for _attempt in range(3):
+    request racing this one waits, then answers with this one's stored reply.
+
+    When another request appended to the same stream first, the whole command runs again on the
+    new stream: it then either fits (two trainings recorded at once are both fine) or meets the rule
+    that really refuses it (a second decision: 409 already_decided, naming the first)."""
+    for _attempt in range(WRITE_ATTEMPTS):
         with make_uow() as uow:
             if idempotency is not None:
                 stored = uow.store.stored_reply(uow.conn, idempotency.key_id, idempotency.key)
@@ -76,14 +83,17 @@ def run_write(make_uow: Callable[[], UnitOfWork], handler: Callable[[UnitOfWork]
                     uow.store.claim(uow.conn, idempotency.key_id, idempotency.key, idempotency.request_hash)
                 except ConcurrentWrite:
                     continue  # the twin committed first: read its reply on the next pass
-            reply = handler(uow)
+            try:
+                reply = handler(uow)
+            except ConcurrentWrite:
+                continue  # the rollback drops this attempt, claim included
             if reply.status >= 300:
                 return reply  # rejected: the rollback leaves no trace, not even the claim
             if idempotency is not None:
                 uow.store.complete(uow.conn, idempotency.key_id, idempotency.key, reply.status, reply.body)
             uow.commit()
             return reply
-    raise ConcurrentWrite("idempotency key raced repeatedly")
+    raise ConcurrentWrite("the stream or the idempotency key kept changing under this write")
 
 
 @dataclass(frozen=True)
