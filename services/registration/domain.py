@@ -42,6 +42,8 @@ class Participant:
 
     def apply(self, envelope: Envelope, data: dict[str, Any]) -> None:
         kind = envelope.type
+        if kind != "participant.registered" and not self.exists:
+            return  # the registration was retracted: nothing recorded after it brings the participant back
         if kind != "event.retracted":
             self.event_ids[envelope.event_id] = kind
         if kind == "participant.registered":
