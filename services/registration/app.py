@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.registration import api
+from services.registration import api, imports
 from services.registration.store import VERSIONS, event_store, outbox
 from shared.config import Config, from_env
 from shared.db import migrate as run_migrations
@@ -21,4 +21,5 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     writer = Writer(parts.engine, event_store, outbox, config.topic(REGISTRATION_EVENTS), parts.tree,
                     "registration", config.program_start)
     parts.app.register_blueprint(api.blueprint(writer, parts.engine, parts.tree))
+    parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     return parts.app
