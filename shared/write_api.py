@@ -7,8 +7,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import Response, jsonify, request
+from marshmallow import Schema
 from sqlalchemy import Engine, Table
 
 from shared.access_web import current_principal
@@ -16,10 +18,28 @@ from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
 from shared.i18n import bilingual
 from shared.orgunits import OrgTree
 from shared.rules import RuleViolation
-from shared.web import ApiError, lang
+from shared.web import ApiError, doc, lang
 from shared.writes import Context, Idempotency, Reply, UnitOfWork, run_write
 
 Handler = Callable[[UnitOfWork, Context], Reply]
+
+# Headers every write takes, for the OpenAPI document of both write services.
+LANGUAGE_PARAM = {"name": "Accept-Language", "in": "header", "required": False,
+                  "description": "`en` for English messages; Vietnamese otherwise", "schema": {"type": "string"}}
+WRITE_PARAMS = [
+    {"name": "Idempotency-Key", "in": "header", "required": False,
+     "description": "A retry with the same key returns the first response (same status and body) and records "
+                    "nothing; the same key with another request is 409 idempotency_key_reused. A refused "
+                    "request does not use up its key.",
+     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$"}},
+    LANGUAGE_PARAM,
+]
+
+
+def write_doc(summary: str, body: type[Schema], reply: type[Schema], responses: dict[int, str],
+              tags: list[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The OpenAPI description of a write endpoint: its body, reply, errors and headers."""
+    return doc(summary, body=body, responses=responses, response_schema=reply, tags=tags, params=WRITE_PARAMS)
 # Visible ASCII only: the key is stored and compared as given, and must survive any proxy unchanged.
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 

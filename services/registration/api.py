@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from marshmallow import Schema
 from sqlalchemy import Engine, func, select
 
 from services.registration import handlers, schemas
@@ -18,58 +20,70 @@ from shared.orgunits import OrgTree
 from shared.retraction import retract
 from shared.rules import is_issued_id
 from shared.web import ApiError, doc, json_body
-from shared.write_api import Writer
+from shared.write_api import LANGUAGE_PARAM, Writer, write_doc
 
-WRITE_RESPONSES = {201: "recorded", 400: "malformed JSON", 401: "no valid key", 403: "not allowed",
-                   404: "unknown participant", 409: "conflict", 413: "body over 1 MiB",
-                   415: "not JSON", 422: "invalid field", 429: "rate limited"}
+WRITE_RESPONSES = {
+    201: "recorded: event_id, type, participant_id", 400: "malformed JSON (bad_json)",
+    401: "no valid key (unauthorized)",
+    403: "the key's kind may not post this event (forbidden), or the unit is outside its scope (out_of_scope)",
+    404: "unknown participant (unknown_participant)",
+    409: "duplicate_participant (with the existing participant_id), already_decided (with decision_event_id), "
+         "not_selected, idempotency_key_reused, concurrent_write",
+    413: "body over 1 MiB (payload_too_large)", 415: "not application/json (unsupported_media_type)",
+    422: "invalid or missing field, named in error.fields (validation_failed)", 429: "rate limited (Retry-After)"}
+RETRACTION_RESPONSES = WRITE_RESPONSES | {
+    201: "recorded: event_id, type, participant_id, retracted_event_id",
+    403: "only the agency that posted the event, or an admin, in scope (forbidden, out_of_scope)",
+    404: "no such event in this service (unknown_event)",
+    409: "already_retracted (with retraction_event_id), not_retractable (a retraction), idempotency_key_reused"}
+READ_ERRORS = {401: "no valid key (unauthorized)", 403: "outside the key's scope (out_of_scope)",
+               429: "rate limited (Retry-After)"}
 LIST_STATUSES = ("registered", "selected", "rejected")
 MAX_PAGE, MAX_PAGE_SIZE = 1_000_000, 500
+
+
+def _write(summary: str, body: type[Schema], responses: dict[int, str] = WRITE_RESPONSES,
+           tags: tuple[str, ...] = ("participants",)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return write_doc(summary, body, schemas.RecordedReply, responses, list(tags))
 
 
 def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
     bp = Blueprint("registration", __name__, url_prefix="/api/v1")
 
     @bp.post("/participants")
-    @doc("Register a branch secretary and the model idea (participant.registered)",
-         body=schemas.RegistrationBody, responses=WRITE_RESPONSES, response_schema=schemas.RecordedReply,
-         tags=["participants"])
+    @_write("Register a branch secretary and the model idea (participant.registered)", schemas.RegistrationBody)
     def register() -> Response:
         body = json_body(schemas.RegistrationBody())
         return writer.execute(lambda uow, ctx: handlers.register(body, uow, ctx))
 
     @bp.post("/participants/<participant_id>/decisions")
-    @doc("The district selects (with a sector) or rejects a participant", body=schemas.DecisionBody,
-         responses=WRITE_RESPONSES, response_schema=schemas.RecordedReply, tags=["participants"])
+    @_write("The district selects (with a sector) or rejects a participant (participant.selected / "
+            "participant.rejected)", schemas.DecisionBody)
     def decide(participant_id: str) -> Response:
         body = json_body(schemas.DecisionBody())
         return writer.execute(lambda uow, ctx: handlers.decide(participant_id, body, uow, ctx))
 
     @bp.post("/participants/<participant_id>/evaluations")
-    @doc("Periodic evaluation of a model", body=schemas.EvaluationBody, responses=WRITE_RESPONSES,
-         response_schema=schemas.RecordedReply, tags=["participants"])
+    @_write("Periodic evaluation of a model (participant.evaluated)", schemas.EvaluationBody)
     def evaluate(participant_id: str) -> Response:
         body = json_body(schemas.EvaluationBody())
         return writer.execute(lambda uow, ctx: handlers.evaluate(participant_id, body, uow, ctx))
 
     @bp.post("/participants/<participant_id>/commendations")
-    @doc("Commendation of a participant", body=schemas.CommendationBody, responses=WRITE_RESPONSES,
-         response_schema=schemas.RecordedReply, tags=["participants"])
+    @_write("Commendation of a participant (participant.commended)", schemas.CommendationBody)
     def commend(participant_id: str) -> Response:
         body = json_body(schemas.CommendationBody())
         return writer.execute(lambda uow, ctx: handlers.commend(participant_id, body, uow, ctx))
 
     @bp.post("/participants/<participant_id>/replications")
-    @doc("Another youth replicates the participant's model", body=schemas.ReplicationBody,
-         responses=WRITE_RESPONSES, response_schema=schemas.RecordedReply, tags=["participants"])
+    @_write("Another youth replicates the participant's model (model.replicated)", schemas.ReplicationBody)
     def replicate(participant_id: str) -> Response:
         body = json_body(schemas.ReplicationBody())
         return writer.execute(lambda uow, ctx: handlers.replicate(participant_id, body, uow, ctx))
 
     @bp.post("/events/<event_id>/retraction")
-    @doc("Retract an event this service recorded (event.retracted)", body=schemas.RetractionBody,
-         responses=WRITE_RESPONSES | {404: "unknown event"}, response_schema=schemas.RecordedReply,
-         tags=["events"])
+    @_write("Retract an event this service recorded (event.retracted)", schemas.RetractionBody,
+            RETRACTION_RESPONSES, ("events",))
     def retraction(event_id: str) -> Response:
         body = json_body(schemas.RetractionBody())
 
@@ -81,9 +95,9 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
         return writer.execute(handle)
 
     @bp.get("/participants/<participant_id>")
-    @doc("Current state of a participant, from its events", response_schema=schemas.ParticipantReply,
-         responses={200: "participant", 401: "no valid key", 403: "out of scope", 404: "unknown"},
-         tags=["participants"])
+    @doc("Current state of a participant, rebuilt from its events", response_schema=schemas.ParticipantReply,
+         responses={200: "the participant", 404: "unknown participant (unknown_participant)", **READ_ERRORS},
+         params=[LANGUAGE_PARAM], tags=["participants"])
     def show(participant_id: str) -> Response:
         stream: list[Envelope] = []
         if is_issued_id(participant_id):
@@ -96,12 +110,20 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
         return jsonify(handlers.describe(participant))
 
     @bp.get("/participants")
-    @doc("Participants within the key's scope, filtered and paginated",
-         params=[{"name": n, "in": "query", "required": False, "schema": {"type": t}}
-                 for n, t in (("org_unit", "string"), ("status", "string"), ("page", "integer"),
-                              ("page_size", "integer"))],
-         responses={200: "a page of participants", 401: "no valid key", 403: "out of scope",
-                    422: "bad filter"}, tags=["participants"])
+    @doc("Participants within the key's scope, filtered and paginated, ordered by registration date",
+         params=[
+             {"name": "org_unit", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "a unit within the key's scope (default: the key's scope); units below it count"},
+             {"name": "status", "in": "query", "required": False,
+              "schema": {"type": "string", "enum": list(LIST_STATUSES)}},
+             {"name": "page", "in": "query", "required": False,
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+             {"name": "page_size", "in": "query", "required": False,
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50}},
+             LANGUAGE_PARAM],
+         response_schema=schemas.ParticipantPage,
+         responses={200: "a page of participants", 422: "unknown org_unit or status, page out of range "
+                    "(validation_failed)", **READ_ERRORS}, tags=["participants"])
     def listing() -> Response:
         principal = current_principal()
         org_unit = request.args.get("org_unit", principal.scope)
@@ -115,7 +137,8 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
         if status:
             if status not in LIST_STATUSES:
                 raise ApiError(422, "validation_failed", fields={"status": bilingual(
-                    f"Phải là một trong: {', '.join(LIST_STATUSES)}.", f"Must be one of: {', '.join(LIST_STATUSES)}.")})
+                    f"Phải là một trong: {', '.join(LIST_STATUSES)}.",
+                    f"Must be one of: {', '.join(LIST_STATUSES)}.")})
             where.append(participant_list.c.status == status)
         with engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(participant_list).where(*where)).scalar_one()

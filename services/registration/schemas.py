@@ -43,8 +43,9 @@ class RetractionBody(RequestBody):
 
 class RecordedReply(Schema):
     event_id = fields.UUID(required=True)
-    participant_id = fields.UUID()
-    type = fields.String()
+    participant_id = fields.UUID(required=True)
+    type = fields.String(required=True)
+    retracted_event_id = fields.UUID()  # retractions only
 
 
 class ParticipantReply(Schema):
@@ -58,3 +59,19 @@ class ParticipantReply(Schema):
     commendations = fields.List(fields.Dict())
     replications = fields.List(fields.Dict())
     version = fields.Integer()
+
+
+class ListedParticipant(Schema):
+    participant_id = fields.UUID()
+    org_unit = fields.String()
+    status = fields.String()
+    sector = fields.String(allow_none=True)
+    full_name = fields.String()
+    registered_on = fields.Date()
+
+
+class ParticipantPage(Schema):
+    items = fields.List(fields.Nested(ListedParticipant))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()

@@ -6,20 +6,37 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response
+from marshmallow import Schema
 from sqlalchemy import Engine
 
 from services.support import handlers, schemas, view
 from shared.retraction import retract
 from shared.rules import is_issued_id
-from shared.web import doc, json_body
-from shared.write_api import Writer
+from shared.web import json_body
+from shared.write_api import Writer, write_doc
 
-WRITE_RESPONSES = {201: "recorded", 400: "malformed JSON", 401: "no valid key", 403: "not allowed",
-                   404: "unknown participant (with Retry-After: it may have been registered a moment ago)",
-                   409: "participant not selected (with Retry-After), or conflict",
-                   413: "body over 1 MiB", 415: "not JSON",
-                   422: "invalid field", 429: "rate limited"}
+WRITE_RESPONSES = {
+    201: "recorded: event_id, type, participant_id", 400: "malformed JSON (bad_json)",
+    401: "no valid key (unauthorized)",
+    403: "the key's kind may not post this event, e.g. a union funding from another source than "
+         "youth_union_120 (forbidden), or the participant is outside its scope (out_of_scope)",
+    404: "unknown participant (unknown_participant), with Retry-After: this service learns registrations "
+         "from Kafka, so one made a moment ago may not be known yet",
+    409: "not_selected, with Retry-After (the selection may not be known yet), idempotency_key_reused, "
+         "concurrent_write",
+    413: "body over 1 MiB (payload_too_large)", 415: "not application/json (unsupported_media_type)",
+    422: "invalid or missing field, named in error.fields (validation_failed)", 429: "rate limited (Retry-After)"}
+RETRACTION_RESPONSES = WRITE_RESPONSES | {
+    201: "recorded: event_id, type, participant_id, retracted_event_id",
+    403: "only the agency that posted the event, or an admin, in scope (forbidden, out_of_scope)",
+    404: "no such event in this service (unknown_event)",
+    409: "already_retracted (with retraction_event_id), not_retractable (a retraction), idempotency_key_reused"}
 VIEW_WAIT_SECONDS = 1.5
+
+
+def _write(summary: str, body: type[Schema], responses: dict[int, str] = WRITE_RESPONSES,
+           tags: tuple[str, ...] = ("support",)) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return write_doc(summary, body, schemas.RecordedReply, responses, list(tags))
 
 
 def blueprint(writer: Writer, engine: Engine) -> Blueprint:
@@ -39,27 +56,23 @@ def blueprint(writer: Writer, engine: Engine) -> Blueprint:
         return response
 
     @bp.post("/participants/<participant_id>/trainings")
-    @doc("A training course or study visit attended (participant.trained)", body=schemas.TrainingBody,
-         responses=WRITE_RESPONSES, response_schema=schemas.RecordedReply, tags=["support"])
+    @_write("A training course or study visit attended (participant.trained)", schemas.TrainingBody)
     def train(participant_id: str) -> Response:
         return write(participant_id, schemas.TrainingBody(), handlers.train)
 
     @bp.post("/participants/<participant_id>/fundings")
-    @doc("A loan or grant disbursed (participant.funded)", body=schemas.FundingBody,
-         responses=WRITE_RESPONSES, response_schema=schemas.RecordedReply, tags=["support"])
+    @_write("A loan or grant disbursed (participant.funded)", schemas.FundingBody)
     def fund(participant_id: str) -> Response:
         return write(participant_id, schemas.FundingBody(), handlers.fund)
 
     @bp.post("/participants/<participant_id>/supports")
-    @doc("Business support given (participant.supported)", body=schemas.SupportBody,
-         responses=WRITE_RESPONSES, response_schema=schemas.RecordedReply, tags=["support"])
+    @_write("Business support given (participant.supported)", schemas.SupportBody)
     def support(participant_id: str) -> Response:
         return write(participant_id, schemas.SupportBody(), handlers.support)
 
     @bp.post("/events/<event_id>/retraction")
-    @doc("Retract an event this service recorded (event.retracted)", body=schemas.RetractionBody,
-         responses=WRITE_RESPONSES | {404: "unknown event"}, response_schema=schemas.RecordedReply,
-         tags=["events"])
+    @_write("Retract an event this service recorded (event.retracted)", schemas.RetractionBody,
+            RETRACTION_RESPONSES, ("events",))
     def retraction(event_id: str) -> Response:
         body = json_body(schemas.RetractionBody())
         return writer.execute(lambda uow, ctx: retract(event_id, body, uow, ctx))

@@ -26,5 +26,6 @@ class RetractionBody(RequestBody):
 
 class RecordedReply(Schema):
     event_id = fields.UUID(required=True)
-    participant_id = fields.UUID()
-    type = fields.String()
+    participant_id = fields.UUID(required=True)
+    type = fields.String(required=True)
+    retracted_event_id = fields.UUID()  # retractions only
