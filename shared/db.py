@@ -92,6 +92,18 @@ def upsert(conn: Connection, table: Table, values: Mapping[str, Any], keys: list
     conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
 
 
+def upsert_many(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str],
+                add: list[str] | None = None) -> None:
+    """Many rows through one statement: on a key conflict, `add` columns are summed, others replaced."""
+    if not rows:
+        return
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    changes = {name: (table.c[name] + stmt.excluded[name]) if name in (add or []) else stmt.excluded[name]
+               for name in rows[0] if name not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes), rows)
+
+
 def ping(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))

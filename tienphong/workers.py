@@ -10,6 +10,7 @@ from kafka import KafkaProducer
 
 from shared.config import Config
 from shared.db import make_engine, migrate
+from shared.events.rawcheck import read_raw
 from shared.messaging.consumer import ConsumerLoop
 from shared.messaging.outbox import Relay, make_producer
 from shared.messaging.topics import (
@@ -58,7 +59,8 @@ def build_consumer(config: Config) -> ConsumerLoop:
         return ConsumerLoop(engine, consumer_offsets, live.projection.model.consumer_name,
                             config.kafka_bootstrap_servers, group, topics, live.apply_batch,
                             dead_letter_topic=config.topic(DEAD_LETTER),
-                            record_dead_letters=live.record_dead_letters, before_poll=live.before_poll)
+                            record_dead_letters=live.record_dead_letters, before_poll=live.before_poll,
+                            read=read_raw, max_poll_records=5000)
     if config.service == "support":
         from services.support.store import VERSIONS as SUPPORT_VERSIONS
         from services.support.store import consumer_offsets as support_offsets
@@ -92,7 +94,8 @@ def rebuild_projections(config: Config, show_progress: bool = True) -> int:
     def make_loop(name: str, group: str, projection: Projection) -> ConsumerLoop:
         return ConsumerLoop(engine, consumer_offsets, name, config.kafka_bootstrap_servers, group, topics,
                             projection.apply_batch, dead_letter_topic=None,
-                            record_dead_letters=projection.record_dead_letters)
+                            record_dead_letters=projection.record_dead_letters, read=read_raw,
+                            max_poll_records=5000)
 
     bar = tqdm(unit="events", disable=not show_progress, desc="rebuild")
 

@@ -46,7 +46,7 @@ class ReadModel:
     generation: int
     metadata: MetaData
     events: Table  # every event received (duplicates dropped by id), payload upcast to the current version
-    contributions: Table  # what each participant adds to each figure on each day (domain.contributions)
+    participants: Table  # each participant's facts and what it adds to each figure on each day
     daily: Table  # contributions summed per unit, figure and day
     monthly: Table  # the same per month (first day of the month), so a summary reads few rows
     stats: Table
@@ -82,13 +82,13 @@ def read_model(generation: int) -> ReadModel:
         Index(f"ix_rp_events_participant{g}", "participant_id"),
         Index(f"ix_rp_events_unit_type{g}", "org_unit", "type"),
     )
-    contributions = Table(
-        "rp_contrib" + g, md,
+    # One row per participant: its facts and current contributions (JSON), so a batch reads one row per
+    # participant it touches instead of every event of each.
+    participants = Table(
+        "rp_participants" + g, md,
         Column("participant_id", String(36), primary_key=True),
-        Column("org_unit", String(64), primary_key=True),
-        Column("metric", String(64), primary_key=True),
-        Column("day", Date, primary_key=True),
-        Column("amount", BigInteger, nullable=False),
+        Column("facts", Text, nullable=False),
+        Column("contributions", Text, nullable=False),
     )
     sums = []
     for name in ("rp_daily", "rp_monthly"):
@@ -102,7 +102,7 @@ def read_model(generation: int) -> ReadModel:
         ))
     stats = Table("rp_stats" + g, md, Column("name", String(100), primary_key=True),
                   Column("value", BigInteger, nullable=False))
-    return ReadModel(generation, md, events, contributions, sums[0], sums[1], stats)
+    return ReadModel(generation, md, events, participants, sums[0], sums[1], stats)
 
 
 def active_generation(conn: Connection) -> int:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
 
 
 @dataclass(frozen=True)
@@ -35,28 +34,6 @@ class Envelope:
     service: str = ""
 
 
-class SourceSchema(Schema):
-    agency = fields.String(required=True)
-    key_id = fields.String(required=True)
-
-
-class EnvelopeSchema(Schema):
-    event_id = fields.UUID(required=True)
-    type = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    participant_id = fields.UUID(required=True)
-    org_unit = fields.String(required=True)
-    occurred_on = fields.Date(required=True)
-    recorded_at = fields.AwareDateTime(required=True, default_timezone=UTC)
-    source = fields.Nested(SourceSchema, required=True)
-    data = fields.Dict(keys=fields.String(), required=True)
-    sequence = fields.Integer(load_default=0)
-    service = fields.String(load_default="")
-
-
-_schema = EnvelopeSchema()
-
-
 class UnreadableEvent(ValueError):
     """Raised for bytes that are not an envelope this code can read (the reason is the message)."""
 
@@ -78,28 +55,54 @@ def encode(envelope: Envelope) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def decode(raw: bytes) -> Envelope:
-    """Parse an envelope; the data payload is checked by the event registry, not here."""
+def _text(payload: dict[str, Any], name: str, max_len: int = 200) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not 0 < len(value) <= max_len:
+        raise UnreadableEvent(f"bad envelope: {name} must be a non-empty string")
+    return value
+
+
+def _uuid(payload: dict[str, Any], name: str) -> str:
+    value = _text(payload, name, 36)
     try:
-        payload = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise UnreadableEvent(f"bad envelope: {name} is not a UUID") from None
+
+
+def decode(raw: bytes) -> Envelope:
+    """Parse and check an envelope (by hand: this runs once per consumed record, so it must be cheap);
+    the data payload is checked by the event registry, not here."""
+    try:
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
         raise UnreadableEvent(f"not JSON: {exc}") from exc
     if not isinstance(payload, dict):
-        raise UnreadableEvent("envelope is not an object")
+        raise UnreadableEvent("bad envelope: not an object")
+    version = payload.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise UnreadableEvent("bad envelope: version must be a positive integer")
+    source, data = payload.get("source"), payload.get("data")
+    if not isinstance(source, dict) or not isinstance(data, dict):
+        raise UnreadableEvent("bad envelope: source and data must be objects")
+    sequence, service = payload.get("sequence", 0), payload.get("service", "")
+    if not isinstance(sequence, int) or not isinstance(service, str):
+        raise UnreadableEvent("bad envelope: sequence or service of the wrong type")
     try:
-        loaded = _schema.load(payload)
-    except ValidationError as exc:
-        raise UnreadableEvent(f"bad envelope: {exc.messages}") from exc
+        occurred_on = date.fromisoformat(_text(payload, "occurred_on", 10))
+        recorded_at = datetime.fromisoformat(_text(payload, "recorded_at", 40))
+    except ValueError:
+        raise UnreadableEvent("bad envelope: occurred_on or recorded_at is not ISO 8601") from None
     return Envelope(
-        event_id=str(loaded["event_id"]),
-        type=loaded["type"],
-        version=loaded["version"],
-        participant_id=str(loaded["participant_id"]),
-        org_unit=loaded["org_unit"],
-        occurred_on=loaded["occurred_on"],
-        recorded_at=loaded["recorded_at"],
-        source=Source(**loaded["source"]),
-        data=loaded["data"],
-        sequence=loaded["sequence"],
-        service=loaded["service"],
+        event_id=_uuid(payload, "event_id"),
+        type=_text(payload, "type", 64),
+        version=version,
+        participant_id=_uuid(payload, "participant_id"),
+        org_unit=_text(payload, "org_unit", 64),
+        occurred_on=occurred_on,
+        recorded_at=recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC),
+        source=Source(_text(source, "agency", 100), _text(source, "key_id", 64)),
+        data=data,
+        sequence=sequence,
+        service=service,
     )

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from sqlalchemy import Connection, Engine, Table, select
@@ -60,7 +61,8 @@ class ConsumerLoop:
                  dead_letter_topic: str | None = None, max_poll_records: int = 2000,
                  on_applied: Callable[[int], None] | None = None,
                  record_dead_letters: RecordDeadLetters | None = None,
-                 before_poll: Callable[[ConsumerLoop], None] | None = None) -> None:
+                 before_poll: Callable[[ConsumerLoop], None] | None = None,
+                 read: Callable[[Envelope], dict[str, Any]] = read_data) -> None:
         self._engine = engine
         self._offsets = offsets
         self._name = consumer_name
@@ -73,6 +75,7 @@ class ConsumerLoop:
         self._on_applied = on_applied
         self._record_dead_letters = record_dead_letters
         self._before_poll = before_poll
+        self._read = read
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
 
@@ -126,7 +129,7 @@ class ConsumerLoop:
             for record in records:
                 try:
                     envelope = decode(record.value)
-                    data = read_data(envelope)
+                    data = self._read(envelope)
                 except UnreadableEvent as exc:
                     dead.append((record.topic, record.partition, record.offset, record.value, str(exc)))
                 else:

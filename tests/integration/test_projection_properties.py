@@ -18,7 +18,8 @@ from services.reporting.store import read_model
 from services.reporting.targets import Targets
 from shared.config import from_env
 from shared.db import make_engine, migrate
-from shared.events import Envelope, decode, encode, read_data
+from shared.events import Envelope, decode, encode
+from shared.events.rawcheck import read_raw
 from shared.messaging.consumer import Delivery
 from shared.orgunits import load
 from tests.support.histories import participant_history, recompute
@@ -36,7 +37,7 @@ def deliver(projection: Projection, engine: Any, deliveries: list[Envelope], bat
         position += size
         with engine.begin() as conn:
             projection.apply_batch(conn, [
-                Delivery("t", 0, i, decode(encode(e)), read_data(decode(encode(e)))) for i, e in enumerate(chunk)])
+                Delivery("t", 0, i, decode(encode(e)), read_raw(decode(encode(e)))) for i, e in enumerate(chunk)])
 
 
 def figures(summary: dict[str, Any]) -> dict[str, Any]:
