@@ -28,7 +28,8 @@ def generate(participants: int, events_per_participant: int = 10, seed: int = 1)
         day = date(2017, 6, 1) + timedelta(days=rng.randrange(22))
         seq = 0
 
-        def event(kind: str, when: date, data: dict[str, object]) -> Envelope:
+        def event(kind: str, when: date, data: dict[str, object], pid: str = pid, unit: str = unit,
+                  n: int = n) -> Envelope:
             nonlocal seq
             seq += 1
             cls = EVENT_CLASSES[kind]
