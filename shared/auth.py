@@ -60,6 +60,7 @@ user_sessions = Table(
 )
 
 ROLES = ("viewer", "admin")
+CACHE_LIMIT = 10_000
 _hasher = PasswordHasher()
 # A fixed hash to verify against when the user does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = _hasher.hash("no-such-user")
@@ -127,6 +128,8 @@ class AccessStore:
             cached = load()
             with self._lock:
                 self._cache[cache_key] = cached
+                if len(self._cache) > CACHE_LIMIT:  # e.g. a flood of made-up key ids: keep only fresh ones
+                    self._cache = {k: c for k, c in self._cache.items() if c.fresh_until >= now}
         return cached
 
     def _forget(self, cache_key: str) -> None:

@@ -188,11 +188,11 @@ def _local_target(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def _page(store: AccessStore, error: str | None = None, status: int = 200,
-          headers: dict[str, str] | None = None, **params: object) -> Response:
+def _page(error: str | None = None, status: int = 200, headers: dict[str, str] | None = None,
+          **params: object) -> Response:
     lang = _language()
     user = signed_in()
-    texts = {name: _text(name, lang) for name in TEXTS if name not in ("rate_limited",)}
+    texts = {name: en if lang == "en" else vi for name, (vi, en) in TEXTS.items()}
     html = render_template_string(PAGE, t=texts, lang=lang, other="vi" if lang == "en" else "en",
                                   error=_text(error, lang, **params) if error else None, user=user,
                                   next=_local_target(request.values.get("next")) or "", csrf=csrf_token())
@@ -206,6 +206,13 @@ def _page(store: AccessStore, error: str | None = None, status: int = 200,
     return response
 
 
+def _end_session(store: AccessStore) -> None:
+    session_id = session.get("sid")
+    if isinstance(session_id, str) and session_id:
+        store.close_session(session_id)
+    session.clear()
+
+
 def login_blueprint(store: AccessStore) -> Blueprint:
     bp = Blueprint("sessions", __name__)
     by_ip = WindowLimiter(LOGIN_PER_IP_PER_MINUTE)
@@ -213,12 +220,12 @@ def login_blueprint(store: AccessStore) -> Blueprint:
 
     @bp.get("/login")
     def login_form() -> Response:
-        return _page(store)
+        return _page()
 
     @bp.post("/login")
     def login() -> WerkzeugResponse:
         if not csrf_ok(request.form.get("csrf_token")):
-            return _page(store, "bad_csrf", 400)
+            return _page("bad_csrf", 400)
         username = request.form.get("username", "").strip()[:100]
         password = request.form.get("password", "")
         client = request.remote_addr or "unknown"
@@ -227,14 +234,14 @@ def login_blueprint(store: AccessStore) -> Blueprint:
         if wait > 0:
             seconds = retry_after_header(wait)
             log.warning("login attempts limited from %s", client)
-            return _page(store, "rate_limited", 429, {"Retry-After": seconds}, seconds=seconds)
+            return _page("rate_limited", 429, {"Retry-After": seconds}, seconds=seconds)
         principal = None
         if username and len(password) <= MAX_PASSWORD:
             principal = store.check_password(username, password)
         if principal is None:
             log.info("login failed from %s", client)  # no username: people type passwords there
-            return _page(store, "bad_credentials", 401)
-        session.clear()
+            return _page("bad_credentials", 401)
+        _end_session(store)  # a new login replaces whatever session this browser had
         session.permanent = True
         session["sid"] = store.open_session(username, SESSION_LIFETIME)
         session["csrf"] = secrets.token_urlsafe(32)  # a fresh token for the signed-in session
@@ -244,12 +251,9 @@ def login_blueprint(store: AccessStore) -> Blueprint:
     @bp.post("/logout")
     def logout() -> WerkzeugResponse:
         if not csrf_ok(request.form.get("csrf_token")):
-            return _page(store, "bad_csrf", 400)
+            return _page("bad_csrf", 400)
         lang = _language()
-        session_id = session.get("sid")
-        if isinstance(session_id, str) and session_id:
-            store.close_session(session_id)
-        session.clear()
+        _end_session(store)
         return redirect(url_for(".login_form", lang=lang), 303)
 
     return bp
