@@ -57,7 +57,10 @@ def check_support_event(participant: KnownParticipant, date_field: str, day: dat
         raise invalid(date_field, "Ngày không được trước ngày đăng ký.", "The date may not be before registration.")
 
 
-def unknown_participant() -> RuleViolation:
+def unknown_participant(may_appear: bool = True) -> RuleViolation:
+    """404; with a retry hint unless the id is one that registration never issues."""
+    if not may_appear:
+        return RuleViolation(404, "unknown_participant", None, "Không tìm thấy đoàn viên.", "No such participant.")
     return RuleViolation(
         404, "unknown_participant", None,
         "Không tìm thấy đoàn viên. Nếu vừa đăng ký, hãy thử lại sau vài giây (Retry-After).",

@@ -12,9 +12,10 @@ from shared.writes import Context, Reply, UnitOfWork, authorize, new_event, reco
 
 def _record(event_cls: type[Event], participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context,
             **conditions: str | None) -> Reply:
-    participant = view.find(uow.conn, participant_id) if is_issued_id(participant_id) else None
+    may_appear = is_issued_id(participant_id)
+    participant = view.find(uow.conn, participant_id) if may_appear else None
     if participant is None:
-        raise domain.unknown_participant()
+        raise domain.unknown_participant(may_appear)
     authorize(ctx, event_cls.TYPE, participant.org_unit, **conditions)
     domain.check_support_event(participant, event_cls.DATE_FIELD, body[event_cls.DATE_FIELD], ctx.today,
                                ctx.program_start)

@@ -117,8 +117,9 @@ def test_a_selection_not_yet_in_the_view_is_409_with_retry_after_then_201(
 def test_an_id_that_can_never_appear_gets_no_retry_after(system: System, keys: dict[str, dict[str, str]]) -> None:
     with leaves_no_trace(system):
         reply = system.support.post(f"{P}/not-an-id/trainings", headers=keys["union"], json=TRAINING)
-        error_of(reply, 404, "unknown_participant")
-    assert "Retry-After" not in reply.headers
+        error = error_of(reply, 404, "unknown_participant")
+    assert "Retry-After" not in reply.headers and "retry_after_seconds" not in error
+    assert "thử lại" not in error["message"]
 
 
 def test_a_rejected_participant_stays_refused(system: System, keys: dict[str, dict[str, str]]) -> None:
