@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class Source:
     """Who posted the event: the agency and the key it used."""
