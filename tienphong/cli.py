@@ -182,6 +182,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo_main(args)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from tienphong import importing
+    return importing.main(args) if args.what == "registrations" else importing.write_template(args)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="tienphong", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
@@ -233,7 +238,19 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2017)
     demo.add_argument("--scale", type=int, default=1)
     demo.add_argument("--small", action="store_true", help="a few registrations only")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    for service in SERVICES:
+        demo.add_argument(f"--{service}-url", metavar="URL", help=f"default http://127.0.0.1:{SERVICE_PORTS[service]}")
     demo.set_defaults(func=cmd_demo)
+    imp = sub.add_parser("import", help="import a registration list (XLSX or CSV) as one all-or-nothing write")
+    imp_sub = imp.add_subparsers(dest="what", required=True)
+    regs = imp_sub.add_parser("registrations", help="every row registered, or none (rows in error listed)")
+    regs.add_argument("file")
+    regs.add_argument("--org-unit", metavar="CODE", help="unit of the whole file (default: each row's commune)")
+    regs.add_argument("--token", help="agency key (default: env TIENPHONG_TOKEN)")
+    regs.add_argument("--url", help="a running registration service (default: run the endpoint in-process)")
+    imp_sub.add_parser("template", help="write the XLSX template").add_argument("file")
+    imp.set_defaults(func=cmd_import)
     return root
 
 

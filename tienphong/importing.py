@@ -1,0 +1,88 @@
+"""`tienphong import registrations FILE`: send a commune's list to POST /api/v1/imports.
+
+With `--url` the file goes over HTTP to a running registration service. Without it the command runs the
+same endpoint in-process (the registration app built from the environment, as `tienphong serve` would),
+so an operator on the server needs no running service. Either way the request carries an agency key
+(`--token` or TIENPHONG_TOKEN): the permission matrix, the scope and the events' source are the key's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from shared.config import from_env
+
+IMPORT_PATH = "/api/v1/imports"
+
+
+def upload(path: Path, token: str, org_unit: str | None = None, url: str | None = None,
+           language: str = "vi") -> tuple[int, dict[str, Any]]:
+    content = path.read_bytes()
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": language}
+    form = {"org_unit": org_unit} if org_unit else {}
+    if url:
+        response = requests.post(url.rstrip("/") + IMPORT_PATH, headers=headers, data=form, timeout=300,
+                                 files={"file": (path.name, content)})
+        try:
+            return response.status_code, dict(response.json())
+        except ValueError:
+            return response.status_code, {"error": {"code": "not_json", "message": response.text[:500]}}
+    from services.registration.app import create_app
+    app = create_app(from_env("registration"))
+    reply = app.test_client().post(IMPORT_PATH, headers=headers, content_type="multipart/form-data",
+                                   data={**form, "file": (io.BytesIO(content), path.name)})
+    return reply.status_code, dict(reply.get_json(silent=True) or {})
+
+
+def report(status: int, body: dict[str, Any], out: Any = sys.stdout) -> int:
+    """Print the outcome; 0 when the file was recorded (or had nothing new), 1 when refused."""
+    if status < 300:
+        print(f"{body['file'] or 'tệp'}: {body['rows']} dòng — {body['message']}.", file=out)
+        for row in body["participants"]:
+            state = "mới" if row["status"] == "registered" else "đã đăng ký trước đó"
+            print(f"  dòng {row['row']}: {row['participant_id']} ({state})", file=out)
+        return 0
+    error = body.get("error", {})
+    print(f"Từ chối ({status} {error.get('code')}): {error.get('message')}", file=out)
+    for name, text in (error.get("fields") or {}).items():
+        if name != "file" and text != error.get("message"):
+            print(f"  {name}: {text}", file=out)
+    for row in error.get("rows", []):
+        column = f", cột '{row['column']}'" if row["column"] else ""
+        print(f"  dòng {row['row']}{column}: {row['message']}", file=out)
+    if error.get("truncated"):
+        print(f"  ... ({error['problems_total']} lỗi, chỉ liệt kê phần đầu)", file=out)
+    return 1
+
+
+def main(args: argparse.Namespace) -> int:
+    token = args.token or os.environ.get("TIENPHONG_TOKEN")
+    if not token:
+        print("an agency key is needed: --token TOKEN or TIENPHONG_TOKEN", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        status, body = upload(path, token, args.org_unit, args.url)
+    except requests.RequestException as exc:
+        print(f"could not reach {args.url}: {exc}", file=sys.stderr)
+        return 2
+    return report(status, body)
+
+
+def write_template(args: argparse.Namespace) -> int:
+    from services.registration.template import template_workbook
+    from shared.orgunits import load
+    tree = load(from_env("registration").org_units_file)
+    Path(args.file).write_bytes(template_workbook(u for u in tree if u.level == "commune"))
+    print(f"template written to {args.file}")
+    return 0
