@@ -1,6 +1,8 @@
-"""Demo data posted through the public HTTP API with agency keys, deterministic for a seed.
+"""`tienphong demo`: the demo program (tienphong/demo_program.py) posted through the public HTTP API with
+the agencies' own keys, deterministic for a seed.
 
-Every request carries an Idempotency-Key derived from the seed, so loading twice records nothing new.
+Every request carries an Idempotency-Key derived from the seed, the scale and the step, so loading twice
+records nothing new. The keys are created once and kept in the data dir (demo-keys.json).
 """
 
 from __future__ import annotations
@@ -8,109 +10,342 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
+from tqdm import tqdm
 
 from shared.config import SERVICE_PORTS, from_env
+from shared.orgunits import OrgTree
+from tienphong import demo_program
 
-DEMO_AGENCIES = {
-    # name: (agency, kind, scope)
-    "province_union": ("tinh-doan-thanh-hoa", "union", "TH"),
-    "vbsp": ("nhcsxh-thanh-hoa", "bank", "TH"),
-    "business": ("hiep-hoi-dn-tho-xuan", "business", "TX"),
-    "viewer": ("lanh-dao-tinh", "viewer", "TH"),
-}
-FAMILY = ["Lê", "Nguyễn", "Trịnh", "Hoàng", "Phạm", "Đỗ", "Bùi", "Vũ", "Mai", "Hà"]
-MIDDLE = ["Văn", "Thị", "Đình", "Ngọc", "Minh", "Xuân", "Hữu", "Thu"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hương", "Lan", "Long", "Nam", "Phương", "Quang", "Sơn",
-         "Thảo", "Trang", "Tuấn"]
-MODELS = [("Nuôi gà đồi thả vườn", "livestock"), ("Trồng dưa lưới nhà màng", "crops"),
-          ("Nuôi cá lồng", "aquaculture"), ("Chế biến chè lam", "food_processing"),
-          ("Mây tre đan xuất khẩu", "handicraft"), ("Dịch vụ nông sản online", "trade_services")]
+AS_OF = "2018-12-31"
+MARKER = "demo-loaded.json"
 
 
-def demo_keys(path: Path | None = None) -> dict[str, str]:
-    """Tokens of the demo agencies, created once and kept in the data dir (tokens are shown once)."""
-    config = from_env("access")
-    path = path or config.data_dir / "demo-keys.json"
-    if path.exists():
-        return dict(json.loads(path.read_text()))
+def demo_agencies(tree: OrgTree) -> dict[str, tuple[str, str, str]]:
+    """Key name -> (agency, kind, scope). A district union has two keys: its standing committee's, and
+    the one its movement department uses for the monthly evaluations."""
+    agencies = {
+        "province_union": ("tinh-doan-thanh-hoa", "union", "TH"),
+        "vbsp": ("nhcsxh-thanh-hoa", "bank", "TH"),
+        "agribank": ("agribank-thanh-hoa", "bank", "TH"),
+        "startup_fund": ("quy-ho-tro-thanh-nien-khoi-nghiep-thanh-hoa", "bank", "TH"),
+        "business": ("hiep-hoi-dn-tho-xuan", "business", "TX"),
+        "viewer": ("lanh-dao-tinh", "viewer", "TH"),
+    }
+    for district in tree.children("TH"):
+        slug = _slug(district.name)
+        agencies[f"union:{district.code}"] = (f"huyen-doan-{slug}", "union", district.code)
+        agencies[f"evaluator:{district.code}"] = (f"huyen-doan-{slug}", "union", district.code)
+        agencies[f"business:{district.code}"] = (f"hiep-hoi-dn-{slug}", "business", district.code)
+        for commune in tree.children(district.code):
+            agencies[f"commune:{commune.code}"] = (f"doan-xa-{commune.code.lower()}", "union", commune.code)
+    return agencies
+
+
+def _slug(name: str) -> str:
+    import unicodedata
+    plain = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return "-".join("".join(c for c in plain if not unicodedata.combining(c)).lower().split())
+
+
+def demo_keys(path: Path | None = None, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Tokens of the demo agencies, created once and kept in the data dir (a token is shown only once).
+    Missing ones (a newer demo) and ones the access database no longer knows are created again."""
     from shared.auth import AccessStore
     from shared.db import make_engine
+    from shared.orgunits import load
+    config = from_env("access", env)
+    path = path or config.data_dir / "demo-keys.json"
+    tokens: dict[str, str] = dict(json.loads(path.read_text())) if path.exists() else {}
     store = AccessStore(make_engine(config.access_url))
-    store.migrate()
-    tokens = {name: store.create_key(agency, kind, scope, f"demo {name}")[1]
-              for name, (agency, kind, scope) in DEMO_AGENCIES.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(tokens, indent=2))
-    path.chmod(0o600)
+    try:
+        store.migrate()
+        changed = False
+        for name, (agency, kind, scope) in demo_agencies(load(config.org_units_file)).items():
+            if name not in tokens or store.authenticate(tokens[name]) is None:
+                tokens[name] = store.create_key(agency, kind, scope, f"demo {name}")[1]
+                changed = True
+    finally:
+        store.engine.dispose()
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(tokens, indent=2))
+        path.chmod(0o600)
     return tokens
+
+
+# --- talking to the services ----------------------------------------------------------------------
+
+class Transport(Protocol):
+    def request(self, method: str, service: str, path: str, headers: dict[str, str],
+                body: dict[str, Any] | None = None) -> tuple[int, Mapping[str, str], dict[str, Any]]: ...
+
+    def wait(self, seconds: float) -> None:
+        """Give the system time to catch up (support learns of selections from Kafka)."""
+
+
+@dataclass
+class HttpTransport:
+    urls: dict[str, str] = field(default_factory=lambda: {
+        service: f"http://127.0.0.1:{port}" for service, port in SERVICE_PORTS.items()})
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def request(self, method: str, service: str, path: str, headers: dict[str, str],
+                body: dict[str, Any] | None = None) -> tuple[int, Mapping[str, str], dict[str, Any]]:
+        response = self.session.request(method, f"{self.urls[service].rstrip('/')}/api/v1{path}", json=body,
+                                        headers=headers, timeout=60)
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {"error": {"code": "not_json", "message": response.text[:300]}}
+        return response.status_code, response.headers, payload if isinstance(payload, dict) else {"items": payload}
+
+    def wait(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class DemoError(RuntimeError):
+    pass
 
 
 @dataclass
 class Client:
     tokens: dict[str, str]
     seed: int
-    host: str = "http://127.0.0.1"
+    transport: Transport = field(default_factory=HttpTransport)
 
-    def post(self, service: str, path: str, agency: str, body: dict[str, Any], idem: str) -> dict[str, Any]:
-        url = f"{self.host}:{SERVICE_PORTS[service]}/api/v1{path}"
-        for _ in range(20):
-            response = requests.post(url, json=body, timeout=30, headers={
-                "Authorization": f"Bearer {self.tokens[agency]}", "Idempotency-Key": f"demo-{self.seed}-{idem}"})
-            if response.status_code in (404, 409) and "Retry-After" in response.headers:
-                time.sleep(0.5)
-                continue  # support's view has not caught up with registration yet
-            if response.status_code >= 300 and response.status_code != 409:
-                raise RuntimeError(f"{path}: {response.status_code} {response.text}")
-            return dict(response.json())
-        raise RuntimeError(f"{path}: participant never reached the support service")
+    def post(self, service: str, path: str, agency: str, body: dict[str, Any],
+             idem: str) -> tuple[int, dict[str, Any], bool]:
+        """(status, body, replayed). 409 is returned (the caller decides); other refusals raise."""
+        headers = {"Authorization": f"Bearer {self.tokens[agency]}", "Idempotency-Key": idem}
+        waited = 0.0
+        failures = 0
+        while True:
+            try:
+                status, reply_headers, reply = self.transport.request("POST", service, path, headers, body)
+            except requests.RequestException as exc:
+                status, reply_headers, reply = 599, {}, {"error": {"message": str(exc)}}
+            retry_after = reply_headers.get("Retry-After")
+            if status == 429:
+                self.transport.wait(float(retry_after or 1))
+                continue
+            if status in (404, 409) and retry_after is not None and waited < 60:
+                self.transport.wait(0.5)  # support's view has not caught up with registration yet
+                waited += 0.5
+                continue
+            if status >= 500 and failures < 5:
+                failures += 1
+                self.transport.wait(0.5 * 2 ** failures)
+                continue
+            if status >= 300 and status != 409:
+                raise DemoError(f"POST {service} {path}: {status} {json.dumps(reply, ensure_ascii=False)[:500]}")
+            return status, reply, reply_headers.get("Idempotent-Replayed") == "true"
+
+    def get(self, service: str, path: str, agency: str = "viewer") -> dict[str, Any]:
+        status, _, reply = self.transport.request("GET", service, path,
+                                                  {"Authorization": f"Bearer {self.tokens[agency]}"})
+        if status != 200:
+            raise DemoError(f"GET {service} {path}: {status} {reply}")
+        return reply
 
 
-def load_small(seed: int = 2017, count: int = 12) -> int:
+# --- loading the program --------------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    steps: int = 0
+    created: int = 0  # events recorded by this run
+    replayed: int = 0  # already recorded by an earlier run with the same seed and scale
+    conflicts: int = 0  # 409: already there under another key (another seed or scale, by hand)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (f"{self.steps} requests: {self.created} events recorded, {self.replayed} already there, "
+                f"{self.conflicts} conflicts, in {self.seconds:.1f}s")
+
+
+def communes_by_district(tree: OrgTree) -> dict[str, list[str]]:
+    return {d.code: [c.code for c in tree.children(d.code)] for d in tree.children("TH")}
+
+
+def load_program(client: Client, tree: OrgTree, seed: int, scale: int = 1, progress: bool = True,
+                 workers: int = 4) -> Stats:
+    """Post the program day by day (business dates), so the dashboards fill in as the program unfolded.
+    Within a day, each person's requests go in order, different people's side by side (`workers`)."""
+    steps = demo_program.build(seed, scale, communes_by_district(tree))
+    participants: dict[str, str] = {}
+    events: dict[str, str] = {}
+    skipped: set[str] = set()
+    stats = Stats(steps=len(steps))
+    lock = threading.Lock()
+    bar = tqdm(total=len(steps), desc=f"demo seed {seed} scale {scale}", unit="req", disable=not progress,
+               file=sys.stderr, mininterval=0.5)
+
+    def post(step: demo_program.Step) -> None:
+        if step.person in skipped:
+            return
+        path = step.path.replace("{participant}", participants.get(step.person or "", ""))
+        if "{event:" in path:
+            target = path.split("{event:", 1)[1].split("}", 1)[0]
+            path = path.replace(f"{{event:{target}}}", events[target])
+        status, reply, replayed = client.post(step.service, path, step.agency, step.body,
+                                              f"demo-{seed}-{scale}-{step.tag}")
+        with lock:
+            if status == 409:
+                stats.conflicts += 1
+                if step.binds is not None:  # the person was registered by other means: leave them alone
+                    skipped.add(step.binds)
+                return
+            stats.replayed += replayed
+            stats.created += not replayed
+            events[step.tag] = reply["event_id"]
+            if step.binds is not None:
+                participants[step.binds] = reply["participant_id"]
+
+    def run_chain(chain: list[demo_program.Step]) -> None:
+        for step in chain:
+            post(step)
+            bar.update()
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for _day, same_day in groupby(steps, key=lambda s: s.day):
+            chains: dict[str, list[demo_program.Step]] = {}
+            for step in same_day:
+                chains.setdefault((step.person or step.binds or step.tag).split("~")[0], []).append(step)
+            if workers <= 1 or len(chains) == 1:
+                for chain in chains.values():
+                    run_chain(chain)
+            else:
+                list(pool.map(run_chain, chains.values()))
+    bar.close()
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def wait_for_reporting(client: Client, events_applied: int, timeout: float = 120.0) -> bool:
+    """Until the reporting read models have applied at least this many events."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if int(client.get("reporting", "/projection").get("events_applied", 0)) >= events_applied:
+            return True
+        client.transport.wait(0.5)
+    return False
+
+
+def summaries(client: Client, tree: OrgTree, as_of: str = AS_OF) -> dict[str, dict[str, Any]]:
+    """The province and each district, as the dashboards show them."""
+    return {code: client.get("reporting", f"/summary/{code}?as_of={as_of}")
+            for code in ["TH", *(d.code for d in tree.children("TH"))]}
+
+
+def targets_table(summary: dict[str, Any]) -> str:
+    lines = [f"{'district':14s} registered selected funded successful / target   funding (VND)"]
+    for child in summary["children"]:
+        totals, target = child["totals"], child["target"]
+        mark = "reached" if target["achieved"] >= target["successful_models"] else "not yet"
+        lines.append(f"{child['org_unit']['name']:14s} {totals['registered']:10d} {totals['selected']:8d} "
+                     f"{totals['funded']:6d} {target['achieved']:10d} / {target['successful_models']:<3d}"
+                     f"{mark:8s} {totals['funding_vnd']:>16,}")
+    return "\n".join(lines)
+
+
+def load_small(seed: int = 2017, count: int = 12, client: Client | None = None) -> int:
     """A few registrations in Thọ Xuân, most selected, some trained and funded."""
-    client = Client(demo_keys(), seed)
+    client = client or Client(demo_keys(), seed)
     rng = random.Random(seed)
-    tree_communes = [u.code for u in _tree() if u.level == "commune" and u.code.startswith("TX-")]
+    communes = communes_by_district(_tree())["TX"]
     recorded = 0
     for i in range(count):
-        name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
-        model, sector = rng.choice(MODELS)
-        commune = tree_communes[i % len(tree_communes)]
+        family, given = rng.choice(demo_program.FAMILY), rng.choice(demo_program.MALE[1])
+        model, sector, _ = rng.choice(demo_program.MODELS)
         registered_on = date(2017, 6, 1) + timedelta(days=rng.randrange(21))
-        reply = client.post("registration", "/participants", "province_union", {
-            "full_name": name, "birth_date": date(1985 + rng.randrange(14), 1 + rng.randrange(12),
-                                                 1 + rng.randrange(28)).isoformat(),
-            "gender": rng.choice(["male", "female"]), "org_unit": commune,
+        status, reply, _ = client.post("registration", "/participants", f"commune:{communes[i % len(communes)]}", {
+            "full_name": f"{family} {rng.choice(demo_program.MALE[0])} {given}",
+            "birth_date": date(1985 + rng.randrange(14), 1 + rng.randrange(12), 1 + rng.randrange(28)).isoformat(),
+            "gender": "male", "org_unit": communes[i % len(communes)],
             "branch_name": f"Chi đoàn thôn {1 + rng.randrange(9)}", "branch_kind": "residential",
             "model_name": model, "has_existing_model": rng.random() < 0.5,
-            "registered_on": registered_on.isoformat()}, f"reg-{i}")
-        participant_id = reply.get("participant_id") or reply["error"]["participant_id"]
+            "registered_on": registered_on.isoformat()}, f"demo-{seed}-reg-{i}")
+        if status == 409:
+            continue
+        participant_id = reply["participant_id"]
         recorded += 1
         if i % 4 == 3:
             continue
-        client.post("registration", f"/participants/{participant_id}/decisions", "province_union", {
-            "decision": "selected", "sector": sector, "decided_on": "2017-06-30"}, f"dec-{i}")
-        client.post("support", f"/participants/{participant_id}/trainings", "province_union", {
-            "trained_on": "2017-07-15", "course": "Tập huấn khởi sự doanh nghiệp", "kind": "course"}, f"tr-{i}")
+        client.post("registration", f"/participants/{participant_id}/decisions", "union:TX", {
+            "decision": "selected", "sector": sector, "decided_on": "2017-06-30"}, f"demo-{seed}-dec-{i}")
+        client.post("support", f"/participants/{participant_id}/trainings", "union:TX", {
+            "trained_on": "2017-07-15", "course": "Tập huấn khởi sự doanh nghiệp", "kind": "course"},
+            f"demo-{seed}-tr-{i}")
         if i % 2 == 0:
             client.post("support", f"/participants/{participant_id}/fundings", "vbsp", {
                 "disbursed_on": "2017-08-20", "source": "vbsp", "amount_vnd": 50_000_000 + 10_000_000 * (i % 5),
-                "lender": "NHCSXH huyện Thọ Xuân", "term_months": 36}, f"fund-{i}")
+                "lender": "NHCSXH huyện Thọ Xuân", "term_months": 36}, f"demo-{seed}-fund-{i}")
     return recorded
 
 
-def _tree():  # type: ignore[no-untyped-def]
+def _tree() -> OrgTree:
     from shared.orgunits import load
     return load(from_env("access").org_units_file)
 
 
+def load_full(seed: int = 2017, scale: int = 1, urls: dict[str, str] | None = None, progress: bool = True,
+              report: Callable[[str], None] = print) -> Stats:
+    """The whole program into running services; then, once reporting has caught up, the targets."""
+    transport = HttpTransport(urls) if urls else HttpTransport()
+    client = Client(demo_keys(), seed, transport)
+    tree = _tree()
+    before = int(client.get("reporting", "/projection").get("events_applied", 0))
+    stats = load_program(client, tree, seed, scale, progress)
+    report(f"demo (seed {seed}, scale {scale}): {stats.line()}")
+    if wait_for_reporting(client, before + stats.created):
+        report(f"as of {AS_OF}:\n" + targets_table(client.get("reporting", f"/summary/TH?as_of={AS_OF}")))
+    else:
+        report("reporting has not caught up yet; the dashboards fill in as it does")
+    return stats
+
+
+def load_for_dev(seed: int = 2017) -> None:
+    """`tienphong run`: the full demo once per data dir (a later start finds it there and skips it)."""
+    marker = from_env("access").data_dir / MARKER
+    if marker.exists() and json.loads(marker.read_text()).get("seed") == seed:
+        print(f"demo data already loaded (seed {seed}); `tienphong demo` loads it again")
+        return
+    try:
+        stats = load_full(seed)
+    except (DemoError, requests.RequestException) as exc:
+        print(f"demo data not loaded: {exc}", file=sys.stderr)
+        return
+    marker.write_text(json.dumps({"seed": seed, "scale": 1, "events": stats.created}))
+
+
 def main(args: argparse.Namespace) -> int:
-    count = load_small(args.seed, 12 * max(1, args.scale))
-    print(f"demo loaded: {count} registrations (seed {args.seed})")
+    urls = {service: url for service in SERVICE_PORTS
+            if (url := getattr(args, f"{service}_url", None))}
+    defaults = {service: f"http://127.0.0.1:{port}" for service, port in SERVICE_PORTS.items()}
+    try:
+        if args.small:
+            client = Client(demo_keys(), args.seed, HttpTransport(defaults | urls))
+            count = load_small(args.seed, 12 * max(1, args.scale), client)
+            print(f"demo loaded: {count} registrations (seed {args.seed})")
+            return 0
+        load_full(args.seed, max(1, args.scale), defaults | urls, progress=not args.no_progress)
+    except DemoError as exc:
+        print(f"demo stopped: {exc}", file=sys.stderr)
+        return 1
+    except requests.RequestException as exc:
+        print(f"demo stopped: a service did not answer ({exc}); is `tienphong run` running?", file=sys.stderr)
+        return 1
     return 0

@@ -61,8 +61,8 @@ def run_all(with_demo: bool = True) -> int:
                 print(f"{service} did not become ready on port {port}", file=sys.stderr)
                 return 1
         if with_demo:
-            from tienphong.demo import load_small
-            load_small()
+            from tienphong.demo import load_for_dev
+            load_for_dev()  # the full 2017-2018 program (seed 2017), once per data dir
         print("\nTiên Phong is running:")
         for service, port in SERVICE_PORTS.items():
             print(f"  {service:13s} http://127.0.0.1:{port}/api/v1/openapi.json")

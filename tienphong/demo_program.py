@@ -1,0 +1,387 @@
+"""The demo program's 2017-2018 history as a list of API requests in business order: pure and
+deterministic for a (seed, scale), so loading it twice records nothing new (each step has its own
+Idempotency-Key) and two fresh systems loaded with the same seed show the same summaries.
+
+Shape, per district of the demo hierarchy (counts times `scale`): registrations up to the 22/6/2017
+deadline (a few late), selections with sectors and some rejections, the July 2017 course and study visits,
+loans and grants from every funding source, business supports and the district's startup forum, monthly
+evaluations from October 2017 to October 2018, commendations at the December 2018 summaries, replications
+of the successful models, and a few corrections (an event retracted, then posted again as it should be).
+How many models end successful is fixed per district, so Thọ Xuân and Thiệu Hóa reach the target of 10
+and Triệu Sơn and Yên Định do not, whatever the seed.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+DEADLINE = date(2017, 6, 22)
+EVALUATION_MONTHS = [(2017, m) for m in range(10, 13)] + [(2018, m) for m in range(1, 11)]
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: str
+    people: int
+    rejected: int
+    successful: int
+    decided_on: date
+    course_on: date
+    forum_on: date
+    review_day: int  # day of the month of the district's monthly review
+    summary_on: date  # the December 2018 summary conference
+
+
+DISTRICTS = (
+    District("TX", "Thọ Xuân", 26, 4, 13, date(2017, 6, 28), date(2017, 7, 18), date(2017, 11, 18), 25,
+             date(2018, 12, 18)),
+    District("TS", "Triệu Sơn", 16, 3, 7, date(2017, 6, 29), date(2017, 7, 20), date(2017, 11, 25), 26,
+             date(2018, 12, 20)),
+    District("THH", "Thiệu Hóa", 15, 2, 10, date(2017, 6, 30), date(2017, 7, 25), date(2017, 12, 2), 27,
+             date(2018, 12, 21)),
+    District("YD", "Yên Định", 13, 2, 5, date(2017, 7, 3), date(2017, 7, 27), date(2017, 12, 9), 28,
+             date(2018, 12, 24)),
+)
+PROVINCE_SUMMARY = date(2018, 12, 27)
+
+FAMILY = ["Lê", "Nguyễn", "Trịnh", "Hoàng", "Phạm", "Đỗ", "Bùi", "Vũ", "Mai", "Hà", "Lường", "Cao", "Đặng", "Lại"]
+MALE = (["Văn", "Đình", "Hữu", "Minh", "Xuân", "Đức", "Quang", "Ngọc"],
+        ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phong", "Quân", "Sơn", "Thắng",
+         "Tuấn", "Việt", "Trung", "Hiếu", "Tùng"])
+FEMALE = (["Thị", "Thu", "Ngọc", "Thanh", "Thùy"],
+          ["Hà", "Hương", "Lan", "Linh", "Mai", "Nga", "Phương", "Thảo", "Trang", "Yến", "Huyền", "Oanh"])
+MODELS = [  # (model, sector, monthly revenue in millions of VND at full speed)
+    ("Trồng dưa lưới trong nhà màng", "crops", 60), ("Trồng rau an toàn theo VietGAP", "crops", 25),
+    ("Thâm canh mía nguyên liệu", "crops", 40), ("Trồng nấm sò, nấm linh chi", "crops", 30),
+    ("Trồng bưởi Diễn, cam Vinh", "crops", 35), ("Nuôi gà đồi thả vườn", "livestock", 45),
+    ("Chăn nuôi lợn hướng nạc", "livestock", 90), ("Nuôi bò vỗ béo", "livestock", 70),
+    ("Nuôi dê núi", "livestock", 30), ("Nuôi ong lấy mật", "livestock", 20),
+    ("Nuôi cá lồng trên sông Chu", "aquaculture", 55), ("Nuôi cá rô đồng, ếch thương phẩm", "aquaculture", 35),
+    ("Nuôi lươn không bùn", "aquaculture", 40), ("Trồng keo, luồng kết hợp chăn nuôi", "forestry", 25),
+    ("Ươm giống cây lâm nghiệp", "forestry", 30), ("Sản xuất bánh gai Tứ Trụ", "food_processing", 50),
+    ("Làm nem chua Thanh Hóa", "food_processing", 60), ("Chế biến chè lam Phủ Quảng", "food_processing", 35),
+    ("Sản xuất mật mía, đường phên", "food_processing", 30), ("Đan lát mây tre xuất khẩu", "handicraft", 25),
+    ("Dệt chiếu cói", "handicraft", 20), ("Dịch vụ cơ giới hóa làm đất, gặt đập", "trade_services", 50),
+    ("Kinh doanh vật tư nông nghiệp", "trade_services", 80), ("Bán nông sản qua mạng", "trade_services", 40),
+    ("Homestay và trải nghiệm làng quê", "tourism", 35), ("Xưởng cơ khí, hàn xì dân dụng", "industry_construction", 60),
+    ("Sản xuất gạch không nung", "industry_construction", 90), ("Sửa chữa điện thoại, điện tử", "other", 25),
+]
+REJECTION_REASONS = ["Ý tưởng chưa khả thi về thị trường", "Chưa có mặt bằng sản xuất",
+                     "Chưa đủ điều kiện vốn đối ứng", "Mô hình trùng lặp, quy mô quá nhỏ"]
+# Share of each source among loans and grants (vbsp first: the program's main channel).
+SOURCE_POOL = (["vbsp"] * 8 + ["provincial_youth_credit"] * 4 + ["youth_union_120"] * 3 + ["commercial_bank"] * 2
+               + ["enterprise"] * 2 + ["other"])
+AMOUNTS = {  # (min, max, step) in millions of VND, term in months
+    "vbsp": (30, 100, 5, (36, 60)), "provincial_youth_credit": (50, 200, 10, (36, 60)),
+    "youth_union_120": (20, 50, 5, (24, 36)), "commercial_bank": (100, 500, 10, (12, 36)),
+    "enterprise": (20, 150, 10, None), "other": (10, 50, 5, None),
+}
+ENTERPRISES = ["Công ty CP Mía đường Lam Sơn", "Công ty CP Chăn nuôi C.P. Việt Nam", "HTX Nông nghiệp Xuân Lập",
+               "Công ty TNHH Nông sản sạch Thanh Hóa"]
+SUPPORTS = [  # (kind, partner, description)
+    ("input_output_linkage", "Công ty CP Mía đường Lam Sơn", "Ký hợp đồng bao tiêu sản phẩm"),
+    ("input_output_linkage", "Siêu thị Co.opmart Thanh Hóa", "Đưa sản phẩm vào chuỗi siêu thị"),
+    ("trade_fair", "Sở Công Thương Thanh Hóa", "Gian hàng tại Hội chợ nông sản an toàn Thanh Hóa 2018"),
+    ("trademark", "Hiệp hội doanh nghiệp huyện", "Hỗ trợ hồ sơ đăng ký nhãn hiệu"),
+    ("food_safety", "Trung tâm Y tế huyện", "Cấp giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm"),
+    ("value_chain", "Hội Doanh nhân trẻ Thanh Hóa", "Tư vấn tham gia chuỗi giá trị nông sản"),
+    ("mentoring", "Hội Doanh nhân trẻ Thanh Hóa", "Doanh nhân kèm cặp 6 tháng"),
+    ("other", "Phòng Nông nghiệp và PTNT huyện", "Chuyển giao kỹ thuật tại mô hình"),
+]
+NOTES = {"successful": ["Mô hình hiệu quả, đầu ra ổn định", "Đã mở rộng quy mô, có lãi đều",
+                        "Thu hút thanh niên địa phương tham gia"],
+         "on_track": ["Mô hình phát triển đúng kế hoạch", "Đang hoàn thiện quy trình sản xuất"],
+         "struggling": ["Gặp khó khăn về đầu ra", "Ảnh hưởng thời tiết, năng suất thấp", "Thiếu vốn lưu động"],
+         "discontinued": ["Tạm dừng sản xuất do thua lỗ", "Chủ mô hình đi làm ăn xa"]}
+
+
+@dataclass
+class Step:
+    """One request. `person` names the participant whose id fills {participant} in the path; the reply's
+    event id is kept under `tag` for a later retraction ({event:TAG})."""
+
+    day: date
+    stage: int
+    tag: str
+    service: str
+    agency: str  # the demo key that posts it (tienphong.demo.DEMO_AGENCIES)
+    path: str
+    body: dict[str, Any]
+    person: str | None = None
+    binds: str | None = None  # a registration: the person its participant id belongs to
+    order: float = 0  # tie-break among steps of one day and stage
+
+
+@dataclass
+class Person:
+    handle: str
+    district: District
+    commune: str
+    full_name: str
+    birth_date: date
+    gender: str
+    phone: str
+    branch: str
+    model: str
+    sector: str
+    revenue: int
+    registered_on: date
+    outcome: str = "rejected"  # rejected | successful | on_track | struggling | discontinued
+    evaluations: list[str] = field(default_factory=list)  # tags, in date order
+
+
+class Program:
+    def __init__(self, seed: int, scale: int, communes: dict[str, list[str]]) -> None:
+        self.rng = random.Random(seed * 1_000 + scale)
+        self.scale = scale
+        self.communes = communes
+        self.steps: list[Step] = []
+        self.people: list[Person] = []
+        self.sources = list(SOURCE_POOL)
+        self.rng.shuffle(self.sources)
+        self.fundings = 0
+
+    def add(self, day: date, stage: int, tag: str, service: str, agency: str, path: str, body: dict[str, Any],
+            person: str | None = None, binds: str | None = None) -> Step:
+        step = Step(day, stage, tag, service, agency, path, body, person, binds, len(self.steps))
+        self.steps.append(step)
+        return step
+
+    # --- people and their lifecycle ---------------------------------------------------------------
+    def person(self, district: District, index: int) -> Person:
+        rng = self.rng
+        communes = self.communes[district.code]
+        commune = communes[index % len(communes)]
+        gender = "male" if rng.random() < 0.7 else "female"
+        middles, givens = MALE if gender == "male" else FEMALE
+        name = f"{rng.choice(FAMILY)} {rng.choice(middles)} {rng.choice(givens)}"
+        late = rng.random() < 0.04
+        registered_on = (DEADLINE + timedelta(days=1 + rng.randrange(4)) if late
+                         else DEADLINE - timedelta(days=int(rng.triangular(0, 21, 0))))
+        birth = date(1984 + rng.randrange(16), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        model, sector, revenue = rng.choice(MODELS)
+        town = "-TT" in commune
+        branch = f"Chi đoàn khu phố {1 + rng.randrange(8)}" if town else f"Chi đoàn thôn {1 + rng.randrange(14)}"
+        return Person(f"{district.code}{index:04d}", district, commune, name, birth, gender,
+                      f"09{rng.randrange(10**8):08d}", branch, model, sector, revenue, registered_on)
+
+    def register(self, p: Person, tag: str | None = None, birth_date: date | None = None,
+                 day: date | None = None, binds: str | None = None) -> Step:
+        body = {"full_name": p.full_name, "birth_date": (birth_date or p.birth_date).isoformat(), "gender": p.gender,
+                "phone": p.phone, "org_unit": p.commune, "branch_name": p.branch, "branch_kind": "residential",
+                "model_name": p.model, "model_description": f"Mô hình {p.model.lower()} tại {p.branch.lower()}",
+                "has_existing_model": self.rng.random() < 0.45, "registered_on": (day or p.registered_on).isoformat()}
+        return self.add(day or p.registered_on, 0, tag or f"{p.handle}-reg", "registration", f"commune:{p.commune}",
+                        "/participants", body, binds=binds or p.handle)
+
+    def build(self) -> list[Step]:
+        corrections = 0
+        for district in DISTRICTS:
+            people = [self.person(district, i) for i in range(district.people * self.scale)]
+            order = list(range(len(people)))
+            self.rng.shuffle(order)
+            rejected = set(order[:district.rejected * self.scale])
+            selected = [people[i] for i in sorted(set(order) - rejected)]
+            successful = set(self.rng.sample(range(len(selected)), district.successful * self.scale))
+            for i, person in enumerate(selected):
+                person.outcome = "successful" if i in successful else self.rng.choices(
+                    ["on_track", "struggling", "discontinued"], weights=[4, 3, 3])[0]
+            for person in people:
+                if district.code == "TS" and corrections < self.scale and person.birth_date.day <= 12 \
+                        and person.birth_date.day != person.birth_date.month:
+                    self.corrected_registration(person)
+                    corrections += 1
+                else:
+                    self.register(person)
+                self.decide(person)
+            for person in selected:
+                self.follow_up(person)
+        self.corrections([p for p in self.people if p.outcome != "rejected"])
+        self.province_commendations()
+        self.steps.sort(key=lambda s: (s.day, s.stage, s.order))
+        return self.steps
+
+    def corrected_registration(self, p: Person) -> None:
+        """The commune typed day and month the wrong way round, retracted it, registered again."""
+        swapped = p.birth_date.replace(day=p.birth_date.month, month=p.birth_date.day)
+        wrong = self.register(p, tag=f"{p.handle}-reg-wrong", birth_date=swapped, binds=f"{p.handle}~wrong")
+        self.retract(wrong, p.registered_on, "Nhập nhầm ngày sinh (đảo ngày và tháng)")
+        self.register(p, day=p.registered_on + timedelta(days=1))
+
+    def decide(self, p: Person) -> None:
+        self.people.append(p)
+        district = p.district
+        day = max(district.decided_on, p.registered_on + timedelta(days=2))
+        if p.outcome == "rejected":
+            body = {"decision": "rejected", "reason": self.rng.choice(REJECTION_REASONS), "decided_on": day.isoformat()}
+        else:
+            body = {"decision": "selected", "sector": p.sector, "decided_on": day.isoformat(),
+                    "reason": "Ý tưởng khả thi, có khả năng nhân rộng"}
+        self.add(day, 1, f"{p.handle}-decision", "registration", f"union:{district.code}",
+                 "/participants/{participant}/decisions", body, person=p.handle)
+
+    def follow_up(self, p: Person) -> None:
+        rng, d = self.rng, p.district
+        union = f"union:{d.code}"
+        if rng.random() < 0.92:
+            self.add(d.course_on, 2, f"{p.handle}-course", "support", union, "/participants/{participant}/trainings",
+                     {"trained_on": d.course_on.isoformat(), "kind": "course", "hours": 24,
+                      "course": "Tập huấn kiến thức, kỹ năng khởi sự doanh nghiệp và chuyển giao khoa học kỹ thuật",
+                      "provider": f"Huyện Đoàn {d.name} phối hợp Phòng Nông nghiệp và PTNT"}, p.handle)
+        if rng.random() < 0.3:
+            day = rng.choice([date(2017, 9, 14), date(2018, 4, 12)])
+            self.add(day, 2, f"{p.handle}-visit", "support", union, "/participants/{participant}/trainings",
+                     {"trained_on": day.isoformat(), "kind": "study_visit", "hours": 8,
+                      "course": "Tham quan học tập mô hình khởi nghiệp thành công", "provider": f"Huyện Đoàn {d.name}"},
+                     p.handle)
+        funded = rng.random() < (0.9 if p.outcome == "successful" else 0.7)
+        for n in range((1 + (rng.random() < 0.3)) if funded else 0):
+            day = (date(2017, 8, 7) + timedelta(days=rng.randrange(110)) if n == 0
+                   else date(2018, 2, 5) + timedelta(days=rng.randrange(180)))
+            self.fund(p, day, f"{p.handle}-fund-{n}")
+        for n in range(rng.choice([0, 1, 1, 2, 3]) if p.outcome != "discontinued" else rng.choice([0, 1])):
+            kind, partner, description = rng.choice(SUPPORTS)
+            day = date(2017, 10, 2) + timedelta(days=rng.randrange(340))
+            self.add(day, 3, f"{p.handle}-support-{n}", "support", f"business:{d.code}",
+                     "/participants/{participant}/supports",
+                     {"supported_on": day.isoformat(), "kind": kind, "partner": partner, "description": description},
+                     p.handle)
+        if rng.random() < 0.6:
+            self.add(d.forum_on, 3, f"{p.handle}-forum", "support", union, "/participants/{participant}/supports",
+                     {"supported_on": d.forum_on.isoformat(), "kind": "forum", "partner": f"Huyện Đoàn {d.name}",
+                      "description": "Diễn đàn thanh niên khởi nghiệp năm 2017"}, p.handle)
+        self.evaluate(p)
+        if p.outcome == "successful":
+            self.celebrate(p)
+
+    def fund(self, p: Person, day: date, tag: str) -> Step:
+        source = self.sources[self.fundings % len(self.sources)]
+        self.fundings += 1
+        low, high, step, term = AMOUNTS[source]
+        amount = (low + step * self.rng.randrange((high - low) // step + 1)) * 1_000_000
+        d = p.district
+        lender, agency = {
+            "vbsp": (f"NHCSXH huyện {d.name}", "vbsp"),
+            "provincial_youth_credit": ("NHCSXH tỉnh Thanh Hóa - chương trình tín dụng ưu đãi thanh niên "
+                                        "khởi nghiệp 2017-2020", "vbsp"),
+            "youth_union_120": (f"Quỹ 120 Trung ương Đoàn, qua Huyện Đoàn {d.name}", f"union:{d.code}"),
+            "commercial_bank": (f"Agribank chi nhánh huyện {d.name}", "agribank"),
+            "enterprise": (self.rng.choice(ENTERPRISES), "startup_fund"),
+            "other": (f"Hội Liên hiệp Phụ nữ huyện {d.name}", "startup_fund"),
+        }[source]
+        body: dict[str, Any] = {"disbursed_on": day.isoformat(), "source": source, "amount_vnd": amount,
+                                "lender": lender}
+        if term:
+            body["term_months"] = self.rng.randrange(term[0], term[1] + 1, 12)
+        return self.add(day, 2, tag, "support", agency, "/participants/{participant}/fundings", body, p.handle)
+
+    def evaluate(self, p: Person) -> None:
+        rng, d = self.rng, p.district
+        turn = 5 + rng.randrange(6)  # month index (2018-03..2018-08) where the outcome shows
+        for index, (year, month) in enumerate(EVALUATION_MONTHS):
+            final = index == len(EVALUATION_MONTHS) - 1
+            status = "on_track"
+            if index >= turn or final:
+                status = "struggling" if p.outcome == "discontinued" and index == turn else p.outcome
+            elif rng.random() < 0.12:
+                status = "struggling"
+            growth = min(1.0, 0.3 + 0.07 * index)
+            factor = {"successful": 1.2, "on_track": 0.8, "struggling": 0.4, "discontinued": 0.0}[status]
+            revenue = int(p.revenue * growth * factor * (0.85 + 0.3 * rng.random())) * 1_000_000
+            profit = (int(revenue * (0.15 + 0.2 * rng.random())) // 100_000 * 100_000
+                      if status in ("successful", "on_track") else -rng.randrange(2, 15) * 1_000_000)
+            jobs = {"successful": 3 + index // 2 + rng.randrange(4), "on_track": 1 + rng.randrange(3),
+                    "struggling": rng.randrange(2), "discontinued": 0}[status]
+            day = date(year, month, d.review_day)
+            tag = f"{p.handle}-eval-{year}-{month:02d}"
+            # Two officers of the district union take turns with the monthly reviews (two keys, one agency).
+            officer = f"evaluator:{d.code}" if month % 2 else f"union:{d.code}"
+            self.add(day, 4, tag, "registration", officer, "/participants/{participant}/evaluations",
+                     {"evaluated_on": day.isoformat(), "status": status, "revenue_vnd": revenue or None,
+                      "profit_vnd": profit, "jobs_created": jobs, "note": rng.choice(NOTES[status])}, p.handle)
+            p.evaluations.append(tag)
+            if status == "discontinued":
+                break
+
+    def celebrate(self, p: Person) -> None:
+        rng, d = self.rng, p.district
+        if rng.random() < 0.75:
+            self.add(d.summary_on, 5, f"{p.handle}-commended", "registration", f"union:{d.code}",
+                     "/participants/{participant}/commendations",
+                     {"commended_on": d.summary_on.isoformat(),
+                      "title": "Bí thư Chi đoàn tiên phong khởi nghiệp tiêu biểu giai đoạn 2017-2018",
+                      "issued_by": f"Ban Thường vụ Huyện Đoàn {d.name}"}, p.handle)
+        communes = self.communes[d.code]
+        for n in range(rng.choice([0, 1, 1, 2, 3])):
+            day = date(2018, 4, 2) + timedelta(days=rng.randrange(250))
+            unit = p.commune if rng.random() < 0.6 else rng.choice(communes)
+            gender = MALE if rng.random() < 0.6 else FEMALE
+            youth = f"{rng.choice(FAMILY)} {rng.choice(gender[0])} {rng.choice(gender[1])}"
+            self.add(day, 6, f"{p.handle}-replication-{n}", "registration", f"commune:{p.commune}",
+                     "/participants/{participant}/replications",
+                     {"replicated_on": day.isoformat(), "youth_name": youth, "org_unit": unit,
+                      "note": f"Học tập mô hình {p.model.lower()} của {p.full_name}"}, p.handle)
+
+    def province_commendations(self) -> None:
+        for district in DISTRICTS:
+            best = sorted((p for p in self.people if p.district is district and p.outcome == "successful"),
+                          key=lambda p: (-p.revenue, p.handle))[:self.scale]
+            for p in best:
+                self.add(PROVINCE_SUMMARY, 5, f"{p.handle}-commended-province", "registration", "province_union",
+                         "/participants/{participant}/commendations",
+                         {"commended_on": PROVINCE_SUMMARY.isoformat(),
+                          "title": "Gương thanh niên khởi nghiệp tiêu biểu tỉnh Thanh Hóa năm 2018",
+                          "issued_by": "Ban Thường vụ Tỉnh Đoàn Thanh Hóa"}, p.handle)
+
+    # --- corrections ------------------------------------------------------------------------------
+    def retract(self, wrong: Step, day: date, reason: str) -> Step:
+        return self.add(day, wrong.stage, f"{wrong.tag}-retraction", wrong.service, wrong.agency,
+                        f"/events/{{event:{wrong.tag}}}/retraction", {"reason": reason}, wrong.person or wrong.binds)
+
+    def corrections(self, selected: list[Person]) -> None:
+        """A loan typed with one zero too many, an evaluation with the wrong status, a course recorded
+        twice, a support of the wrong kind: each retracted by the agency that posted it, and the right
+        one posted after the retraction."""
+        rng = self.rng
+        corrected: set[str] = set()
+
+        def pick(candidates: list[Step]) -> Step:
+            step = rng.choice([s for s in candidates if s.tag not in corrected] or candidates)
+            corrected.add(step.tag)
+            return step
+
+        def mistake(right: Step, tag: str, body: dict[str, Any], reason: str) -> None:
+            wrong = self.add(right.day, right.stage, tag, right.service, right.agency, right.path, body,
+                             right.person)
+            retraction = self.retract(wrong, right.day, reason)
+            wrong.order, retraction.order = right.order - 0.2, right.order - 0.1
+
+        loans = [s for s in self.steps if s.agency == "vbsp"]
+        courses = [s for s in self.steps if s.tag.endswith("-course")]
+        supports = [s for s in self.steps if "-support-" in s.tag]
+        for n in range(self.scale):
+            loan = pick(loans)
+            mistake(loan, f"{loan.tag}-typo-{n}", {**loan.body, "amount_vnd": loan.body["amount_vnd"] * 10},
+                    "Nhập thừa một chữ số 0 ở số tiền giải ngân")
+            person = rng.choice([p for p in selected if len(p.evaluations) > 3])
+            tag = person.evaluations[1 + rng.randrange(len(person.evaluations) - 2)]  # never the latest
+            evaluation = next(s for s in self.steps if s.tag == tag)
+            mistake(evaluation, f"{tag}-wrong-{n}", {**evaluation.body, "status": "discontinued", "jobs_created": 0},
+                    "Ghi nhầm trạng thái mô hình, đã đánh giá lại")
+            course = pick(courses)
+            twice = self.add(course.day, course.stage, f"{course.tag}-again-{n}", "support", course.agency,
+                             course.path, dict(course.body), course.person)
+            self.retract(twice, course.day, "Ghi trùng lượt tập huấn")
+            support = pick(supports)
+            other_kind = "trademark" if support.body["kind"] != "trademark" else "food_safety"
+            mistake(support, f"{support.tag}-wrong-{n}", {**support.body, "kind": other_kind},
+                    "Ghi sai hình thức hỗ trợ")
+
+
+def build(seed: int, scale: int, communes: dict[str, list[str]]) -> list[Step]:
+    """Every request of the demo, in the order to post them. `communes`: district code -> commune codes."""
+    return Program(seed, max(1, scale), communes).build()
