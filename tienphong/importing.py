@@ -41,8 +41,9 @@ def upload(path: Path, token: str, org_unit: str | None = None, url: str | None 
     return reply.status_code, dict(reply.get_json(silent=True) or {})
 
 
-def report(status: int, body: dict[str, Any], out: Any = sys.stdout) -> int:
+def report(status: int, body: dict[str, Any], out: Any = None) -> int:
     """Print the outcome; 0 when the file was recorded (or had nothing new), 1 when refused."""
+    out = out or sys.stdout
     if status < 300:
         print(f"{body['file'] or 'tệp'}: {body['rows']} dòng — {body['message']}.", file=out)
         for row in body["participants"]:
