@@ -9,7 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
-from services.reporting import api
+from services.reporting import api, dashboard
 from services.reporting.store import VERSIONS, active_generation, read_model
 from services.reporting.targets import Targets
 from shared.config import Config, from_env
@@ -52,4 +52,5 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     end_offsets = EndOffsets(config.kafka_bootstrap_servers, [config.topic(name) for name in EVENT_TOPICS])
     reader = make_engine(config.database_url, read_only=True)
     parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, Targets.load(), end_offsets))
+    parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
     return parts.app

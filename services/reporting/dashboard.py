@@ -1,0 +1,184 @@
+"""The dashboard pages: GET /dashboard/{org_code} and /dashboard/participant/{id}, behind the login.
+
+The server renders the page frame (names, breadcrumb, labels, scope checks); the page's scripts read
+the figures from /api/v1 with the session cookie, so what the page shows is exactly what the API says,
+and a live update is a re-read, never a second implementation of the figures."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+from flask import Blueprint, Response, make_response, redirect, render_template, request, session
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from services.reporting.domain import live_facts
+from services.reporting.projector import row_to_fact
+from services.reporting.store import active_generation, read_model
+from shared.auth import Principal
+from shared.config import Config
+from shared.orgunits import OrgTree
+from shared.sessions import csrf_token, signed_in
+
+log = logging.getLogger("tienphong.dashboard")
+
+HERE = Path(__file__).resolve().parent
+TEXTS_FILE = HERE / "templates" / "dashboard" / "texts.yaml"
+LANGUAGES = ("vi", "en")
+LANG_KEY = "dashboard_lang"
+# The page loads its scripts, styles and the vendored chart library from this service only, and reads
+# /api/v1 on the same origin: nothing inline, nothing from elsewhere.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+@lru_cache(maxsize=1)
+def _all_texts() -> dict[str, tuple[str, str]]:
+    with open(TEXTS_FILE, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    return {str(key): (str(pair[0]), str(pair[1])) for key, pair in raw.items()}
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The dashboard's words in one language."""
+    index = 1 if lang == "en" else 0
+    return {key: pair[index] for key, pair in _all_texts().items()}
+
+
+def page_language() -> str:
+    """?lang=en|vi, remembered in the session so the choice follows the reader from page to page;
+    Vietnamese by default."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        if session.get(LANG_KEY) != chosen:
+            session[LANG_KEY] = chosen
+        return chosen
+    remembered = session.get(LANG_KEY)
+    return remembered if remembered in LANGUAGES else "vi"
+
+
+def _login_redirect() -> WerkzeugResponse:
+    target = request.full_path if request.query_string else request.path
+    return redirect(f"/login?next={quote(target, safe='/')}", 303)
+
+
+def _html(body: str, status: int = 200) -> Response:
+    response = make_response(body, status)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def first_activity(engine: Engine, tree: OrgTree, code: str) -> date | None:
+    """The first day with any figure in the unit or below: where the monthly trend starts."""
+    try:
+        with engine.connect() as conn:
+            monthly = read_model(active_generation(conn)).monthly
+            first = conn.execute(select(func.min(monthly.c.day))
+                                 .where(monthly.c.org_unit.in_(sorted(tree.descendants(code))),
+                                        monthly.c.amount != 0)).scalar()
+    except SQLAlchemyError:  # read model not created yet: nothing has happened
+        return None
+    return first if isinstance(first, date) else None
+
+
+def participant_unit(engine: Engine, participant_id: str) -> str | None:
+    """The commune a participant is registered in (as the timeline's scope check decides), else None."""
+    try:
+        with engine.connect() as conn:
+            events = read_model(active_generation(conn)).events
+            rows = list(conn.execute(select(events).where(events.c.participant_id == participant_id)).all())
+    except SQLAlchemyError:
+        return None
+    if not rows:
+        return None
+    registrations = [f for f in live_facts([row_to_fact(r) for r in rows]) if f.type == "participant.registered"]
+    return registrations[-1].org_unit if registrations else str(rows[0].org_unit)
+
+
+def blueprint(engine: Engine, tree: OrgTree, config: Config) -> Blueprint:
+    bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
+                   static_folder="static", static_url_path="/static")
+
+    def crumbs(code: str, principal: Principal) -> list[dict[str, str]]:
+        """Ancestors the reader may open, from the top of their scope down to `code`."""
+        chain = [tree.get(c) for c in reversed(tree.ancestors(code))]
+        return [{"code": u.code, "name": u.name, "level": u.level} for u in chain
+                if u is not None and tree.within(u.code, principal.scope)]
+
+    def frame(principal: Principal, lang: str, **extra: Any) -> dict[str, Any]:
+        words = texts(lang)
+        return {"lang": lang, "other_lang": "vi" if lang == "en" else "en", "t": words, "user": principal,
+                "csrf": csrf_token(), "today": date.today().isoformat(),
+                "program_start": config.program_start.isoformat(), **extra}
+
+    def message(principal: Principal, lang: str, status: int, title: str, text: str) -> Response:
+        return _html(render_template("dashboard/message.html", title=title, text=text, crumbs_link_last=True,
+                                     **frame(principal, lang, crumbs=crumbs(principal.scope, principal))), status)
+
+    def unit_label(code: str) -> str:
+        unit = tree.get(code)
+        return f"{unit.name} ({code})" if unit else code
+
+    @bp.get("/")
+    def home() -> WerkzeugResponse:
+        principal = signed_in()
+        if principal is None:
+            return _login_redirect()
+        return redirect(f"/dashboard/{principal.scope}", 303)
+
+    @bp.get("/<org_code>")
+    def org_page(org_code: str) -> WerkzeugResponse:
+        principal = signed_in()
+        if principal is None:
+            return _login_redirect()
+        lang = page_language()
+        words = texts(lang)
+        unit = tree.get(org_code)
+        if unit is None:
+            return message(principal, lang, 404, words["not_found"],
+                           words["not_found_unit"].format(code=org_code))
+        if not tree.within(org_code, principal.scope):
+            log.info("dashboard %s refused to %s (scope %s)", org_code, principal.key_id, principal.scope)
+            return message(principal, lang, 403, words["forbidden"],
+                           words["forbidden_text"].format(unit=unit_label(org_code), scope=principal.scope))
+        first = first_activity(engine, tree, org_code)
+        page = {
+            "org_unit": unit.as_dict(), "children": [c.as_dict() for c in tree.children(org_code)],
+            "program_start": config.program_start.isoformat(),
+            "first_activity": first.isoformat() if first else None, "lang": lang,
+        }
+        return _html(render_template("dashboard/org.html", unit=unit, children=tree.children(org_code),
+                                     page=page, **frame(principal, lang, crumbs=crumbs(org_code, principal))))
+
+    @bp.get("/participant/<participant_id>")
+    def participant_page(participant_id: str) -> WerkzeugResponse:
+        principal = signed_in()
+        if principal is None:
+            return _login_redirect()
+        lang = page_language()
+        words = texts(lang)
+        code = participant_unit(engine, participant_id)
+        if code is None:
+            return message(principal, lang, 404, words["not_found"],
+                           words["not_found_participant"].format(id=participant_id))
+        if not tree.within(code, principal.scope):
+            log.info("dashboard participant refused to %s (scope %s)", principal.key_id, principal.scope)
+            return message(principal, lang, 403, words["forbidden"],
+                           words["forbidden_text"].format(unit=unit_label(code), scope=principal.scope))
+        unit = tree.get(code)
+        page = {"participant_id": participant_id, "org_unit": unit.as_dict() if unit else None, "lang": lang}
+        return _html(render_template("dashboard/participant.html", unit=unit, page=page,
+                                     **frame(principal, lang, crumbs=crumbs(code, principal))))
+
+    return bp
