@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-sqlite test-postgres lint bench clean stop-dev venv broker postgres
+.PHONY: dev test test-sqlite test-postgres lint bench clean stop-dev venv broker postgres chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,12 +20,16 @@ broker: venv
 postgres:
 	scripts/postgres.sh start
 
+## The browser tests drive Debian's Chromium (never a browser Playwright downloads); installed when missing.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
 ## First command: broker, relays, consumers, three services and demo data; Ctrl-C stops it all.
 dev: venv broker
 	scripts/dev.sh
 
 ## Second command: lint, types and the whole suite against SQLite, then PostgreSQL.
-test: venv broker postgres lint test-sqlite test-postgres
+test: venv broker postgres chromium lint test-sqlite test-postgres
 
 test-sqlite: venv broker
 	TIENPHONG_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider
