@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -91,9 +92,22 @@ class ConsumerLoop:
                 max_poll_records=self._max_poll_records,
                 fetch_max_bytes=16 * 1024 * 1024,
                 max_partition_fetch_bytes=4 * 1024 * 1024,
+                # a topic created a moment ago is seen within seconds, not after the 5-minute default
+                metadata_max_age_ms=5000,
             )
+            self._wait_for_topics(self._consumer)
             self._consumer.subscribe(self._topics, listener=_SeekToStored(self))
         return self._consumer
+
+    def _wait_for_topics(self, consumer: KafkaConsumer, timeout: float = 30.0) -> None:
+        """Subscribe only once the broker's metadata has the topics: a group assignment made before
+        would leave this member without partitions until the next metadata refresh."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(consumer.partitions_for_topic(topic) for topic in self._topics):
+                return
+            time.sleep(0.2)
+        log.warning("topics %s not in the broker's metadata after %.0fs; subscribing anyway", self._topics, timeout)
 
     @property
     def name(self) -> str:
