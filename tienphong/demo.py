@@ -13,20 +13,23 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import requests
 from tqdm import tqdm
 
 from shared.config import SERVICE_PORTS, from_env
 from shared.orgunits import OrgTree
-from tienphong import demo_program
+from tienphong import demo_data, demo_program
+from tienphong.demo_client import Client, DemoError, HttpTransport
+
+__all__ = ["Client", "DemoError", "HttpTransport", "demo_keys", "load_program", "load_small", "summaries"]
 
 AS_OF = "2018-12-31"
 MARKER = "demo-loaded.json"
@@ -83,81 +86,6 @@ def demo_keys(path: Path | None = None, env: dict[str, str] | None = None) -> di
         path.write_text(json.dumps(tokens, indent=2))
         path.chmod(0o600)
     return tokens
-
-
-# --- talking to the services ----------------------------------------------------------------------
-
-class Transport(Protocol):
-    def request(self, method: str, service: str, path: str, headers: dict[str, str],
-                body: dict[str, Any] | None = None) -> tuple[int, Mapping[str, str], dict[str, Any]]: ...
-
-    def wait(self, seconds: float) -> None:
-        """Give the system time to catch up (support learns of selections from Kafka)."""
-
-
-@dataclass
-class HttpTransport:
-    urls: dict[str, str] = field(default_factory=lambda: {
-        service: f"http://127.0.0.1:{port}" for service, port in SERVICE_PORTS.items()})
-    session: requests.Session = field(default_factory=requests.Session)
-
-    def request(self, method: str, service: str, path: str, headers: dict[str, str],
-                body: dict[str, Any] | None = None) -> tuple[int, Mapping[str, str], dict[str, Any]]:
-        response = self.session.request(method, f"{self.urls[service].rstrip('/')}/api/v1{path}", json=body,
-                                        headers=headers, timeout=60)
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {"error": {"code": "not_json", "message": response.text[:300]}}
-        return response.status_code, response.headers, payload if isinstance(payload, dict) else {"items": payload}
-
-    def wait(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-
-class DemoError(RuntimeError):
-    pass
-
-
-@dataclass
-class Client:
-    tokens: dict[str, str]
-    seed: int
-    transport: Transport = field(default_factory=HttpTransport)
-
-    def post(self, service: str, path: str, agency: str, body: dict[str, Any],
-             idem: str) -> tuple[int, dict[str, Any], bool]:
-        """(status, body, replayed). 409 is returned (the caller decides); other refusals raise."""
-        headers = {"Authorization": f"Bearer {self.tokens[agency]}", "Idempotency-Key": idem}
-        waited = 0.0
-        failures = 0
-        while True:
-            try:
-                status, reply_headers, reply = self.transport.request("POST", service, path, headers, body)
-            except requests.RequestException as exc:
-                status, reply_headers, reply = 599, {}, {"error": {"message": str(exc)}}
-            retry_after = reply_headers.get("Retry-After")
-            if status == 429:
-                self.transport.wait(float(retry_after or 1))
-                continue
-            if status in (404, 409) and retry_after is not None and waited < 60:
-                self.transport.wait(0.5)  # support's view has not caught up with registration yet
-                waited += 0.5
-                continue
-            if status >= 500 and failures < 5:
-                failures += 1
-                self.transport.wait(0.5 * 2 ** failures)
-                continue
-            if status >= 300 and status != 409:
-                raise DemoError(f"POST {service} {path}: {status} {json.dumps(reply, ensure_ascii=False)[:500]}")
-            return status, reply, reply_headers.get("Idempotent-Replayed") == "true"
-
-    def get(self, service: str, path: str, agency: str = "viewer") -> dict[str, Any]:
-        status, _, reply = self.transport.request("GET", service, path,
-                                                  {"Authorization": f"Bearer {self.tokens[agency]}"})
-        if status != 200:
-            raise DemoError(f"GET {service} {path}: {status} {reply}")
-        return reply
 
 
 # --- loading the program --------------------------------------------------------------------------
@@ -268,11 +196,11 @@ def load_small(seed: int = 2017, count: int = 12, client: Client | None = None) 
     communes = communes_by_district(_tree())["TX"]
     recorded = 0
     for i in range(count):
-        family, given = rng.choice(demo_program.FAMILY), rng.choice(demo_program.MALE[1])
-        model, sector, _ = rng.choice(demo_program.MODELS)
+        family, given = rng.choice(demo_data.FAMILY), rng.choice(demo_data.MALE[1])
+        model, sector, _ = rng.choice(demo_data.MODELS)
         registered_on = date(2017, 6, 1) + timedelta(days=rng.randrange(21))
         status, reply, _ = client.post("registration", "/participants", f"commune:{communes[i % len(communes)]}", {
-            "full_name": f"{family} {rng.choice(demo_program.MALE[0])} {given}",
+            "full_name": f"{family} {rng.choice(demo_data.MALE[0])} {given}",
             "birth_date": date(1985 + rng.randrange(14), 1 + rng.randrange(12), 1 + rng.randrange(28)).isoformat(),
             "gender": "male", "org_unit": communes[i % len(communes)],
             "branch_name": f"Chi đoàn thôn {1 + rng.randrange(9)}", "branch_kind": "residential",

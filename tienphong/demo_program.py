@@ -18,6 +18,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from tienphong.demo_data import (
+    AMOUNTS,
+    ENTERPRISES,
+    FAMILY,
+    FEMALE,
+    MALE,
+    MODELS,
+    NOTES,
+    REJECTION_REASONS,
+    SOURCE_POOL,
+    SUPPORTS,
+)
+
 DEADLINE = date(2017, 6, 22)
 EVALUATION_MONTHS = [(2017, m) for m in range(10, 13)] + [(2018, m) for m in range(1, 11)]
 
@@ -48,56 +61,6 @@ DISTRICTS = (
 )
 PROVINCE_SUMMARY = date(2018, 12, 27)
 
-FAMILY = ["Lê", "Nguyễn", "Trịnh", "Hoàng", "Phạm", "Đỗ", "Bùi", "Vũ", "Mai", "Hà", "Lường", "Cao", "Đặng", "Lại"]
-MALE = (["Văn", "Đình", "Hữu", "Minh", "Xuân", "Đức", "Quang", "Ngọc"],
-        ["An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phong", "Quân", "Sơn", "Thắng",
-         "Tuấn", "Việt", "Trung", "Hiếu", "Tùng"])
-FEMALE = (["Thị", "Thu", "Ngọc", "Thanh", "Thùy"],
-          ["Hà", "Hương", "Lan", "Linh", "Mai", "Nga", "Phương", "Thảo", "Trang", "Yến", "Huyền", "Oanh"])
-MODELS = [  # (model, sector, monthly revenue in millions of VND at full speed)
-    ("Trồng dưa lưới trong nhà màng", "crops", 60), ("Trồng rau an toàn theo VietGAP", "crops", 25),
-    ("Thâm canh mía nguyên liệu", "crops", 40), ("Trồng nấm sò, nấm linh chi", "crops", 30),
-    ("Trồng bưởi Diễn, cam Vinh", "crops", 35), ("Nuôi gà đồi thả vườn", "livestock", 45),
-    ("Chăn nuôi lợn hướng nạc", "livestock", 90), ("Nuôi bò vỗ béo", "livestock", 70),
-    ("Nuôi dê núi", "livestock", 30), ("Nuôi ong lấy mật", "livestock", 20),
-    ("Nuôi cá lồng trên sông Chu", "aquaculture", 55), ("Nuôi cá rô đồng, ếch thương phẩm", "aquaculture", 35),
-    ("Nuôi lươn không bùn", "aquaculture", 40), ("Trồng keo, luồng kết hợp chăn nuôi", "forestry", 25),
-    ("Ươm giống cây lâm nghiệp", "forestry", 30), ("Sản xuất bánh gai Tứ Trụ", "food_processing", 50),
-    ("Làm nem chua Thanh Hóa", "food_processing", 60), ("Chế biến chè lam Phủ Quảng", "food_processing", 35),
-    ("Sản xuất mật mía, đường phên", "food_processing", 30), ("Đan lát mây tre xuất khẩu", "handicraft", 25),
-    ("Dệt chiếu cói", "handicraft", 20), ("Dịch vụ cơ giới hóa làm đất, gặt đập", "trade_services", 50),
-    ("Kinh doanh vật tư nông nghiệp", "trade_services", 80), ("Bán nông sản qua mạng", "trade_services", 40),
-    ("Homestay và trải nghiệm làng quê", "tourism", 35), ("Xưởng cơ khí, hàn xì dân dụng", "industry_construction", 60),
-    ("Sản xuất gạch không nung", "industry_construction", 90), ("Sửa chữa điện thoại, điện tử", "other", 25),
-]
-REJECTION_REASONS = ["Ý tưởng chưa khả thi về thị trường", "Chưa có mặt bằng sản xuất",
-                     "Chưa đủ điều kiện vốn đối ứng", "Mô hình trùng lặp, quy mô quá nhỏ"]
-# Share of each source among loans and grants (vbsp first: the program's main channel).
-SOURCE_POOL = (["vbsp"] * 8 + ["provincial_youth_credit"] * 4 + ["youth_union_120"] * 3 + ["commercial_bank"] * 2
-               + ["enterprise"] * 2 + ["other"])
-AMOUNTS = {  # (min, max, step) in millions of VND, term in months
-    "vbsp": (30, 100, 5, (36, 60)), "provincial_youth_credit": (50, 200, 10, (36, 60)),
-    "youth_union_120": (20, 50, 5, (24, 36)), "commercial_bank": (100, 500, 10, (12, 36)),
-    "enterprise": (20, 150, 10, None), "other": (10, 50, 5, None),
-}
-ENTERPRISES = ["Công ty CP Mía đường Lam Sơn", "Công ty CP Chăn nuôi C.P. Việt Nam", "HTX Nông nghiệp Xuân Lập",
-               "Công ty TNHH Nông sản sạch Thanh Hóa"]
-SUPPORTS = [  # (kind, partner, description)
-    ("input_output_linkage", "Công ty CP Mía đường Lam Sơn", "Ký hợp đồng bao tiêu sản phẩm"),
-    ("input_output_linkage", "Siêu thị Co.opmart Thanh Hóa", "Đưa sản phẩm vào chuỗi siêu thị"),
-    ("trade_fair", "Sở Công Thương Thanh Hóa", "Gian hàng tại Hội chợ nông sản an toàn Thanh Hóa 2018"),
-    ("trademark", "Hiệp hội doanh nghiệp huyện", "Hỗ trợ hồ sơ đăng ký nhãn hiệu"),
-    ("food_safety", "Trung tâm Y tế huyện", "Cấp giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm"),
-    ("value_chain", "Hội Doanh nhân trẻ Thanh Hóa", "Tư vấn tham gia chuỗi giá trị nông sản"),
-    ("mentoring", "Hội Doanh nhân trẻ Thanh Hóa", "Doanh nhân kèm cặp 6 tháng"),
-    ("other", "Phòng Nông nghiệp và PTNT huyện", "Chuyển giao kỹ thuật tại mô hình"),
-]
-NOTES = {"successful": ["Mô hình hiệu quả, đầu ra ổn định", "Đã mở rộng quy mô, có lãi đều",
-                        "Thu hút thanh niên địa phương tham gia"],
-         "on_track": ["Mô hình phát triển đúng kế hoạch", "Đang hoàn thiện quy trình sản xuất"],
-         "struggling": ["Gặp khó khăn về đầu ra", "Ảnh hưởng thời tiết, năng suất thấp", "Thiếu vốn lưu động"],
-         "discontinued": ["Tạm dừng sản xuất do thua lỗ", "Chủ mô hình đi làm ăn xa"]}
-
 
 @dataclass
 class Step:
@@ -108,7 +71,7 @@ class Step:
     stage: int
     tag: str
     service: str
-    agency: str  # the demo key that posts it (tienphong.demo.DEMO_AGENCIES)
+    agency: str  # the demo key that posts it (tienphong.demo.demo_agencies)
     path: str
     body: dict[str, Any]
     person: str | None = None
