@@ -1,0 +1,111 @@
+"""Fixtures of the browser tests: the running system with demo data (once per module), Debian's headless
+Chromium driven by Playwright, a logged-in page, and the folder screenshots are saved to.
+
+Chromium is Debian's package (/usr/bin/chromium; `make test` installs it when missing), never a browser
+build that Playwright downloads. Without it the tests fail under CI=true and are skipped elsewhere with
+the command that installs it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.stack import PASSWORD, Stack, running_stack
+from tests.support.databases import drop, fresh_template
+from tests.support.system import settings
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+CHROMIUM = Path(os.environ.get("TIENPHONG_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests cannot run: {reason}", pytrace=False)
+    pytest.skip(f"{reason} (apt-get install -y chromium; pip install -e '.[test]')")
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def stack(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    try:
+        template = fresh_template()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"no database for the browser tests: {exc}", pytrace=False)
+    data_dir = tmp_path_factory.mktemp("browser")
+    try:
+        with running_stack(settings(data_dir, bootstrap, template), data_dir) as running:
+            yield running
+    finally:
+        drop(template)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+class PageErrors:
+    """Console errors and failed requests of a page (a blocked script or a CSP violation shows here)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def watch(self, page: Any) -> None:
+        page.on("console", lambda m: self.messages.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.messages.append(f"page error: {e}"))
+        page.on("response", lambda r: self.messages.append(f"HTTP {r.status} {r.request.method} {r.url}")
+                if r.status >= 400 else None)
+
+
+@pytest.fixture
+def open_browser(browser: Any, stack: Stack) -> Iterator[Callable[..., tuple[Any, PageErrors]]]:
+    """open_browser(username=..., **context options) -> (page, errors), signed in through /login."""
+    contexts: list[Any] = []
+
+    def open_(username: str = "lanh-dao-tinh", login: bool = True, **options: Any) -> tuple[Any, PageErrors]:
+        context = browser.new_context(base_url=stack.base, accept_downloads=True, locale="vi-VN",
+                                      **options)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        errors = PageErrors()
+        errors.watch(page)
+        if login:
+            page.goto("/login")
+            page.get_by_label("Tên đăng nhập").fill(username)
+            page.get_by_label("Mật khẩu").fill(PASSWORD)
+            page.get_by_role("button", name="Đăng nhập").click()
+            page.wait_for_url("**/dashboard/**")
+        return page, errors
+
+    yield open_
+    for context in contexts:
+        context.close()

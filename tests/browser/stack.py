@@ -1,0 +1,122 @@
+"""The whole system as processes for the browser tests: services, relays and consumers (as in
+tests/e2e), with the demo program (tienphong/demo.py) loaded through the public API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from shared.auth import AccessStore
+from shared.config import from_env
+from shared.db import make_engine
+from tests.support.broker import free_port
+from tienphong.supervisor import PROCESSES, wait_ready
+
+PASSWORD = "mat-khau-thu-nghiem-2017"
+USERS = {"lanh-dao-tinh": "TH", "huyen-doan-tho-xuan": "TX"}  # username: scope, both viewers
+
+
+@dataclass
+class Stack:
+    urls: dict[str, str]
+    env: dict[str, str]
+    access: AccessStore
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        return self.urls["reporting"]
+
+    def auth(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[name]}"}
+
+    def get(self, path: str, **params: str) -> Any:
+        reply = requests.get(f"{self.base}/api/v1/{path}", params=params, headers=self.auth("viewer"), timeout=30)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def settle(self, timeout: float = 60) -> int:
+        """Wait until the read model has applied everything in Kafka; returns events_applied."""
+        deadline = time.monotonic() + timeout
+        last = -1
+        while time.monotonic() < deadline:
+            projection = self.get("projection")
+            if projection["lag"] == 0 and projection["events_applied"] == last and not projection["kafka_error"]:
+                return int(last)
+            last = projection["events_applied"]
+            time.sleep(0.5)
+        raise AssertionError("the reporting read model did not catch up")
+
+
+@contextmanager
+def processes(env: dict[str, str], log_dir: Path) -> Iterator[dict[str, str]]:
+    """The e2e fixture's pattern: every process of tienphong/supervisor.py on free ports."""
+    ports = {"registration": free_port(), "support": free_port(), "reporting": free_port()}
+    subprocess.run([sys.executable, "-m", "tienphong.cli", "migrate"], env=os.environ | env, check=True,
+                   stdout=subprocess.DEVNULL)
+    children = []
+    logs = []
+    try:
+        for name, argv in PROCESSES:
+            process_env = os.environ | env
+            if argv[0] == "serve":
+                process_env["PORT"] = str(ports[argv[1]])
+            log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed below
+            logs.append(log)
+            children.append(subprocess.Popen([sys.executable, "-m", "tienphong.cli", *argv], env=process_env,
+                                              stdout=log, stderr=subprocess.STDOUT))
+        for service, port in ports.items():
+            assert wait_ready(f"http://127.0.0.1:{port}/readyz", 60), (log_dir / f"{service}.log").read_text()
+        yield {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for log in logs:
+            log.close()
+
+
+def load_demo(stack: Stack) -> None:
+    """The demo program of tienphong/demo.py, posted to this stack. Its agencies' keys are made in the
+    access database and data dir that the environment names, so the environment points here meanwhile."""
+    from tienphong import demo
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in stack.env.items():
+            patch.setenv(name, value)
+        demo.load_full(seed=2017, urls=stack.urls, progress=False, report=lambda _: None)
+
+
+def registration(name: str, commune: str, registered_on: str, model: str, birth_date: str = "1994-05-06",
+                 gender: str = "female") -> dict[str, Any]:
+    return {"full_name": name, "birth_date": birth_date, "gender": gender, "phone": "0912000111",
+            "org_unit": commune, "branch_name": "Chi đoàn thôn 3", "branch_kind": "residential",
+            "model_name": model, "has_existing_model": False, "registered_on": registered_on}
+
+
+@contextmanager
+def running_stack(env: dict[str, str], log_dir: Path) -> Iterator[Stack]:
+    with processes(env, log_dir) as urls:
+        access = AccessStore(make_engine(from_env("access", env).access_url))
+        stack = Stack(urls, env, access)
+        for name, kind in (("viewer", "viewer"), ("union", "union")):  # to compare figures; to post live
+            stack.keys[name] = access.create_key("tinh-doan-thanh-hoa", kind, "TH", f"browser tests {name}")[1]
+        for username, scope in USERS.items():
+            access.create_user(username, PASSWORD, scope, "viewer")
+        load_demo(stack)
+        stack.settle()
+        yield stack
