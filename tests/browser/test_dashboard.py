@@ -245,7 +245,8 @@ def test_a_figure_lists_its_events_with_the_posting_agency(open_browser: Any, st
     loaded(page)
     funded = stack.get("summary/TX/events", metric="funded", as_of="2018-12-31")["events"]
     # keyboard only: focus the figure, Enter opens the list, Escape closes it and gives focus back
-    figure = page.locator("button.figure[data-metric='funded']")
+    figure = page.get_by_role("button", name=re.compile(r"^Được vay vốn \d[\d.]*$"))  # label and number
+    assert figure.get_attribute("data-metric") == "funded"
     figure.focus()
     page.keyboard.press("Enter")
     dialog = page.locator("dialog#trace")
