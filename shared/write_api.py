@@ -3,6 +3,7 @@ contract's shape. Business rules raise RuleViolation; they never reach a 500."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +54,15 @@ def violation_response(violation: RuleViolation) -> Response:
     return response
 
 
+def canonical_body() -> bytes:
+    """The JSON body as a retry compares it: a client that re-serializes its request (other key order or
+    spacing) is still sending the same request."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return request.get_data()
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
 @dataclass
 class Writer:
     engine: Engine
@@ -77,7 +87,7 @@ class Writer:
                     "1-200 ký tự ASCII nhìn thấy được (không dấu cách).",
                     "1-200 visible ASCII characters (no spaces).")})
             idempotency = Idempotency(ctx.principal.key_id, key,
-                                      EventStore.request_hash(request.method, request.path, request.get_data()))
+                                      EventStore.request_hash(request.method, request.path, canonical_body()))
 
         def reuse(stored: StoredReply) -> Reply:
             if idempotency is not None and stored.request_hash != idempotency.request_hash:

@@ -173,6 +173,20 @@ def test_an_idempotent_retry_answers_the_first_reply_and_records_nothing(
     assert error_of(system.registration.post(P, headers=other, json=body), 409, "duplicate_participant")
 
 
+def test_a_retry_serialized_differently_is_the_same_request(system: System, district: dict[str, str]) -> None:
+    participant_id = register(system, district)
+    headers = district | {"Idempotency-Key": "quyet-dinh-json"}
+    path = f"{P}/{participant_id}/decisions"
+    first = system.registration.post(path, headers=headers, data='{"decision":"selected","sector":"crops",'
+                                     '"decided_on":"2017-07-01"}', content_type="application/json")
+    assert first.status_code == 201, first.json
+    with leaves_no_trace(system):
+        again = system.registration.post(path, headers=headers, content_type="application/json; charset=utf-8",
+                                         data='{\n  "decided_on": "2017-07-01",\n  "sector": "crops",\n'
+                                              '  "decision": "selected"\n}')
+        assert (again.status_code, again.json) == (201, first.json)
+
+
 def test_an_idempotency_key_reused_for_another_request_is_409(system: System, district: dict[str, str]) -> None:
     participant_id = selected(system, district)
     headers = district | {"Idempotency-Key": "tap-huan-07-2017"}
