@@ -13,6 +13,7 @@ import random
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -57,7 +58,6 @@ def demo_agencies(tree: OrgTree) -> dict[str, tuple[str, str, str]]:
 
 
 def _slug(name: str) -> str:
-    import unicodedata
     plain = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
     return "-".join("".join(c for c in plain if not unicodedata.combining(c)).lower().split())
 
@@ -126,6 +126,10 @@ def load_program(client: Client, tree: OrgTree, seed: int, scale: int = 1, progr
         path = step.path.replace("{participant}", participants.get(step.person or "", ""))
         if "{event:" in path:
             target = path.split("{event:", 1)[1].split("}", 1)[0]
+            if target not in events:  # the event was refused as a conflict: nothing to retract
+                with lock:
+                    stats.conflicts += 1
+                return
             path = path.replace(f"{{event:{target}}}", events[target])
         status, reply, replayed = client.post(step.service, path, step.agency, step.body,
                                               f"demo-{seed}-{scale}-{step.tag}")
