@@ -37,6 +37,10 @@ class ApiError(Exception):
 
 
 def lang() -> str:
+    """`?lang=en|vi` (what a dashboard link carries) wins over Accept-Language."""
+    chosen = request.args.get("lang")
+    if chosen in ("en", "vi"):
+        return chosen
     return i18n.language(request.headers.get("Accept-Language"))
 
 
