@@ -1,115 +1,25 @@
-"""Bad input on every write endpoint of both services: 400, 415, 413, 422 with the field named, and
-fuzz. No input gives a 500, and a refused request leaves nothing in the store, the outbox, the
-idempotency table or on Kafka."""
+"""Bad input on every write endpoint of both services: 400, 415, 413, 422 with the field named. No input
+gives a 500, and a refused request leaves nothing in the store, the outbox, the idempotency table or on
+Kafka (the fuzz is in test_write_fuzz.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from tests.support.system import System
-from tests.support.write_checks import (
-    error_of,
-    refused,
-    selected,
-    shared_system,
-    someone,
-    trace,
-)
+from tests.support.write_checks import refused, someone
+from tests.support.write_endpoints import ENDPOINTS, IDS, Endpoint, World, as_json, post_raw, world_of
 
 MIB = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    service: str
-    path: str  # {p}: a selected participant, {e}: an event of that service
-    key: str  # which key of the `keys` fixture posts here
-    body: Callable[[], dict[str, Any]]
-    required: tuple[str, ...]
-
-
-ENDPOINTS = (
-    Endpoint("registration", "/api/v1/participants", "union", someone,
-             ("full_name", "birth_date", "gender", "org_unit", "branch_name", "branch_kind", "model_name",
-              "has_existing_model", "registered_on")),
-    Endpoint("registration", "/api/v1/participants/{p}/decisions", "union",
-             lambda: {"decision": "selected", "sector": "crops", "decided_on": "2017-07-01"},
-             ("decision", "decided_on")),
-    Endpoint("registration", "/api/v1/participants/{p}/evaluations", "union",
-             lambda: {"evaluated_on": "2018-06-30", "status": "on_track", "revenue_vnd": 1_000_000},
-             ("evaluated_on", "status")),
-    Endpoint("registration", "/api/v1/participants/{p}/commendations", "union",
-             lambda: {"commended_on": "2018-12-20", "title": "Tuyên dương"}, ("commended_on", "title")),
-    Endpoint("registration", "/api/v1/participants/{p}/replications", "union",
-             lambda: {"replicated_on": "2018-09-01", "youth_name": "Đỗ Văn Bình", "org_unit": "TX-XUANLAI"},
-             ("replicated_on", "youth_name", "org_unit")),
-    Endpoint("registration", "/api/v1/events/{e}/retraction", "union", lambda: {"reason": "Nhập nhầm"},
-             ("reason",)),
-    Endpoint("support", "/api/v1/participants/{p}/trainings", "union",
-             lambda: {"trained_on": "2017-07-15", "course": "Khởi sự kinh doanh", "kind": "course", "hours": 16},
-             ("trained_on", "course", "kind")),
-    Endpoint("support", "/api/v1/participants/{p}/fundings", "bank",
-             lambda: {"disbursed_on": "2017-09-01", "source": "vbsp", "amount_vnd": 50_000_000, "term_months": 36},
-             ("disbursed_on", "source", "amount_vnd")),
-    Endpoint("support", "/api/v1/participants/{p}/supports", "business",
-             lambda: {"supported_on": "2017-10-01", "kind": "trade_fair", "partner": "Hiệp hội doanh nghiệp"},
-             ("supported_on", "kind")),
-    Endpoint("support", "/api/v1/events/{e}/retraction", "bank", lambda: {"reason": "Nhập nhầm"}, ("reason",)),
-)
-IDS = [f"{e.service}:{e.path.rsplit('/', 1)[-1]}" for e in ENDPOINTS]
-
-
-@dataclass
-class World:
-    system: System
-    keys: dict[str, dict[str, str]]
-    participant_id: str
-    events: dict[str, str]  # service -> an event id to retract
-
-    def client(self, endpoint: Endpoint) -> FlaskClient:
-        return self.system.registration if endpoint.service == "registration" else self.system.support
-
-    def path(self, endpoint: Endpoint) -> str:
-        return endpoint.path.format(p=self.participant_id, e=self.events[endpoint.service])
-
-
 @pytest.fixture(scope="module")
 def world(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with shared_system(bootstrap, tmp_path_factory.mktemp("bad-input")) as system:
-        keys = {"union": system.key("union", "TX", agency="huyen-doan"),
-                "bank": system.key("bank", "TH", agency="vbsp-thanh-hoa"),
-                "business": system.key("business", "TX", agency="hiep-hoi-dn")}
-        participant_id = selected(system, keys["union"])
-        evaluation = system.registration.post(f"/api/v1/participants/{participant_id}/evaluations",
-                                              headers=keys["union"],
-                                              json={"evaluated_on": "2018-01-31", "status": "on_track"})
-        funding = system.support.post(f"/api/v1/participants/{participant_id}/fundings", headers=keys["bank"],
-                                      json={"disbursed_on": "2017-08-01", "source": "vbsp", "amount_vnd": 10**7})
-        assert evaluation.status_code == 201 and funding.status_code == 201, (evaluation.json, funding.json)
-        yield World(system, keys, participant_id,
-                    {"registration": evaluation.json["event_id"], "support": funding.json["event_id"]})
-
-
-def as_json(body: Any) -> dict[str, Any]:
-    """The request as raw JSON: ASCII escapes let lone surrogates through, as any client could send."""
-    return {"data": json.dumps(body), "content_type": "application/json"}
-
-
-def post_raw(world: World, endpoint: Endpoint, data: bytes | str, content_type: str | None = "application/json",
-             headers: dict[str, str] | None = None) -> Any:
-    request: dict[str, Any] = {"data": data}
-    if content_type is not None:
-        request["content_type"] = content_type
-    return world.client(endpoint).post(world.path(endpoint), headers=world.keys[endpoint.key] | (headers or {}),
-                                       **request)
+    with world_of(bootstrap, tmp_path_factory.mktemp("bad-input")) as running:
+        yield running
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=IDS)
@@ -263,50 +173,3 @@ def test_bad_idempotency_keys_are_422(world: World) -> None:
         refused(world.system, world.system.support, "POST", world.path(endpoint),
                 world.keys["union"] | {"Idempotency-Key": key}, 422, "validation_failed", "Idempotency-Key",
                 vi="ký tự", en="characters", json=endpoint.body())
-
-
-# --- fuzz ---------------------------------------------------------------------------------------
-
-_chars = st.characters(categories=["Cs", "Cc", "Lu", "Ll", "Mn", "Nd", "Zs", "So", "Po"])
-_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**13), max_value=10**13),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(_chars, max_size=40), st.text(max_size=3),
-    st.sampled_from(["2017-02-30", "2017-06-10", "2018-12-31", "9999-12-31", "0001-01-01", "2016-12-31", "",
-                     "selected", "rejected", "vbsp", "youth_union_120", "course", "mentoring", "TX-XUANHOA", "TX"]),
-    st.dates().map(lambda d: d.isoformat()),
-)
-_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3)
-                       | st.dictionaries(st.text(_chars, max_size=6), inner, max_size=3), max_leaves=6)
-
-
-@st.composite
-def _requests(draw: st.DrawFn) -> tuple[int, Any]:
-    index = draw(st.integers(min_value=0, max_value=len(ENDPOINTS) - 1))
-    body: Any = ENDPOINTS[index].body()
-    if draw(st.integers(min_value=0, max_value=9)) == 0:
-        return index, draw(_values)  # not even an object
-    names = sorted(body) + ["extra", "", "amount_vnd", "sector"]
-    for name in draw(st.lists(st.sampled_from(names), min_size=1, max_size=4, unique=True)):
-        if draw(st.booleans()):
-            body.pop(name, None)
-        else:
-            body[name] = draw(_values)
-    return index, body
-
-
-@settings(max_examples=250, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(request=_requests())
-def test_fuzz_never_500_and_a_refusal_leaves_no_trace(world: World, request: tuple[int, Any]) -> None:
-    index, body = request
-    endpoint = ENDPOINTS[index]
-    system = world.system
-    system.publish()
-    before = trace(system)
-    reply = post_raw(world, endpoint, json.dumps(body, allow_nan=True))  # NaN, Infinity: Python reads them
-    assert reply.status_code < 500, (reply.status_code, reply.get_json(silent=True))
-    if reply.status_code < 300:
-        return  # the fuzz found a valid body: fine
-    error_of(reply, reply.status_code, reply.json["error"]["code"])
-    assert trace(system) == before
-    assert system.publish() == 0
