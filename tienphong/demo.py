@@ -263,6 +263,26 @@ def load_for_dev(seed: int = 2017) -> None:
     marker.write_text(json.dumps({"seed": seed, "scale": 1, "events": stats.created}))
 
 
+def demo_account() -> tuple[str, str]:
+    """A provincial viewer account for the dashboards, created once per data dir; (user, password)."""
+    config = from_env("access")
+    path = config.data_dir / "demo-account.json"
+    if path.exists():
+        saved = json.loads(path.read_text())
+        return str(saved["username"]), str(saved["password"])
+    import secrets
+
+    from shared.auth import AccessStore
+    from shared.db import make_engine
+    username, password = "lanh-dao-tinh", secrets.token_urlsafe(12)
+    store = AccessStore(make_engine(config.access_url))
+    store.migrate()
+    store.create_user(username, password, "TH", "viewer")
+    path.write_text(json.dumps({"username": username, "password": password}))
+    path.chmod(0o600)
+    return username, password
+
+
 def main(args: argparse.Namespace) -> int:
     urls = {service: url for service in SERVICE_PORTS
             if (url := getattr(args, f"{service}_url", None))}

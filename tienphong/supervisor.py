@@ -67,7 +67,12 @@ def run_all(with_demo: bool = True) -> int:
         for service, port in SERVICE_PORTS.items():
             print(f"  {service:13s} http://127.0.0.1:{port}/api/v1/openapi.json")
         print("  summary       http://127.0.0.1:8003/api/v1/summary/TX  (Authorization: Bearer <key>)")
-        print("  demo keys     data/demo-keys.json\nCtrl-C stops everything.", flush=True)
+        print("  demo keys     data/demo-keys.json")
+        if with_demo:
+            from tienphong.demo import demo_account
+            username, password = demo_account()
+            print(f"  dashboard     http://127.0.0.1:8003/dashboard/TX  (sign in as {username} / {password})")
+        print("Ctrl-C stops everything.", flush=True)
         while not stopping:
             for name, child in children:
                 if child.poll() is not None:
