@@ -47,7 +47,7 @@ def blueprint(writer: Writer, engine: Engine) -> Blueprint:
         may_appear = is_issued_id(participant_id)  # other ids can never reach the view
         if may_appear:
             # A registration made a moment ago may not have reached this service's view yet.
-            view.wait_until_selected(engine, participant_id, VIEW_WAIT_SECONDS)
+            view.wait_until_decided(engine, participant_id, VIEW_WAIT_SECONDS)
         response = writer.execute(lambda uow, ctx: handler(participant_id, body, uow, ctx))
         code = (response.get_json(silent=True) or {}).get("error", {}).get("code")
         if may_appear and code in ("unknown_participant", "not_selected"):

@@ -57,13 +57,14 @@ def find(conn: Connection, participant_id: str) -> KnownParticipant | None:
     return KnownParticipant(row.participant_id, row.org_unit, row.status, row.registered_on, row.sector)
 
 
-def wait_until_selected(engine: Engine, participant_id: str, seconds: float) -> None:
-    """Give the view a moment to catch up with a registration or selection made just before this
-    request (registration publishes through Kafka; a fraction of a second is usual)."""
+def wait_until_decided(engine: Engine, participant_id: str, seconds: float) -> None:
+    """Give the view a moment to catch up with a registration or decision made just before this
+    request (registration publishes through Kafka; a fraction of a second is usual). A participant
+    already decided on (selected or rejected) has nothing to wait for."""
     deadline = time.monotonic() + seconds
     while True:
         with engine.connect() as conn:
             known = find(conn, participant_id)
-        if (known is not None and known.status == "selected") or time.monotonic() >= deadline:
+        if (known is not None and known.status != "registered") or time.monotonic() >= deadline:
             return
         time.sleep(0.1)
