@@ -41,8 +41,10 @@ lint: venv
 	$(VENV)/bin/ruff check shared services tienphong tests bench
 	$(VENV)/bin/mypy shared services tienphong
 
+## Read-side figures at 10,000 and 1,000,000 events (prints them; takes a while on 2 cores).
 bench: venv broker
-	$(PY) bench/run_all.py
+	$(PY) bench/read_side.py --participants 1000
+	$(PY) bench/read_side.py --participants 100000
 
 clean:
 	-scripts/kafka.sh stop
