@@ -55,7 +55,8 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
     targets = Targets.load()
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(histories=st.lists(participant_history(), min_size=1, max_size=6), data=st.data())
+    @given(histories=st.lists(participant_history(), min_size=1, max_size=6,
+                              unique_by=lambda history: history[0].participant_id), data=st.data())
     def check(histories: list[list[Envelope]], data: st.DataObject) -> None:
         events = [e for history in histories for e in history]
         duplicates = data.draw(st.lists(st.sampled_from(events), max_size=5))
