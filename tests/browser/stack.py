@@ -3,9 +3,6 @@ tests/e2e), with the demo program (tienphong/demo.py) loaded through the public 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,8 +16,7 @@ import requests
 from shared.auth import AccessStore
 from shared.config import from_env
 from shared.db import make_engine
-from tests.support.broker import free_port
-from tienphong.supervisor import PROCESSES, wait_ready
+from tests.support.processes import running_processes
 
 PASSWORD = "mat-khau-thu-nghiem-2017"
 USERS = {"lanh-dao-tinh": "TH", "huyen-doan-tho-xuan": "TX"}  # username: scope, both viewers
@@ -58,38 +54,6 @@ class Stack:
         raise AssertionError("the reporting read model did not catch up")
 
 
-@contextmanager
-def processes(env: dict[str, str], log_dir: Path) -> Iterator[dict[str, str]]:
-    """The e2e fixture's pattern: every process of tienphong/supervisor.py on free ports."""
-    ports = {"registration": free_port(), "support": free_port(), "reporting": free_port()}
-    subprocess.run([sys.executable, "-m", "tienphong.cli", "migrate"], env=os.environ | env, check=True,
-                   stdout=subprocess.DEVNULL)
-    children = []
-    logs = []
-    try:
-        for name, argv in PROCESSES:
-            process_env = os.environ | env
-            if argv[0] == "serve":
-                process_env["PORT"] = str(ports[argv[1]])
-            log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed below
-            logs.append(log)
-            children.append(subprocess.Popen([sys.executable, "-m", "tienphong.cli", *argv], env=process_env,
-                                              stdout=log, stderr=subprocess.STDOUT))
-        for service, port in ports.items():
-            assert wait_ready(f"http://127.0.0.1:{port}/readyz", 60), (log_dir / f"{service}.log").read_text()
-        yield {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
-    finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        for log in logs:
-            log.close()
-
-
 def load_demo(stack: Stack) -> None:
     """The demo program of tienphong/demo.py, posted to this stack. Its agencies' keys are made in the
     access database and data dir that the environment names, so the environment points here meanwhile."""
@@ -110,7 +74,7 @@ def registration(name: str, commune: str, registered_on: str, model: str, birth_
 
 @contextmanager
 def running_stack(env: dict[str, str], log_dir: Path) -> Iterator[Stack]:
-    with processes(env, log_dir) as urls:
+    with running_processes(env, log_dir) as urls:
         access = AccessStore(make_engine(from_env("access", env).access_url))
         stack = Stack(urls, env, access)
         for name, kind in (("viewer", "viewer"), ("union", "union")):  # to compare figures; to post live

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,40 +12,14 @@ import requests
 from shared.auth import AccessStore
 from shared.config import from_env
 from shared.db import make_engine
-from tests.support.broker import free_port
+from tests.support.processes import running_processes
 from tests.support.system import registration_body
-from tienphong.supervisor import PROCESSES, wait_ready
 
 
 @pytest.fixture
 def running(env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
-    ports = {"registration": free_port(), "support": free_port(), "reporting": free_port()}
-    subprocess.run([sys.executable, "-m", "tienphong.cli", "migrate"], env=os.environ | env, check=True)
-    children = []
-    logs = []
-    for name, argv in PROCESSES:
-        process_env = os.environ | env
-        if argv[0] == "serve":
-            process_env["PORT"] = str(ports[argv[1]])
-        log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed below
-        logs.append(log)
-        children.append(subprocess.Popen([sys.executable, "-m", "tienphong.cli", *argv], env=process_env,
-                                          stdout=log, stderr=subprocess.STDOUT))
-    try:
-        for service, port in ports.items():
-            assert wait_ready(f"http://127.0.0.1:{port}/readyz", 60), (tmp_path / f"{service}.log").read_text()
-        yield {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
-    finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        for log in logs:
-            log.close()
-    assert all(child.poll() is not None for child in children)
+    with running_processes(env, tmp_path) as urls:
+        yield urls
 
 
 def test_registration_flows_through_kafka_to_the_summary(running: dict[str, str], env: dict[str, str]) -> None:

@@ -21,11 +21,10 @@ from services.support import store as support_store
 from shared.config import from_env
 from shared.events.types import FUNDING_SOURCES
 from shared.orgunits import OrgTree, load
-from tests.support.broker import free_port
+from tests.support.processes import running_processes
 from tests.support.system import System
 from tests.support.write_checks import engine, shared_system, trace
 from tienphong import demo
-from tienphong.supervisor import PROCESSES, wait_ready
 
 SEED = 2017
 DISTRICTS = ("TX", "TS", "THH", "YD")
@@ -116,31 +115,8 @@ def test_the_same_seed_gives_the_same_summaries_and_loading_again_records_nothin
 @pytest.fixture
 def running(env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
     """The three services, relays and consumers as processes (as in tests/e2e), on free ports."""
-    ports = {"registration": free_port(), "support": free_port(), "reporting": free_port()}
-    subprocess.run([sys.executable, "-m", "tienphong.cli", "migrate"], env=os.environ | env, check=True)
-    children, logs = [], []
-    for name, argv in PROCESSES:
-        process_env = os.environ | env
-        if argv[0] == "serve":
-            process_env["PORT"] = str(ports[argv[1]])
-        log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed below
-        logs.append(log)
-        children.append(subprocess.Popen([sys.executable, "-m", "tienphong.cli", *argv], env=process_env,
-                                          stdout=log, stderr=subprocess.STDOUT))
-    try:
-        for service, port in ports.items():
-            assert wait_ready(f"http://127.0.0.1:{port}/readyz", 90), (tmp_path / f"{service}.log").read_text()
-        yield {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
-    finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        for log in logs:
-            log.close()
+    with running_processes(env, tmp_path) as urls:
+        yield urls
 
 
 @pytest.mark.timeout(900)
