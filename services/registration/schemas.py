@@ -13,6 +13,10 @@ from shared.events.types import (
 )
 from shared.rules import RequestBody
 
+# the same in both write services, defined once
+from shared.write_schemas import RecordedReply as RecordedReply
+from shared.write_schemas import RetractionBody as RetractionBody
+
 
 class RegistrationBody(RequestBody, ParticipantRegistered.Data):
     org_unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -37,15 +41,6 @@ class ReplicationBody(RequestBody, ModelReplicated.Data):
     pass
 
 
-class RetractionBody(RequestBody):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
-class RecordedReply(Schema):
-    event_id = fields.UUID(required=True)
-    participant_id = fields.UUID(required=True)
-    type = fields.String(required=True)
-    retracted_event_id = fields.UUID()  # retractions only
 
 
 class ParticipantReply(Schema):

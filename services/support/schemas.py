@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-
 from shared.events.types import ParticipantFunded, ParticipantSupported, ParticipantTrained
 from shared.rules import RequestBody
+
+# the same in both write services, defined once
+from shared.write_schemas import RecordedReply as RecordedReply
+from shared.write_schemas import RetractionBody as RetractionBody
 
 
 class TrainingBody(RequestBody, ParticipantTrained.Data):
@@ -18,14 +20,3 @@ class FundingBody(RequestBody, ParticipantFunded.Data):
 
 class SupportBody(RequestBody, ParticipantSupported.Data):
     pass
-
-
-class RetractionBody(RequestBody):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
-class RecordedReply(Schema):
-    event_id = fields.UUID(required=True)
-    participant_id = fields.UUID(required=True)
-    type = fields.String(required=True)
-    retracted_event_id = fields.UUID()  # retractions only
