@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-sqlite test-postgres lint bench clean stop-dev venv broker postgres chromium
+.PHONY: dev test test-sqlite test-postgres lint bench clean venv broker postgres chromium
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)

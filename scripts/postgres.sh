@@ -8,8 +8,8 @@ PGPORT=${TIENPHONG_PG_PORT:-5432}
 
 start() {
   if ! command -v pg_ctlcluster >/dev/null; then
-    echo "postgres.sh: PostgreSQL 15 is not installed (apt-get install postgresql-15)" >&2
-    exit 1
+    echo "postgres.sh: installing PostgreSQL 15 from Debian's packages" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
   fi
   if ! pg_lsclusters -h 2>/dev/null | awk '$1=="15" && $2=="main"' | grep -q .; then
     pg_createcluster 15 main >/dev/null
