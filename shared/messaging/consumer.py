@@ -78,6 +78,7 @@ class ConsumerLoop:
         self._before_poll = before_poll
         self._read = read
         self._consumer: KafkaConsumer | None = None
+        self._subscribed_at = 0.0
         self._producer: KafkaProducer | None = None
 
     @property
@@ -97,6 +98,7 @@ class ConsumerLoop:
             )
             self._wait_for_topics(self._consumer)
             self._consumer.subscribe(self._topics, listener=_SeekToStored(self))
+            self._subscribed_at = time.monotonic()
         return self._consumer
 
     def _wait_for_topics(self, consumer: KafkaConsumer, timeout: float = 30.0) -> None:
@@ -135,6 +137,7 @@ class ConsumerLoop:
             self._before_poll(self)
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         if not polled:
+            self._rejoin_if_stuck()
             return 0
         deliveries: list[Delivery] = []
         dead: list[tuple[str, int, int, bytes | None, str]] = []
@@ -179,6 +182,17 @@ class ConsumerLoop:
                        json.dumps({"topic": topic, "partition": partition, "offset": offset}).encode())]
             self._producer.send(self._dead_letter_topic, value=value or b"", headers=headers)
         self._producer.flush()
+
+    def _rejoin_if_stuck(self, after_seconds: float = 20.0) -> None:
+        """A member still without partitions long after subscribing (seen rarely, right after topics
+        were created) starts over with a fresh client instead of waiting for a rebalance that may not come."""
+        if self._consumer is None or self._consumer.assignment():
+            return
+        if time.monotonic() - self._subscribed_at > after_seconds:
+            log.warning("consumer %s has no partitions %.0fs after subscribing to %s; joining again",
+                        self._name, after_seconds, self._topics)
+            self._consumer.close(autocommit=False)
+            self._consumer = None
 
     def lag(self) -> int | None:
         """Records between this consumer's positions and the end of its assigned partitions;

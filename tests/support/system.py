@@ -68,14 +68,16 @@ class System:
                 sent += n
         return sent
 
-    def drain(self, service: str, timeout: float = 30.0) -> None:
+    def drain(self, service: str, timeout: float = 60.0) -> None:
         loop = self.consumer(service)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             loop.poll_once(timeout_ms=200)
             if loop.lag() == 0:
                 return
-        raise AssertionError(f"{service} consumer did not catch up in {timeout}s")
+        assignment = sorted(str(tp) for tp in loop.consumer.assignment())
+        raise AssertionError(f"{service} consumer did not catch up in {timeout}s (assignment {assignment}, "
+                             f"lag {loop.lag()})")
 
     def sync(self) -> None:
         """Everything recorded so far reaches support's view and the reporting read models."""
