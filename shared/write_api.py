@@ -63,6 +63,13 @@ def canonical_body() -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
+# What a retraction answers differently from the other writes of either service (OpenAPI text).
+RETRACTION_CHANGES = {
+    201: "recorded: event_id, type, participant_id, retracted_event_id",
+    403: "only the agency that posted the event, or an admin, in scope (forbidden, out_of_scope)",
+    404: "no such event in this service (unknown_event)",
+    409: "already_retracted (with retraction_event_id), not_retractable (a retraction), idempotency_key_reused"}
+
 @dataclass
 class Writer:
     engine: Engine
@@ -79,15 +86,26 @@ class Writer:
 
     def execute(self, handler: Handler) -> Response:
         ctx = self.context()
-        idempotency = None
+        return self.run(lambda uow: handler(uow, ctx), self.request_idempotency(ctx))
+
+    def request_idempotency(self, ctx: Context) -> Idempotency | None:
+        """The request's Idempotency-Key (422 when malformed), bound to its method, path and body."""
         key = request.headers.get("Idempotency-Key")
-        if key is not None:
-            if not IDEMPOTENCY_KEY.fullmatch(key):
-                raise ApiError(422, "validation_failed", fields={"Idempotency-Key": bilingual(
-                    "1-200 ký tự ASCII nhìn thấy được (không dấu cách).",
-                    "1-200 visible ASCII characters (no spaces).")})
-            idempotency = Idempotency(ctx.principal.key_id, key,
-                                      EventStore.request_hash(request.method, request.path, canonical_body()))
+        if key is None:
+            return None
+        if not IDEMPOTENCY_KEY.fullmatch(key):
+            raise ApiError(422, "validation_failed", fields={"Idempotency-Key": bilingual(
+                "1-200 ký tự ASCII nhìn thấy được (không dấu cách).",
+                "1-200 visible ASCII characters (no spaces).")})
+        return Idempotency(ctx.principal.key_id, key,
+                           EventStore.request_hash(request.method, request.path, canonical_body()))
+
+    def run(self, work: Callable[[UnitOfWork], Reply], idempotency: Idempotency | None,
+            conflict: tuple[str, str] = ("Một thay đổi khác vừa được ghi cho đoàn viên này; hãy thử lại.",
+                                         "Another change to this participant was just recorded; retry.")
+            ) -> Response:
+        """One idempotent unit of work, answered in the contract's shape (`conflict`: vi/en message
+        when a concurrent write won every retry)."""
 
         def reuse(stored: StoredReply) -> Reply:
             if idempotency is not None and stored.request_hash != idempotency.request_hash:
@@ -98,15 +116,12 @@ class Writer:
 
         try:
             reply = run_write(lambda: UnitOfWork(self.engine, self.store, self.outbox, self.topic),
-                              lambda uow: handler(uow, ctx), idempotency, reuse)
+                              work, idempotency, reuse)
         except RuleViolation as violation:
             return violation_response(violation)
         except ConcurrentWrite:
-            return violation_response(RuleViolation(
-                409, "concurrent_write", None, "Một thay đổi khác vừa được ghi cho đoàn viên này; hãy thử lại.",
-                "Another change to this participant was just recorded; retry."))
+            return violation_response(RuleViolation(409, "concurrent_write", None, *conflict))
         response = jsonify(reply.body)
         response.status_code = reply.status
-        for name, value in reply.headers.items():
-            response.headers[name] = value
+        response.headers.update(reply.headers)
         return response

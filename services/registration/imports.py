@@ -13,7 +13,7 @@ import hashlib
 import re
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from services.registration import handlers
 from services.registration.rows import Row, RowProblem, parse_rows
@@ -21,12 +21,12 @@ from services.registration.spreadsheets import read_table
 from services.registration.template import BY_FIELD, XLSX_MIMETYPE, file_error, template_workbook
 from shared.access_web import current_principal
 from shared.events.types import ParticipantRegistered
-from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
+from shared.eventstore import EventStore
 from shared.orgunits import OrgTree
 from shared.rules import RuleViolation
 from shared.web import doc, lang
 from shared.write_api import IDEMPOTENCY_KEY, Writer, violation_response
-from shared.writes import Context, Idempotency, Reply, UnitOfWork, authorize, run_write
+from shared.writes import Context, Idempotency, Reply, UnitOfWork, authorize
 
 MAX_LISTED_PROBLEMS = 1_000  # a file wrong everywhere still gets a readable answer
 IMPORT_RESPONSES = {200: "nothing new: every row was already registered", 201: "rows recorded",
@@ -143,26 +143,11 @@ def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
             if not rows:
                 raise file_error(422, "no_rows", "Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.",
                                  "The file has no rows below its header row.")
-
-            def reuse(stored: StoredReply) -> Reply:
-                if idempotency is not None and stored.request_hash != idempotency.request_hash:
-                    raise RuleViolation(409, "idempotency_key_reused", "Idempotency-Key",
-                                        "Idempotency-Key này đã dùng cho một yêu cầu khác.",
-                                        "This Idempotency-Key was used for a different request.")
-                return Reply(stored.status, stored.body, {"Idempotent-Replayed": "true"})
-
-            reply = run_write(lambda: UnitOfWork(writer.engine, writer.store, writer.outbox, writer.topic),
-                              lambda uow: record_rows(rows, filename, uow, ctx, language), idempotency, reuse)
         except RuleViolation as violation:
             return violation_response(violation)
-        except ConcurrentWrite:
-            return violation_response(RuleViolation(
-                409, "concurrent_write", None, "Một lần nhập khác đang ghi cùng lúc; hãy thử lại.",
-                "Another import was being recorded at the same time; retry."))
-        response = jsonify(reply.body)
-        response.status_code = reply.status
-        response.headers.update(reply.headers)
-        return response
+        return writer.run(lambda uow: record_rows(rows, filename, uow, ctx, language), idempotency,
+                          conflict=("Một lần nhập khác đang ghi cùng lúc; hãy thử lại.",
+                                    "Another import was being recorded at the same time; retry."))
 
     return bp
 

@@ -13,7 +13,7 @@ from services.support import handlers, schemas, view
 from shared.retraction import retract
 from shared.rules import is_issued_id
 from shared.web import json_body
-from shared.write_api import Writer, write_doc
+from shared.write_api import RETRACTION_CHANGES, Writer, write_doc
 
 WRITE_RESPONSES = {
     201: "recorded: event_id, type, participant_id", 400: "malformed JSON (bad_json)",
@@ -26,11 +26,7 @@ WRITE_RESPONSES = {
          "concurrent_write",
     413: "body over 1 MiB (payload_too_large)", 415: "not application/json (unsupported_media_type)",
     422: "invalid or missing field, named in error.fields (validation_failed)", 429: "rate limited (Retry-After)"}
-RETRACTION_RESPONSES = WRITE_RESPONSES | {
-    201: "recorded: event_id, type, participant_id, retracted_event_id",
-    403: "only the agency that posted the event, or an admin, in scope (forbidden, out_of_scope)",
-    404: "no such event in this service (unknown_event)",
-    409: "already_retracted (with retraction_event_id), not_retractable (a retraction), idempotency_key_reused"}
+RETRACTION_RESPONSES = WRITE_RESPONSES | RETRACTION_CHANGES
 VIEW_WAIT_SECONDS = 1.5
 
 
