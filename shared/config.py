@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -30,7 +30,6 @@ class Config:
     rate_limit_per_minute: int = 600
     log_level: str = "INFO"
     consumer_group: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
@@ -44,9 +43,6 @@ class Config:
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}.{name}"
-
-    def with_service(self, service: str) -> Config:
-        return replace(self, service=service)
 
 
 def database_url_for(service: str, template: str, data_dir: Path) -> str:
