@@ -14,8 +14,15 @@ from tests.support.system import System
 from tests.support.write_checks import decide, refused, register, selected, shared_system, someone
 
 P = "/api/v1/participants"
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
-TODAY = date.today().isoformat()
+
+
+def future() -> str:
+    """Two days ahead: still in the future when a run crosses midnight between this and the request."""
+    return (date.today() + timedelta(days=2)).isoformat()
+
+
+def today() -> str:
+    return date.today().isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -147,13 +154,13 @@ def test_follow_ups_need_a_selected_participant(system: System, keys: dict[str, 
 
 def test_dates_may_not_be_in_the_future_nor_before_the_program_start(
         system: System, keys: dict[str, dict[str, str]]) -> None:
-    for day, vi, en in ((TOMORROW, "tương lai", "future"), ("2016-12-31", "01/01/2017", "2017-01-01"),
+    for day, vi, en in ((future(), "tương lai", "future"), ("2016-12-31", "01/01/2017", "2017-01-01"),
                         ("1999-01-01", "bắt đầu chương trình", "program start")):
         refused(system, system.registration, "POST", P, keys["commune"], 422, "validation_failed", "registered_on",
                 vi=vi, en=en, json=someone(registered_on=day))
     participant_id = selected(system, keys["district"], keys["commune"], registered_on="2017-01-01")
     waiting = register(system, keys["commune"], registered_on="2017-01-01")
-    for day, vi, en in ((TOMORROW, "tương lai", "future"), ("2016-12-31", "01/01/2017", "2017-01-01")):
+    for day, vi, en in ((future(), "tương lai", "future"), ("2016-12-31", "01/01/2017", "2017-01-01")):
         refused(system, system.registration, "POST", f"{P}/{waiting}/decisions", keys["district"], 422,
                 "validation_failed", "decided_on", vi=vi, en=en,
                 json={"decision": "selected", "sector": "crops", "decided_on": day})
@@ -161,9 +168,9 @@ def test_dates_may_not_be_in_the_future_nor_before_the_program_start(
             refused(system, client_of(system, service), "POST", f"{P}/{participant_id}/{path}", keys[key], 422,
                     "validation_failed", field, vi=vi, en=en, json=body | {field: day})
     # The first and the last day are in.
-    assert register(system, keys["commune"], registered_on=TODAY)
+    assert register(system, keys["commune"], registered_on=today())
     for service, path, key, body, field in FOLLOW_UPS:
-        for day in ("2017-01-01", TODAY):
+        for day in ("2017-01-01", today()):
             reply = client_of(system, service).post(f"{P}/{participant_id}/{path}", headers=keys[key],
                                                     json=body | {field: day})
             assert reply.status_code == 201, (path, day, reply.json)
