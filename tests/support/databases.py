@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import ProgrammingError
 
 SERVICES = ("registration", "support", "reporting", "access")
 
@@ -43,6 +45,15 @@ def drop(template: str | None) -> None:
         with engine.connect() as conn:
             for service in SERVICES:
                 name = template.rsplit("/", 1)[1].replace("{service}", service)
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                for attempt in range(20):
+                    try:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                        break
+                    except ProgrammingError:
+                        # an autovacuum worker (a superuser process) may be in the new database for a
+                        # moment; FORCE may not end it for a non-superuser role, so wait for it
+                        if attempt == 19:
+                            raise
+                        time.sleep(0.5)
     finally:
         engine.dispose()
