@@ -95,21 +95,25 @@ def applied(engine: object, generation: int = 1) -> int:
         return 0
 
 
-def project(env: dict[str, str], total: int) -> tuple[float, list[float]]:
+def project(env: dict[str, str], total: int, consumers: int) -> tuple[float, list[float]]:
+    """`consumers` processes of `tienphong consume reporting` in one group; RSS is the largest process's."""
     engine = make_engine(from_env("reporting", env).database_url)
-    process = subprocess.Popen([sys.executable, "-m", "tienphong.cli", "consume", "reporting"],
-                               env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes = [subprocess.Popen([sys.executable, "-m", "tienphong.cli", "consume", "reporting"],
+                                  env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for _ in range(consumers)]
     started, samples = time.perf_counter(), []
     try:
         while (done := applied(engine)) < total:
-            if process.poll() is not None:
+            if any(process.poll() is not None for process in processes):
                 raise RuntimeError("consumer exited")
-            samples.append(rss_mib(process.pid))
+            samples.append(max(rss_mib(process.pid) for process in processes))
             time.sleep(0.5)
         elapsed = time.perf_counter() - started
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
     return done / elapsed, samples
 
 
@@ -161,6 +165,8 @@ def main() -> None:
     parser.add_argument("--events-per-participant", type=int, default=10)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--consumers", type=int, default=2,
+                        help="projection processes in the consumer group, and processes of the rebuild")
     args = parser.parse_args()
     with kafka_broker() as bootstrap:
         data_dir = tempfile.mkdtemp(prefix="tienphong-bench-")
@@ -171,25 +177,26 @@ def main() -> None:
         workers.create_topics(from_env("registration", env))
         total = produce(bootstrap, env, args.participants, args.events_per_participant)
         bare = bare_consumer_rate(bootstrap, env, total)
-        rate, rss = project(env, total)
+        rate, rss = project(env, total, args.consumers)
         figures = latency(env, args.requests)
         rebuild_seconds = None
         if not args.skip_rebuild:
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "tienphong.cli", "projections", "rebuild", "--quiet"],
+            subprocess.run([sys.executable, "-m", "tienphong.cli", "projections", "rebuild", "--quiet",
+                            "--processes", str(args.consumers)],
                            env=os.environ | env, check=True, stdout=subprocess.DEVNULL)
             rebuild_seconds = time.perf_counter() - t0
         backend = "postgresql" if "DATABASE_URL" in env else "sqlite"
         print(f"\n== read side, {total:,} events, {args.participants:,} participants, {backend} ==")
         print(f"bare kafka-python consumer: {bare:,.0f} events/s")
-        print(f"projection consumer:        {rate:,.0f} events/s ({rate / bare:.2f}x bare)")
+        print(f"projection, {args.consumers} consumer process(es): {rate:,.0f} events/s ({rate / bare:.2f}x bare)")
         quarters = [rss[int(len(rss) * q)] for q in (0.1, 0.25, 0.5, 0.75)] + [rss[-1]] if rss else []
-        print(f"consumer RSS MiB (10/25/50/75/100% of the run): {' / '.join(f'{v:.0f}' for v in quarters)};"
-              f" max {max(rss, default=0):.0f}")
+        print("consumer RSS MiB, largest process (10/25/50/75/100% of the run): "
+              f"{' / '.join(f'{v:.0f}' for v in quarters)}; max {max(rss, default=0):.0f}")
         for name, (p50, p99) in figures.items():
             print(f"{name:14s} p50 {p50:.1f} ms, p99 {p99:.1f} ms ({args.requests} requests over HTTP)")
         if rebuild_seconds is not None:
-            print(f"rebuild from offset 0: {rebuild_seconds:.1f}s")
+            print(f"rebuild from offset 0 ({args.consumers} processes): {rebuild_seconds:.1f}s")
 
 
 if __name__ == "__main__":

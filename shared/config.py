@@ -30,6 +30,8 @@ class Config:
     rate_limit_per_minute: int = 600
     log_level: str = "INFO"
     consumer_group: str = ""
+    # participants whose state the reporting projection keeps in memory (~1 KiB each)
+    projection_cache: int = 100_000
 
     @property
     def database_url(self) -> str:
@@ -69,4 +71,5 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         rate_limit_per_minute=int(env.get("TIENPHONG_RATE_LIMIT_PER_MINUTE", "600")),
         log_level=env.get("TIENPHONG_LOG_LEVEL", "INFO"),
         consumer_group=env.get("TIENPHONG_CONSUMER_GROUP", ""),
+        projection_cache=int(env.get("TIENPHONG_PROJECTION_CACHE", "100000")),
     )

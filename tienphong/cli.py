@@ -167,7 +167,7 @@ def cmd_projections(args: argparse.Namespace) -> int:
     config = from_env("reporting")
     setup(config.log_level)
     started = time.monotonic()
-    generation = workers.rebuild_projections(config, show_progress=not args.quiet)
+    generation = workers.rebuild_projections(config, show_progress=not args.quiet, processes=args.processes)
     print(f"read models rebuilt as generation {generation} in {time.monotonic() - started:.1f}s; now serving")
     return 0
 
@@ -230,6 +230,8 @@ def parser() -> argparse.ArgumentParser:
     projections_sub = projections.add_subparsers(dest="action", required=True)
     rebuild = projections_sub.add_parser("rebuild", help="rebuild from offset 0 while serving, then swap")
     rebuild.add_argument("--quiet", action="store_true", help="no progress bar")
+    rebuild.add_argument("--processes", type=int, default=min(2, os.cpu_count() or 1),
+                         help="processes sharing the partitions (default: 2, or 1 on one core)")
     projections.set_defaults(func=cmd_projections)
     run = sub.add_parser("run", help="run broker-side workers and the three services (make dev)")
     run.add_argument("--no-demo", action="store_true")

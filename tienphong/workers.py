@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kafka import KafkaProducer
 
@@ -21,9 +23,17 @@ from shared.messaging.topics import (
     ensure_topics,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from services.reporting.projector import Projection
+
 log = logging.getLogger("tienphong.workers")
 RELAY_SERVICES = ("registration", "support")
 CONSUMER_SERVICES = ("reporting", "support")
+# Records per projection transaction at most (fewer when fewer are waiting): large batches add each
+# day's figures once for many events and amortize the index pages every commit rewrites.
+PROJECTION_BATCH = 20_000
 
 
 def create_topics(config: Config) -> None:
@@ -55,12 +65,13 @@ def build_consumer(config: Config) -> ConsumerLoop:
         from services.reporting.store import VERSIONS, consumer_offsets
         topics = [config.topic(n) for n in (REGISTRATION_EVENTS, SUPPORT_EVENTS)]
         migrate(engine, VERSIONS)
-        live = LiveProjection(engine)
+        from shared.orgunits import load
+        live = LiveProjection(engine, load(config.org_units_file), config.projection_cache)
         return ConsumerLoop(engine, consumer_offsets, live.projection.model.consumer_name,
                             config.kafka_bootstrap_servers, group, topics, live.apply_batch,
                             dead_letter_topic=config.topic(DEAD_LETTER),
                             record_dead_letters=live.record_dead_letters, before_poll=live.before_poll,
-                            read=read_raw, max_poll_records=5000)
+                            read=read_raw, max_poll_records=PROJECTION_BATCH, forget=live.forget)
     if config.service == "support":
         from services.support.store import VERSIONS as SUPPORT_VERSIONS
         from services.support.store import consumer_offsets as support_offsets
@@ -79,23 +90,57 @@ def run_until_signalled(target: Relay | ConsumerLoop) -> None:
     target.run(stop)
 
 
-def rebuild_projections(config: Config, show_progress: bool = True) -> int:
-    """`tienphong projections rebuild`: a new read-model generation from offset 0, then the swap."""
-    from tqdm import tqdm
-
-    from services.reporting.projector import Projection
-    from services.reporting.rebuild import rebuild
-    from services.reporting.store import VERSIONS, consumer_offsets
-
-    engine = make_engine(config.database_url)
-    migrate(engine, VERSIONS)
+def _projection_loop_factory(engine: Engine, config: Config) -> Callable[[str, str, Projection], ConsumerLoop]:
+    from services.reporting.store import consumer_offsets
     topics = [config.topic(n) for n in (REGISTRATION_EVENTS, SUPPORT_EVENTS)]
 
     def make_loop(name: str, group: str, projection: Projection) -> ConsumerLoop:
         return ConsumerLoop(engine, consumer_offsets, name, config.kafka_bootstrap_servers, group, topics,
                             projection.apply_batch, dead_letter_topic=None,
                             record_dead_letters=projection.record_dead_letters, read=read_raw,
-                            max_poll_records=5000)
+                            max_poll_records=PROJECTION_BATCH, forget=projection.forget)
+
+    return make_loop
+
+
+def _rebuild_helper(config: Config, generation: int, group: str) -> None:
+    """Runs in a child process: a share of the partitions of a rebuild."""
+    from services.reporting.rebuild import fill
+    from services.reporting.store import read_model
+    from shared.orgunits import load
+    engine = make_engine(config.database_url)
+    fill(engine, _projection_loop_factory(engine, config), read_model(generation), group,
+         load(config.org_units_file), config.projection_cache)
+
+
+def rebuild_projections(config: Config, show_progress: bool = True, processes: int = 1) -> int:
+    """`tienphong projections rebuild`: a new read-model generation from offset 0, then the swap;
+    `processes` > 1 splits the partitions between this process and helpers (one per core helps)."""
+    import multiprocessing
+
+    from tqdm import tqdm
+
+    from services.reporting.rebuild import rebuild
+    from services.reporting.store import VERSIONS
+    from shared.orgunits import load
+
+    engine = make_engine(config.database_url)
+    migrate(engine, VERSIONS)
+
+    def helpers(generation: int, group: str) -> Callable[[], None]:
+        context = multiprocessing.get_context("spawn")  # fresh clients, nothing inherited
+        started = [context.Process(target=_rebuild_helper, args=(config, generation, group), daemon=True)
+                   for _ in range(processes - 1)]
+        for process in started:
+            process.start()
+
+        def wait() -> None:
+            for process in started:
+                process.join(timeout=120)
+                if process.is_alive():
+                    process.terminate()
+
+        return wait
 
     bar = tqdm(unit="events", disable=not show_progress, desc="rebuild")
 
@@ -105,6 +150,8 @@ def rebuild_projections(config: Config, show_progress: bool = True) -> int:
         bar.refresh()
 
     try:
-        return rebuild(engine, make_loop, f"{config.topic_prefix}-reporting", progress)
+        return rebuild(engine, _projection_loop_factory(engine, config), f"{config.topic_prefix}-reporting",
+                       load(config.org_units_file), progress, cache_size=config.projection_cache,
+                       helpers=helpers if processes > 1 else None)
     finally:
         bar.close()

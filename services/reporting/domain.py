@@ -7,10 +7,10 @@ they arrived in, so any delivery order gives the same figures.
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 TOTALS = ("registered", "selected", "rejected", "trained", "funded", "supported", "evaluated", "successful",
           "commended", "replications", "funding_vnd", "jobs_created")
@@ -26,9 +26,8 @@ COUNT_PREFIX = "count:"  # number of live events of a type (period reports count
 Contribution = tuple[str, str, date, int]  # org_unit, metric, day, amount
 
 
-@dataclass(frozen=True)
-class Fact:
-    """An event as the read side keeps it."""
+class Fact(NamedTuple):
+    """An event as the read side keeps it (a tuple: the projection builds millions)."""
 
     event_id: str
     type: str
@@ -101,12 +100,123 @@ def contributions(facts: list[Fact]) -> dict[tuple[str, str, date], int]:
     return {key: amount for key, amount in out.items() if amount}
 
 
-def figures_by_unit(rows: list[tuple[str, str, int]]) -> dict[str, dict[str, int]]:
-    """(org_unit, metric, amount) rows summed per unit."""
-    per_unit: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for unit, metric, amount in rows:
-        per_unit[unit][metric] += int(amount)
-    return per_unit
+class Tally(NamedTuple):
+    """What the projection remembers of a participant between batches: enough to turn most new facts
+    into contribution changes without reading its other facts (`advance`); the rest fall back to
+    `contributions` over all its facts. Small, so that many fit in memory."""
+
+    unit: str | None  # the live registration's unit; None: nothing is counted yet
+    facts: int  # facts known, of any kind
+    decided: bool  # a live selection or rejection
+    sector: str | None
+    last_evaluation: tuple[date, datetime, bool, int] | None  # (day, recorded at, successful, jobs)
+    firsts: tuple[int, ...]  # per FIRST_TYPES, the day (ordinal) of the earliest live fact; 0: none
+    ids: array  # type: ignore[type-arg]  # hash() of every known event id; a match is checked exactly
+    retracted: array  # type: ignore[type-arg]  # hash() of every retracted event id
+    # Until a registration counts, the facts themselves (few: the other services' events that arrived
+    # before it), so that its arrival is computed without reading them back.
+    pending: tuple[Fact, ...] = ()
+
+
+FIRST_TYPES = tuple(FIRST_OCCURRENCE)
+_FIRST_INDEX = {t: i for i, t in enumerate(FIRST_TYPES)}
+EMPTY_TALLY = Tally(None, 0, False, None, None, (0,) * len(FIRST_TYPES), array("q"), array("q"), ())
+
+
+def tally_of(facts: list[Fact]) -> Tally:
+    unique = {f.event_id: f for f in facts}
+    retracted = array("q", (hash(str(f.data.get("retracted_event_id"))) for f in unique.values()
+                            if f.type == "event.retracted"))
+    ids = array("q", (hash(e) for e in unique))
+    live = live_facts(list(unique.values()))
+    registrations = [f for f in live if f.type == "participant.registered"]
+    if not registrations:  # nothing counts until a registration: the rest is read again then
+        return EMPTY_TALLY._replace(facts=len(unique), ids=ids, retracted=retracted,
+                                    pending=tuple(unique.values()))
+    decisions = [f for f in live if f.type in ("participant.selected", "participant.rejected")]
+    sector = str(decisions[-1].data["sector"]) if decisions and decisions[-1].type == "participant.selected" else None
+    firsts = [0] * len(FIRST_TYPES)
+    last_evaluation = None
+    for fact in live:
+        i = _FIRST_INDEX.get(fact.type)
+        if i is not None and not firsts[i]:
+            firsts[i] = fact.occurred_on.toordinal()
+        if fact.type == "participant.evaluated":
+            last_evaluation = (fact.occurred_on, fact.recorded_at, fact.data["status"] == "successful",
+                               int(fact.data.get("jobs_created") or 0))
+    return Tally(registrations[-1].org_unit, len(unique), bool(decisions), sector, last_evaluation, tuple(firsts),
+                 ids, retracted)
+
+
+def advance(tally: Tally, fact: Fact) -> tuple[Tally, dict[tuple[str, str, date], int]] | None:
+    """The tally after one more fact and what that changes in the contributions, when that can be told
+    from the tally alone (a fact appended in business order, or one whose effect does not depend on
+    order); None when it cannot (retractions, a second registration or decision, an evaluation before
+    the latest one, a possibly repeated event): then `contributions` over all facts decides."""
+    key = hash(fact.event_id)
+    if key in tally.ids:
+        return None
+    if tally.unit is None:  # nothing counted yet: keep the fact; a registration counts them all
+        facts = [*tally.pending, fact]
+        if fact.type == "participant.registered":
+            return tally_of(facts), contributions(facts)
+        if fact.type == "event.retracted":
+            return tally_of(facts), {}
+        ids = array("q", tally.ids)
+        ids.append(key)
+        return tally._replace(facts=tally.facts + 1, ids=ids, pending=tuple(facts)), {}
+    if key in tally.retracted or fact.type in ("event.retracted", "participant.registered"):
+        return None
+    ids = array("q", tally.ids)
+    ids.append(key)
+    day = fact.occurred_on
+    unit = tally.unit
+    decided, sector, last_evaluation, firsts = tally.decided, tally.sector, tally.last_evaluation, tally.firsts
+    out: dict[tuple[str, str, date], int] = {(unit, COUNT_PREFIX + fact.type, day): 1}
+
+    def add(metric: str, when: date, amount: int) -> None:
+        out[(unit, metric, when)] = out.get((unit, metric, when), 0) + amount
+
+    if fact.type in ("participant.selected", "participant.rejected"):
+        if decided or last_evaluation is not None:
+            return None  # the latest decision and the sector of past evaluations may change
+        decided = True
+        if fact.type == "participant.selected":
+            sector = str(fact.data["sector"])
+            add("selected", day, 1)
+            add(SECTOR_SELECTED + sector, day, 1)
+        else:
+            add("rejected", day, 1)
+    i = _FIRST_INDEX.get(fact.type)
+    if i is not None:
+        first = firsts[i]
+        if not first or day.toordinal() < first:
+            metric = FIRST_OCCURRENCE[fact.type]
+            if first:
+                add(metric, date.fromordinal(first), -1)
+            add(metric, day, 1)
+            firsts = firsts[:i] + (day.toordinal(),) + firsts[i + 1:]
+    if fact.type == "participant.funded":
+        amount = int(fact.data["amount_vnd"])
+        add("funding_vnd", day, amount)
+        add(SOURCE_PREFIX + str(fact.data["source"]), day, amount)
+    elif fact.type == "model.replicated":
+        add("replications", day, 1)
+    elif fact.type == "participant.evaluated":
+        last = last_evaluation
+        if last is not None and (day, fact.recorded_at) <= (last[0], last[1]):
+            return None  # not the latest evaluation: the step function changes in the middle
+        successful = fact.data["status"] == "successful"
+        jobs = int(fact.data.get("jobs_created") or 0)
+        was_successful, had_jobs = (last[2], last[3]) if last else (False, 0)
+        add("successful", day, successful - was_successful)
+        if sector is not None:
+            add(SECTOR_SUCCESSFUL + sector, day, successful - was_successful)
+        add("jobs_created", day, jobs - had_jobs)
+        last_evaluation = (day, fact.recorded_at, successful, jobs)
+    # built directly: NamedTuple._replace costs more than the rest of this function
+    return (Tally(unit, tally.facts + 1, decided, sector, last_evaluation, firsts, ids, tally.retracted, ()),
+            {k: v for k, v in out.items() if v})
 
 
 def shape(metrics: dict[str, int]) -> dict[str, Any]:
@@ -119,8 +229,3 @@ def shape(metrics: dict[str, int]) -> dict[str, Any]:
             if key.startswith(prefix) and value:
                 sectors.setdefault(key[len(prefix):], {"selected": 0, "successful": 0})[field] = value
     return {"totals": totals, "funding_by_source": by_source, "by_sector": sectors}
-
-
-def add_metrics(into: dict[str, int], more: dict[str, int]) -> None:
-    for key, value in more.items():
-        into[key] = into.get(key, 0) + value

@@ -1,107 +1,181 @@
 """Applies delivered events to a read-model generation, inside the consumer's transaction.
 
-Per batch: one read of the state rows of the participants it touches, their contributions recomputed
-from all their facts (domain.contributions), and only the differences added to the daily and monthly
-sums, each table written with one statement (executemany).
+Per batch: each touched participant's facts (from a bounded in-memory cache, else from the events
+table), its contributions recomputed from all its facts (domain.contributions), only the differences
+added to the daily and monthly sums of its unit and every unit above, and the new events appended.
+Each table is written with one statement per batch.
 """
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
-from datetime import UTC, date, datetime
+from collections import OrderedDict, defaultdict
+from datetime import UTC, date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+import orjson
+from sqlalchemy import Connection, Engine, select
 
-from services.reporting.domain import Fact, contributions
+from services.reporting.domain import EMPTY_TALLY, Fact, Tally, advance, contributions, tally_of
 from services.reporting.store import ReadModel, active_generation, read_model
 from shared.db import upsert_many
 from shared.messaging.consumer import ConsumerLoop, Delivery
+from shared.orgunits import OrgTree
 
 CHUNK = 900  # bound parameters per IN (...) query, under SQLite's limit
+DEFAULT_CACHE = 100_000  # participants whose tally is kept in memory
 Key = tuple[str, str, date]  # org_unit, metric, day
 
 
 def row_to_fact(row: Any) -> Fact:
     recorded_at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
     return Fact(row.event_id, row.type, row.participant_id, row.org_unit, row.occurred_on, recorded_at,
-                json.loads(row.data))
+                orjson.loads(row.data))
 
 
-def jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else str(v) if k.endswith("_id") and v else v)
-            for k, v in data.items()}
+def _fact(d: Delivery) -> Fact:
+    e = d.envelope
+    return Fact(e.event_id, e.type, e.participant_id, e.org_unit, e.occurred_on, e.recorded_at, d.data)
 
 
-def _fact_to_json(f: Fact) -> list[Any]:
-    return [f.event_id, f.type, f.org_unit, f.occurred_on.isoformat(), f.recorded_at.isoformat(), f.data]
+class Tallies:
+    """A bounded LRU cache of participants' tallies (a few hundred bytes each), so the consumer's
+    memory stays flat however many participants the program has; the events table is the truth."""
 
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, Tally] = OrderedDict()
+        self.evicted = False
 
-def _fact_from_json(participant_id: str, item: list[Any]) -> Fact:
-    return Fact(item[0], item[1], participant_id, item[2], date.fromisoformat(item[3]),
-                datetime.fromisoformat(item[4]), item[5])
+    def get(self, participant_id: str) -> Tally | None:
+        tally = self._items.get(participant_id)
+        if tally is not None:
+            self._items.move_to_end(participant_id)
+        return tally
+
+    def put(self, participant_id: str, tally: Tally) -> None:
+        self._items[participant_id] = tally
+        self._items.move_to_end(participant_id)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+            self.evicted = True
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class Projection:
     """The reporting projection of one generation."""
 
-    def __init__(self, model: ReadModel) -> None:
+    def __init__(self, model: ReadModel, tree: OrgTree, cache_size: int = DEFAULT_CACHE) -> None:
         self.model = model
+        self.tallies = Tallies(cache_size)
+        # True while the cache knows every participant the events table has (this projection started on an
+        # empty table and has forgotten nothing): then a participant not in the cache is new, not unread.
+        self._complete: bool | None = None
+        # contributions are made at communes; each is also added to every unit above, so that a summary
+        # reads its own unit and its children only (a changed hierarchy is applied by a rebuild)
+        self._rollup = {u.code: tuple(tree.ancestors(u.code)) for u in tree}
+
+    def forget(self, fresh: bool = False) -> None:
+        """Drop the cache (the database stays the truth): after a failed batch or a rebalance. `fresh`:
+        nothing was applied yet from the partitions this projection now reads, so none of their
+        participants is in the events table."""
+        self.tallies.clear()
+        self.tallies.evicted = False
+        self._complete = True if fresh else None  # None: known again at the next batch
 
     def apply_batch(self, conn: Connection, deliveries: list[Delivery]) -> None:
-        m = self.model
         incoming: dict[str, dict[str, Delivery]] = defaultdict(dict)
         for d in deliveries:
             incoming[d.envelope.participant_id].setdefault(d.envelope.event_id, d)
-        states = self._load_states(conn, list(incoming))
+        tallies = {pid: t for pid in incoming if (t := self.tallies.get(pid)) is not None}
+        missing = [pid for pid in incoming if pid not in tallies]
+        if self._complete is None:
+            self._complete = conn.execute(select(self.model.events.c.seq).limit(1)).first() is None
+        if self._complete and not self.tallies.evicted:
+            stored: dict[str, list[Fact]] = {pid: [] for pid in missing}
+        else:
+            stored = self._stored_facts(conn, missing)
+        tallies.update((pid, tally_of(facts) if facts else EMPTY_TALLY) for pid, facts in stored.items())
         fresh: list[Delivery] = []
-        state_rows: list[dict[str, Any]] = []
+        changed: dict[str, Tally] = {}
         delta: dict[Key, int] = defaultdict(int)
+        slow: list[str] = []
         for participant_id, by_id in incoming.items():
-            facts, old = states.get(participant_id, ([], {}))
-            known = {f.event_id for f in facts}
-            new_deliveries = [d for event_id, d in by_id.items() if event_id not in known]
-            if not new_deliveries:
-                continue  # a redelivery: already applied
-            fresh.extend(new_deliveries)
-            facts = facts + [Fact(d.envelope.event_id, d.envelope.type, participant_id, d.envelope.org_unit,
-                                  d.envelope.occurred_on, d.envelope.recorded_at, jsonable(d.data))
-                             for d in new_deliveries]
-            new = contributions(facts)
-            for key in old.keys() | new.keys():
-                change = new.get(key, 0) - old.get(key, 0)
-                if change:
-                    delta[key] += change
-            state_rows.append({
-                "participant_id": participant_id,
-                "facts": json.dumps([_fact_to_json(f) for f in facts], ensure_ascii=False),
-                "contributions": json.dumps([[u, k, d.isoformat(), a] for (u, k, d), a in new.items()],
-                                            ensure_ascii=False)})
+            # most facts change the figures in a way the tally alone tells
+            tally: Tally | None = tallies[participant_id]
+            changes: list[dict[Key, int]] = []
+            for d in by_id.values():
+                step = advance(tally, _fact(d)) if tally is not None else None
+                if step is None:
+                    tally = None
+                    break
+                tally, change = step
+                changes.append(change)
+            if tally is None:
+                slow.append(participant_id)
+                continue
+            fresh.extend(by_id.values())
+            changed[participant_id] = tally
+            for change in changes:
+                for key, amount in change.items():
+                    delta[key] += amount
+        if slow:
+            # the others: contributions recomputed from all their facts, before and after
+            stored.update(self._stored_facts(conn, [pid for pid in slow if pid not in stored]))
+            for participant_id in slow:
+                before = stored[participant_id]
+                known = {f.event_id for f in before}
+                new = [d for event_id, d in incoming[participant_id].items() if event_id not in known]
+                if not new:
+                    continue  # a redelivery: already applied
+                fresh.extend(new)
+                after = before + [_fact(d) for d in new]
+                old, now = contributions(before), contributions(after)
+                for key in old.keys() | now.keys():
+                    delta[key] += now.get(key, 0) - old.get(key, 0)
+                changed[participant_id] = tally_of(after)
         if not fresh:
             return
-        conn.execute(insert(m.events), [{
-            "event_id": d.envelope.event_id, "participant_id": d.envelope.participant_id,
-            "type": d.envelope.type, "version": d.envelope.version, "org_unit": d.envelope.org_unit,
-            "occurred_on": d.envelope.occurred_on, "recorded_at": d.envelope.recorded_at,
-            "source_agency": d.envelope.source.agency, "source_key_id": d.envelope.source.key_id,
-            "service": d.envelope.service, "data": json.dumps(jsonable(d.data), ensure_ascii=False),
-        } for d in fresh])
-        upsert_many(conn, m.participants, state_rows, keys=["participant_id"])
+        self._insert_events(conn, fresh)
         self.add_sums(conn, delta)
         self.count(conn, "events_applied", len(fresh))
+        # Cached only now; a failure of the rest of the transaction calls forget() (ConsumerLoop).
+        for participant_id, tally in changed.items():
+            self.tallies.put(participant_id, tally)
 
-    def _load_states(self, conn: Connection, participant_ids: list[str]
-                     ) -> dict[str, tuple[list[Fact], dict[Key, int]]]:
-        table = self.model.participants
-        states: dict[str, tuple[list[Fact], dict[Key, int]]] = {}
+    def _stored_facts(self, conn: Connection, participant_ids: list[str]) -> dict[str, list[Fact]]:
+        e = self.model.events
+        facts: dict[str, list[Fact]] = {pid: [] for pid in participant_ids}
         for i in range(0, len(participant_ids), CHUNK):
-            rows = conn.execute(select(table).where(table.c.participant_id.in_(participant_ids[i:i + CHUNK])))
+            rows = conn.execute(select(e.c.event_id, e.c.type, e.c.participant_id, e.c.org_unit, e.c.occurred_on,
+                                       e.c.recorded_at, e.c.data)
+                                .where(e.c.participant_id.in_(participant_ids[i:i + CHUNK])))
             for row in rows:
-                facts = [_fact_from_json(row.participant_id, item) for item in json.loads(row.facts)]
-                old = {(u, k, date.fromisoformat(d)): a for u, k, d, a in json.loads(row.contributions)}
-                states[row.participant_id] = (facts, old)
-        return states
+                facts[row.participant_id].append(row_to_fact(row))
+        return facts
+
+    def _insert_events(self, conn: Connection, fresh: list[Delivery]) -> None:
+        """Appends through the driver's executemany: the events table takes every event, and SQLAlchemy's
+        per-row parameter processing would cost more than the insert itself."""
+        sqlite = conn.dialect.name == "sqlite"
+        rows = []
+        for d in fresh:
+            e = d.envelope
+            rows.append((
+                e.event_id, e.participant_id, e.type, e.version, e.org_unit,
+                # the text forms SQLAlchemy's SQLite types write and read back
+                e.occurred_on.isoformat() if sqlite else e.occurred_on,
+                e.recorded_at.astimezone(UTC).isoformat(" ", "microseconds")[:26] if sqlite else e.recorded_at,
+                e.source.agency, e.source.key_id, e.service,
+                orjson.dumps(d.data).decode()))  # dates and UUIDs (payloads read by schema) as ISO text
+        columns = ("event_id", "participant_id", "type", "version", "org_unit", "occurred_on", "recorded_at",
+                   "source_agency", "source_key_id", "service", "data")
+        marks = ", ".join("?" if sqlite else "%s" for _ in columns)
+        conn.exec_driver_sql(f"INSERT INTO {self.model.events.name} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def record_dead_letters(self, conn: Connection, reasons: list[str]) -> None:
         self.count(conn, "dead_letters", len(reasons))
@@ -110,31 +184,45 @@ class Projection:
         upsert_many(conn, self.model.stats, [{"name": name, "value": amount}], keys=["name"], add=["value"])
 
     def add_sums(self, conn: Connection, delta: dict[Key, int]) -> None:
+        daily: dict[Key, int] = defaultdict(int)
         monthly: dict[Key, int] = defaultdict(int)
         for (unit, metric, day), amount in delta.items():
-            monthly[(unit, metric, day.replace(day=1))] += amount
-        for table, sums in ((self.model.daily, delta), (self.model.monthly, monthly)):
-            upsert_many(conn, table, [{"org_unit": u, "metric": k, "day": d, "amount": a}
-                                      for (u, k, d), a in sums.items() if a],
-                        keys=["org_unit", "metric", "day"], add=["amount"])
+            if not amount:
+                continue
+            month = day.replace(day=1)
+            for code in self._rollup.get(unit, (unit,)):
+                daily[(code, metric, day)] += amount
+                monthly[(code, metric, month)] += amount
+        sqlite = conn.dialect.name == "sqlite"
+        mark = "?" if sqlite else "%s"
+        for table, sums in ((self.model.daily, daily), (self.model.monthly, monthly)):
+            rows = [(u, k, d.isoformat() if sqlite else d, a) for (u, k, d), a in sums.items() if a]
+            if rows:
+                # thousands of rows per batch: through the driver, as for the events
+                conn.exec_driver_sql(
+                    f"INSERT INTO {table.name} (org_unit, metric, day, amount)"
+                    f" VALUES ({mark}, {mark}, {mark}, {mark}) ON CONFLICT (org_unit, metric, day)"
+                    f" DO UPDATE SET amount = {table.name}.amount + excluded.amount", rows)
 
 
 class LiveProjection:
     """The consumer process's projection: follows the active generation, so that after a rebuild's
     swap it continues in the new tables from the offsets the rebuild stored."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, tree: OrgTree, cache_size: int = DEFAULT_CACHE) -> None:
         self._engine = engine
+        self._tree = tree
+        self._cache_size = cache_size
         with engine.connect() as conn:
             generation = active_generation(conn)
-        self.projection = Projection(read_model(generation))
+        self.projection = Projection(read_model(generation), tree, cache_size)
         self.projection.model.create(engine)
 
     def before_poll(self, loop: ConsumerLoop) -> None:
         with self._engine.connect() as conn:
             generation = active_generation(conn)
         if generation != self.projection.model.generation:
-            self.projection = Projection(read_model(generation))
+            self.projection = Projection(read_model(generation), self._tree, self._cache_size)
             loop.rename(self.projection.model.consumer_name)
 
     def apply_batch(self, conn: Connection, deliveries: list[Delivery]) -> None:
@@ -142,3 +230,6 @@ class LiveProjection:
 
     def record_dead_letters(self, conn: Connection, reasons: list[str]) -> None:
         self.projection.record_dead_letters(conn, reasons)
+
+    def forget(self, fresh: bool = False) -> None:
+        self.projection.forget(fresh)

@@ -4,18 +4,16 @@ same figures as the system knew them at a past moment (`known_at`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, union_all
+from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
 
 from services.reporting.domain import (
     COUNT_PREFIX,
     SOURCE_PREFIX,
     Fact,
-    add_metrics,
     contributions,
-    figures_by_unit,
     live_facts,
     shape,
 )
@@ -28,55 +26,76 @@ from shared.orgunits import OrgTree
 PerUnit = dict[str, dict[str, int]]
 
 
-def unit_metrics(conn: Connection, model: ReadModel, units: frozenset[str], as_of: date) -> PerUnit:
-    """Figures per unit at `as_of`: whole months from the monthly sums, the rest from the daily ones."""
-    month_start = as_of.replace(day=1)
+def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list[date]) -> dict[date, PerUnit]:
+    """Figures of each unit (itself and everything below it) at each of `days`, in one query: whole
+    months from the monthly sums, the days of a month not yet over from the daily ones (a period ends
+    with its month, so reports read monthly sums only)."""
     codes = sorted(units)
     monthly, daily = model.monthly, model.daily
-    parts = union_all(
-        select(monthly.c.org_unit, monthly.c.metric, monthly.c.amount)
-        .where(monthly.c.day < month_start, monthly.c.org_unit.in_(codes)),
-        select(daily.c.org_unit, daily.c.metric, daily.c.amount)
-        .where(and_(daily.c.day >= month_start, daily.c.day <= as_of), daily.c.org_unit.in_(codes)),
-    ).subquery()
-    rows = conn.execute(select(parts.c.org_unit, parts.c.metric, func.sum(parts.c.amount))
-                        .group_by(parts.c.org_unit, parts.c.metric)).all()
-    return figures_by_unit([(r[0], r[1], r[2]) for r in rows])
+    # monthly sums dated before `bound` count whole; the daily ones from `start` to the day, if any
+    plans = []
+    for day in days:
+        start, following = day.replace(day=1), day + timedelta(days=1)
+        month_over = following.day == 1
+        plans.append((day, start, following if month_over else start, not month_over))
+    parts = [select(monthly.c.org_unit, monthly.c.metric, monthly.c.day, monthly.c.amount, literal(0).label("daily"))
+             .where(monthly.c.org_unit.in_(codes), monthly.c.day < max(bound for _, _, bound, _ in plans))]
+    for day, start, _, partial in plans:
+        if partial:  # one range per day, so that the (org_unit, day) index serves it
+            parts.append(select(daily.c.org_unit, daily.c.metric, daily.c.day, daily.c.amount,
+                                literal(1).label("daily"))
+                         .where(daily.c.org_unit.in_(codes), daily.c.day >= start, daily.c.day <= day))
+    rows_of = union_all(*parts).subquery()
+    at = []
+    for day, start, bound, partial in plans:
+        counted = and_(rows_of.c.daily == 0, rows_of.c.day < bound)
+        if partial:
+            counted = or_(counted, and_(rows_of.c.daily == 1, rows_of.c.day >= start, rows_of.c.day <= day))
+        at.append(func.sum(case((counted, rows_of.c.amount), else_=0)))
+    rows = conn.execute(select(rows_of.c.org_unit, rows_of.c.metric, *at)
+                        .group_by(rows_of.c.org_unit, rows_of.c.metric))
+    out: dict[date, PerUnit] = {day: defaultdict(dict) for day in days}
+    for unit, metric, *amounts in rows:
+        for day, amount in zip(days, amounts, strict=True):
+            if amount:
+                out[day][unit][metric] = int(amount)
+    return out
 
 
-def known_metrics(conn: Connection, model: ReadModel, units: frozenset[str], days: list[date],
+def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, days: list[date],
                   known_at: datetime) -> dict[date, PerUnit]:
     """The figures as the system knew them at `known_at`: recomputed from the events recorded by then
-    (slower than the sums, exact by construction)."""
+    (slower than the sums, exact by construction), for `code` and its children."""
+    wanted = {code, *(c.code for c in tree.children(code))}
     per_participant: dict[str, list[Fact]] = defaultdict(list)
-    rows = conn.execute(select(model.events).where(model.events.c.org_unit.in_(sorted(units)),
-                                                   model.events.c.recorded_at <= known_at))
+    # stored in UTC; SQLite compares the text
+    moment = known_at.astimezone(UTC)
+    rows = conn.execute(select(model.events).where(model.events.c.org_unit.in_(sorted(tree.descendants(code))),
+                                                   model.events.c.recorded_at <= moment))
     for row in rows:
         per_participant[row.participant_id].append(row_to_fact(row))
     out: dict[date, PerUnit] = {day: defaultdict(lambda: defaultdict(int)) for day in days}
     for facts in per_participant.values():
         for (unit, metric, day), amount in contributions(facts).items():
-            for as_of in days:
-                if day <= as_of:
-                    out[as_of][unit][metric] += amount
+            for above in tree.ancestors(unit):
+                if above in wanted:
+                    for as_of in days:
+                        if day <= as_of:
+                            out[as_of][above][metric] += amount
     return out
 
 
-def rolled_up(tree: OrgTree, per_unit: PerUnit, code: str) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for unit in tree.descendants(code):
-        if unit in per_unit:
-            add_metrics(total, per_unit[unit])
-    return total
+def figures_of(per_unit: PerUnit, code: str) -> dict[str, int]:
+    return dict(per_unit.get(code, {}))
 
 
 def summary_from(tree: OrgTree, targets: Targets, code: str, as_of: date, per_unit: PerUnit) -> dict[str, Any]:
     unit = tree.get(code)
     assert unit is not None
-    own = shape(rolled_up(tree, per_unit, code))
+    own = shape(figures_of(per_unit, code))
     children = []
     for child in tree.children(code):
-        figures = shape(rolled_up(tree, per_unit, child.code))
+        figures = shape(figures_of(per_unit, child.code))
         children.append({
             "org_unit": {"code": child.code, "name": child.name, "level": child.level},
             "totals": figures["totals"], "funding_by_source": figures["funding_by_source"],
@@ -96,11 +115,10 @@ def summary_from(tree: OrgTree, targets: Targets, code: str, as_of: date, per_un
 
 def summary(conn: Connection, model: ReadModel, tree: OrgTree, targets: Targets, code: str, as_of: date,
             known_at: datetime | None = None) -> dict[str, Any]:
-    units = tree.descendants(code)
     if known_at is None:
-        per_unit = unit_metrics(conn, model, units, as_of)
+        per_unit = unit_metrics(conn, model, {code, *(c.code for c in tree.children(code))}, [as_of])[as_of]
     else:
-        per_unit = known_metrics(conn, model, units, [as_of], known_at)[as_of]
+        per_unit = known_metrics(conn, model, tree, code, [as_of], known_at)[as_of]
     body = summary_from(tree, targets, code, as_of, per_unit)
     if known_at is not None:
         body["known_at"] = known_at.isoformat()
@@ -129,9 +147,9 @@ def activity(before: dict[str, int], after: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def period_figures(tree: OrgTree, code: str, period: Period, at: dict[date, PerUnit]) -> dict[str, Any]:
-    before = rolled_up(tree, at[period.start - timedelta(days=1)], code)
-    after = rolled_up(tree, at[period.end], code)
+def period_figures(code: str, period: Period, at: dict[date, PerUnit]) -> dict[str, Any]:
+    before = figures_of(at[period.start - timedelta(days=1)], code)
+    after = figures_of(at[period.end], code)
     return {"in_period": activity(before, after), "cumulative": shape(after)["totals"]}
 
 
@@ -141,25 +159,24 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
     assert unit is not None
     previous = period.previous()
     days = sorted({previous.start - timedelta(days=1), period.start - timedelta(days=1), period.end})
-    units = tree.descendants(code)
+    units = {code, *(c.code for c in tree.children(code))}
     if known_at is None:
-        at = {day: unit_metrics(conn, model, units, day) for day in days}
+        at = unit_metrics(conn, model, units, days)
     else:
-        at = known_metrics(conn, model, units, days, known_at)
-    current = period_figures(tree, code, period, at)
+        at = known_metrics(conn, model, tree, code, days, known_at)
+    current = period_figures(code, period, at)
     body: dict[str, Any] = {
         "org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},
         "period": period.as_dict(),
         **current,
         "target": {"successful_models": targets.target(tree, code, period.end),
                    "achieved": current["cumulative"]["successful"]},
-        "previous": {"period": previous.as_dict(), **period_figures(tree, code, previous, at)},
+        "previous": {"period": previous.as_dict(), **period_figures(code, previous, at)},
         "children": [{"org_unit": {"code": c.code, "name": c.name, "level": c.level},
-                      **period_figures(tree, c.code, period, at)} for c in tree.children(code)],
+                      **period_figures(c.code, period, at)} for c in tree.children(code)],
     }
     if known_at is not None:
-        now = {day: unit_metrics(conn, model, units, day) for day in days}
-        restated_figures = period_figures(tree, code, period, now)
+        restated_figures = period_figures(code, period, unit_metrics(conn, model, units, days))
         differences = _differences(current, restated_figures)
         body.update({"known_at": known_at.isoformat(), "restated": bool(differences),
                      "differences": differences})

@@ -1,5 +1,9 @@
 """Rebuild: a fresh read-model generation from offset 0 while the current one keeps serving; readers
-and the live consumer switch to it in one transaction once it has caught up."""
+and the live consumer switch to it in one transaction once it has caught up.
+
+Several processes may fill the new generation together (one consumer group, partitions split between
+them); the one that started the rebuild swaps once every partition's stored offset has reached the end.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,40 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, delete
 
-from services.reporting.projector import Projection
-from services.reporting.store import activate, active_generation, consumer_offsets, read_model
+from services.reporting.projector import DEFAULT_CACHE, Projection
+from services.reporting.store import ReadModel, activate, active_generation, consumer_offsets, read_model
 from shared.messaging.consumer import ConsumerLoop
+from shared.orgunits import OrgTree
 
 LoopFactory = Callable[[str, str, Projection], ConsumerLoop]  # (consumer name, group id, projection)
+# Starts helper processes for (generation, group id); returns a function that waits for them to end.
+Helpers = Callable[[int, str], Callable[[], None]]
 
 
-def rebuild(engine: Engine, make_loop: LoopFactory, group_prefix: str,
-            progress: Callable[[int, int], None] | None = None, drop_old_after: float = 5.0) -> int:
+def follow(loop: ConsumerLoop, progress: Callable[[int, int], None] | None = None) -> None:
+    """Apply batches until every partition of the topics is applied up to its end."""
+    while True:
+        loop.poll_once(timeout_ms=500)
+        applied, end = loop.group_progress()
+        if progress is not None:
+            progress(applied, end - applied)
+        if applied >= end and loop.caught_up():
+            return
+
+
+def fill(engine: Engine, make_loop: LoopFactory, model: ReadModel, group: str, tree: OrgTree,
+         cache_size: int = DEFAULT_CACHE) -> None:
+    """A helper's part of a rebuild: consume into `model` until the whole generation has caught up."""
+    loop = make_loop(model.consumer_name, group, Projection(model, tree, cache_size))
+    try:
+        follow(loop)
+    finally:
+        loop.close()
+
+
+def rebuild(engine: Engine, make_loop: LoopFactory, group_prefix: str, tree: OrgTree,
+            progress: Callable[[int, int], None] | None = None, drop_old_after: float = 5.0,
+            cache_size: int = DEFAULT_CACHE, helpers: Helpers | None = None) -> int:
     """Returns the new generation once it is active."""
     with engine.connect() as conn:
         old = active_generation(conn)
@@ -25,21 +54,16 @@ def rebuild(engine: Engine, make_loop: LoopFactory, group_prefix: str,
     model.create(engine)
     with engine.begin() as conn:
         conn.execute(delete(consumer_offsets).where(consumer_offsets.c.consumer == model.consumer_name))
-    projection = Projection(model)
-    loop = make_loop(model.consumer_name, f"{group_prefix}-rebuild-g{model.generation}-{int(time.time())}",
-                     projection)
+    group = f"{group_prefix}-rebuild-g{model.generation}-{int(time.time())}"
+    loop = make_loop(model.consumer_name, group, Projection(model, tree, cache_size))
+    wait_for_helpers = helpers(model.generation, group) if helpers is not None else (lambda: None)
     try:
-        while True:
-            loop.poll_once(timeout_ms=500)
-            lag = loop.lag()
-            if progress is not None and lag is not None:
-                progress(loop.position_total(), lag)
-            if lag == 0:
-                break
-        with engine.begin() as conn:
-            activate(conn, model.generation)
+        follow(loop, progress)
     finally:
         loop.close()
+        wait_for_helpers()
+    with engine.begin() as conn:
+        activate(conn, model.generation)
     if drop_old_after >= 0:
         time.sleep(drop_old_after)  # let requests that started on the old tables finish
         read_model(old).drop(engine)

@@ -47,7 +47,7 @@ class ReadModel:
     metadata: MetaData
     events: Table  # every event received (duplicates dropped by id), payload upcast to the current version
     participants: Table  # each participant's facts and what it adds to each figure on each day
-    daily: Table  # contributions summed per unit, figure and day
+    daily: Table  # contributions summed per unit (with everything below it), figure and day
     monthly: Table  # the same per month (first day of the month), so a summary reads few rows
     stats: Table
 
@@ -68,7 +68,10 @@ def read_model(generation: int) -> ReadModel:
     md = MetaData()
     events = Table(
         "rp_events" + g, md,
-        Column("event_id", String(36), primary_key=True),
+        # appended in arrival order; the projection drops repeated event ids itself (per participant), so
+        # no unique index on the random event id slows every insert
+        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False),
         Column("participant_id", String(36), nullable=False),
         Column("type", String(64), nullable=False),
         Column("version", Integer, nullable=False),
@@ -98,10 +101,12 @@ def read_model(generation: int) -> ReadModel:
             Column("metric", String(64), primary_key=True),
             Column("day", Date, primary_key=True),
             Column("amount", BigInteger, nullable=False),
-            Index(f"ix_{name}_day{g}", "day"),
+            # a summary reads a few units over a range of days, across all metrics
+            Index(f"ix_{name}_unit_day{g}", "org_unit", "day"),
+            sqlite_with_rowid=False,  # one B-tree per table: upserts by key touch it once
         ))
     stats = Table("rp_stats" + g, md, Column("name", String(100), primary_key=True),
-                  Column("value", BigInteger, nullable=False))
+                  Column("value", BigInteger, nullable=False), sqlite_with_rowid=False)
     return ReadModel(generation, md, events, participants, sums[0], sums[1], stats)
 
 

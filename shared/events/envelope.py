@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,13 @@ def _text(payload: dict[str, Any], name: str, max_len: int = 200) -> str:
     return value
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(payload: dict[str, Any], name: str) -> str:
     value = _text(payload, name, 36)
+    if _CANONICAL_UUID.fullmatch(value):
+        return value  # the form every service writes; anything else is normalized below
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -73,8 +81,8 @@ def decode(raw: bytes) -> Envelope:
     """Parse and check an envelope (by hand: this runs once per consumed record, so it must be cheap);
     the data payload is checked by the event registry, not here."""
     try:
-        payload = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+        payload = orjson.loads(raw)
+    except (orjson.JSONDecodeError, TypeError) as exc:  # TypeError: a record without a value
         raise UnreadableEvent(f"not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise UnreadableEvent("bad envelope: not an object")
@@ -99,7 +107,8 @@ def decode(raw: bytes) -> Envelope:
         participant_id=_uuid(payload, "participant_id"),
         org_unit=_text(payload, "org_unit", 64),
         occurred_on=occurred_on,
-        recorded_at=recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC),
+        # kept in UTC: stores without time zones (SQLite) compare it as text
+        recorded_at=recorded_at.astimezone(UTC) if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC),
         source=Source(_text(source, "agency", 100), _text(source, "key_id", 64)),
         data=data,
         sequence=sequence,

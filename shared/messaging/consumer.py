@@ -12,21 +12,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.coordinator.assignors.range import RangePartitionAssignor
 from sqlalchemy import Connection, Engine, Table, select
 
-from shared.db import upsert
+from shared.db import upsert_many
 from shared.events import Envelope, UnreadableEvent, decode, read_data
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One readable event as it came off Kafka, with its payload brought to the current version."""
+class Delivery(NamedTuple):
+    """One readable event as it came off Kafka, with its payload brought to the current version
+    (a tuple: one is built per record)."""
 
     topic: str
     partition: int
@@ -63,7 +63,8 @@ class ConsumerLoop:
                  on_applied: Callable[[int], None] | None = None,
                  record_dead_letters: RecordDeadLetters | None = None,
                  before_poll: Callable[[ConsumerLoop], None] | None = None,
-                 read: Callable[[Envelope], dict[str, Any]] = read_data) -> None:
+                 read: Callable[[Envelope], dict[str, Any]] = read_data,
+                 forget: Callable[[bool], None] | None = None) -> None:
         self._engine = engine
         self._offsets = offsets
         self._name = consumer_name
@@ -77,6 +78,11 @@ class ConsumerLoop:
         self._record_dead_letters = record_dead_letters
         self._before_poll = before_poll
         self._read = read
+        # Drops what apply_batch keeps in memory: called when partitions are (re)assigned, since another
+        # member may have applied their events meanwhile, and when a batch's transaction fails. Its
+        # argument tells whether nothing at all was applied from the assigned partitions yet.
+        self._forget = forget
+        self._written: dict[TopicPartition, int] = {}  # the offsets this process last stored
         self._consumer: KafkaConsumer | None = None
         self._subscribed_at = 0.0
         self._producer: KafkaProducer | None = None
@@ -95,6 +101,9 @@ class ConsumerLoop:
                 max_partition_fetch_bytes=4 * 1024 * 1024,
                 # a topic created a moment ago is seen within seconds, not after the 5-minute default
                 metadata_max_age_ms=5000,
+                # partition N of every topic to the same member: topics are keyed by participant with equal
+                # partition counts, so each participant's events, whatever their topic, meet in one process
+                partition_assignment_strategy=(RangePartitionAssignor,),
             )
             self._wait_for_topics(self._consumer)
             self._consumer.subscribe(self._topics, listener=_SeekToStored(self))
@@ -118,6 +127,7 @@ class ConsumerLoop:
     def rename(self, consumer_name: str) -> None:
         """Continue from the offsets stored under another name (a new read-model generation)."""
         self._name = consumer_name
+        self._written = {}
         if self._consumer is not None:
             self.seek_assigned(list(self._consumer.assignment()))
 
@@ -125,6 +135,12 @@ class ConsumerLoop:
         with self._engine.connect() as conn:
             known = stored_offsets(conn, self._offsets, self._name)
             conn.rollback()
+        # What apply_batch remembers stays true only if nobody else applied these partitions since
+        # (a rebalance often hands the same partitions back).
+        if self._forget is not None and (not self._written
+                                         or any(known.get(tp) != self._written.get(tp) for tp in assigned)):
+            self._forget(all(tp not in known for tp in assigned))
+            self._written = {}
         for tp in assigned:
             if tp in known:
                 self.consumer.seek(tp, known[tp])
@@ -154,16 +170,21 @@ class ConsumerLoop:
             next_offsets[tp] = records[-1].offset + 1
         if dead:
             self._send_dead_letters(dead)
-        with self._engine.begin() as conn:
-            if deliveries:
-                self._apply_batch(conn, deliveries)
-            if dead and self._record_dead_letters is not None:
-                self._record_dead_letters(conn, [reason for *_, reason in dead])
-            for tp, next_offset in next_offsets.items():
-                upsert(conn, self._offsets,
-                       {"consumer": self._name, "topic": tp.topic, "partition": tp.partition,
-                        "next_offset": next_offset},
-                       keys=["consumer", "topic", "partition"])
+        try:
+            with self._engine.begin() as conn:
+                if deliveries:
+                    self._apply_batch(conn, deliveries)
+                if dead and self._record_dead_letters is not None:
+                    self._record_dead_letters(conn, [reason for *_, reason in dead])
+                upsert_many(conn, self._offsets, [
+                    {"consumer": self._name, "topic": tp.topic, "partition": tp.partition, "next_offset": offset}
+                    for tp, offset in next_offsets.items()], keys=["consumer", "topic", "partition"])
+        except BaseException:
+            if self._forget is not None:
+                self._forget(False)
+            self._written = {}
+            raise
+        self._written.update(next_offsets)
         self.consumer.commit_async({tp: OffsetAndMetadata(o, "", -1) for tp, o in next_offsets.items()})
         if self._on_applied:
             self._on_applied(len(deliveries))
@@ -202,6 +223,23 @@ class ConsumerLoop:
             return None
         ends = self.consumer.end_offsets(assignment)
         return sum(max(0, ends[tp] - self.consumer.position(tp)) for tp in assignment)
+
+    def group_progress(self) -> tuple[int, int]:
+        """(records applied, records in the topics) over every partition, whoever applied them:
+        the stored offsets of this consumer name against the end offsets."""
+        partitions = [TopicPartition(topic, p) for topic in self._topics
+                      for p in sorted(self.consumer.partitions_for_topic(topic) or [])]
+        ends = self.consumer.end_offsets(partitions)
+        with self._engine.connect() as conn:
+            stored = stored_offsets(conn, self._offsets, self._name)
+            conn.rollback()
+        applied = sum(min(stored.get(tp, 0), ends[tp]) for tp in partitions)
+        return applied, sum(ends.values())
+
+    def caught_up(self) -> bool:
+        """True when this member's own partitions (if any) have nothing left to read."""
+        lag = self.lag()
+        return lag is None or lag == 0
 
     def position_total(self) -> int:
         """Sum of this consumer's positions over its assigned partitions (for progress reports)."""

@@ -58,3 +58,22 @@ def test_redelivered_events_are_not_counted_twice(system: System) -> None:
     system.drain("reporting")
     totals = system.reporting.get("/api/v1/summary/TH?as_of=2018-12-31", headers=viewer).json["totals"]
     assert totals["registered"] == 1
+
+
+def test_a_restarted_consumer_replaying_the_topic_counts_nothing_twice(system: System) -> None:
+    """A new consumer process knows no participant from memory: a replay must be recognized from the
+    events table, not taken for new participants."""
+    union = system.key("union", "TX")
+    viewer = system.key("viewer", "TH")
+    for name in ("Lê Văn An", "Trịnh Thị Bình"):
+        assert system.registration.post("/api/v1/participants", headers=union,
+                                        json=registration_body(full_name=name)).status_code == 201
+    system.sync()
+    system.consumers.pop("reporting").close()
+    restarted = system.consumer("reporting")  # a fresh process: empty cache, read models already filled
+    restarted.poll_once(timeout_ms=2000)
+    for tp in restarted.consumer.assignment():
+        restarted.consumer.seek_to_beginning(tp)
+    system.drain("reporting")
+    totals = system.reporting.get("/api/v1/summary/TH?as_of=2018-12-31", headers=viewer).json["totals"]
+    assert totals["registered"] == 2
