@@ -83,10 +83,9 @@ def first_activity(engine: Engine, tree: OrgTree, code: str) -> date | None:
     """The first day with any figure in the unit or below: where the monthly trend starts."""
     try:
         with engine.connect() as conn:
-            monthly = read_model(active_generation(conn)).monthly
-            first = conn.execute(select(func.min(monthly.c.day))
-                                 .where(monthly.c.org_unit.in_(sorted(tree.descendants(code))),
-                                        monthly.c.amount != 0)).scalar()
+            daily = read_model(active_generation(conn)).daily  # sums include every unit below
+            first = conn.execute(select(func.min(daily.c.day))
+                                 .where(daily.c.org_unit == code, daily.c.amount != 0)).scalar()
     except SQLAlchemyError:  # read model not created yet: nothing has happened
         return None
     return first if isinstance(first, date) else None

@@ -9,11 +9,11 @@ Each table is written with one statement per batch.
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, text
 
 from services.reporting.domain import EMPTY_TALLY, Fact, Tally, advance, contributions, tally_of
 from services.reporting.store import ReadModel, active_generation, read_model
@@ -24,12 +24,23 @@ from shared.orgunits import OrgTree
 CHUNK = 900  # bound parameters per IN (...) query, under SQLite's limit
 DEFAULT_CACHE = 100_000  # participants whose tally is kept in memory
 Key = tuple[str, str, date]  # org_unit, metric, day
+HORIZON = "cumulative_horizon"  # stats row: the latest month (ordinal of its first day) with running totals
 
 
 def row_to_fact(row: Any) -> Fact:
     recorded_at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
     return Fact(row.event_id, row.type, row.participant_id, row.org_unit, row.occurred_on, recorded_at,
                 orjson.loads(row.data))
+
+
+def horizon(conn: Connection, model: ReadModel) -> date | None:
+    """The latest month the running totals reach; None before any figure."""
+    value = conn.execute(select(model.stats.c.value).where(model.stats.c.name == HORIZON)).scalar()
+    return None if value is None else date.fromordinal(int(value))
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _fact(d: Delivery) -> Fact:
@@ -175,6 +186,8 @@ class Projection:
         columns = ("event_id", "participant_id", "type", "version", "org_unit", "occurred_on", "recorded_at",
                    "source_agency", "source_key_id", "service", "data")
         marks = ", ".join("?" if sqlite else "%s" for _ in columns)
+        # in participant order: consecutive inserts land on neighbouring pages of the participant index
+        rows.sort(key=lambda row: row[1])
         conn.exec_driver_sql(f"INSERT INTO {self.model.events.name} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def record_dead_letters(self, conn: Connection, reasons: list[str]) -> None:
@@ -193,16 +206,55 @@ class Projection:
             for code in self._rollup.get(unit, (unit,)):
                 daily[(code, metric, day)] += amount
                 monthly[(code, metric, month)] += amount
+        daily_rows = [(key, amount) for key, amount in daily.items() if amount]
+        monthly_rows = [(key, amount) for key, amount in monthly.items() if amount]
+        if not daily_rows:
+            return  # nothing changed (then no month changed either)
         sqlite = conn.dialect.name == "sqlite"
         mark = "?" if sqlite else "%s"
-        for table, sums in ((self.model.daily, daily), (self.model.monthly, monthly)):
-            rows = [(u, k, d.isoformat() if sqlite else d, a) for (u, k, d), a in sums.items() if a]
-            if rows:
-                # thousands of rows per batch: through the driver, as for the events
-                conn.exec_driver_sql(
-                    f"INSERT INTO {table.name} (org_unit, metric, day, amount)"
-                    f" VALUES ({mark}, {mark}, {mark}, {mark}) ON CONFLICT (org_unit, metric, day)"
-                    f" DO UPDATE SET amount = {table.name}.amount + excluded.amount", rows)
+        if not sqlite:
+            # one batch at a time adds to the sums and moves the horizon (SQLite's write lock already
+            # serializes batches); taken before any sum row is locked, so batches cannot deadlock
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": self.model.cumulative.name})
+
+        def day_value(d: date) -> date | str:
+            return d.isoformat() if sqlite else d
+
+        # thousands of rows per batch: through the driver, in key order, as for the events
+        daily_table = self.model.daily.name
+        conn.exec_driver_sql(
+            f"INSERT INTO {daily_table} (org_unit, metric, day, amount) VALUES ({mark}, {mark}, {mark}, {mark})"
+            f" ON CONFLICT (org_unit, metric, day) DO UPDATE SET amount = {daily_table}.amount + excluded.amount",
+            sorted((u, k, day_value(d), a) for (u, k, d), a in daily_rows))
+        if not monthly_rows:
+            return
+        # running totals: a change in month m adds to every month from m to the horizon, which first moves
+        # forward (copying its totals) when the batch reaches a later month
+        latest_known = horizon(conn, self.model)
+        latest = max(month for (_, _, month), _ in monthly_rows)
+        cumulative = self.model.cumulative.name
+        if latest_known is None:
+            latest_known = latest
+        while latest_known < latest:
+            following = next_month(latest_known)
+            conn.exec_driver_sql(
+                f"INSERT INTO {cumulative} (org_unit, month, metric, amount)"
+                f" SELECT org_unit, {mark}, metric, amount FROM {cumulative} WHERE month = {mark}",
+                (day_value(following), day_value(latest_known)))
+            latest_known = following
+        upsert_many(conn, self.model.stats, [{"name": HORIZON, "value": latest_known.toordinal()}], keys=["name"])
+        running: dict[tuple[str, date, str], int] = defaultdict(int)
+        for (unit, metric, month), amount in monthly_rows:
+            while month <= latest_known:
+                running[(unit, month, metric)] += amount
+                month = next_month(month)
+        rows = sorted((u, day_value(m), k, a) for (u, m, k), a in running.items() if a)
+        if not rows:
+            return
+        conn.exec_driver_sql(
+            f"INSERT INTO {cumulative} (org_unit, month, metric, amount) VALUES ({mark}, {mark}, {mark}, {mark})"
+            f" ON CONFLICT (org_unit, month, metric) DO UPDATE SET amount = {cumulative}.amount + excluded.amount",
+            rows)
 
 
 class LiveProjection:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Connection, func, literal, select, union_all
 
 from services.reporting.domain import (
     COUNT_PREFIX,
@@ -18,7 +18,7 @@ from services.reporting.domain import (
     shape,
 )
 from services.reporting.periods import Period
-from services.reporting.projector import row_to_fact
+from services.reporting.projector import horizon, next_month, row_to_fact
 from services.reporting.store import ReadModel
 from services.reporting.targets import Targets
 from shared.orgunits import OrgTree
@@ -27,38 +27,37 @@ PerUnit = dict[str, dict[str, int]]
 
 
 def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list[date]) -> dict[date, PerUnit]:
-    """Figures of each unit (itself and everything below it) at each of `days`, in one query: whole
-    months from the monthly sums, the days of a month not yet over from the daily ones (a period ends
-    with its month, so reports read monthly sums only)."""
-    codes = sorted(units)
-    monthly, daily = model.monthly, model.daily
-    # monthly sums dated before `bound` count whole; the daily ones from `start` to the day, if any
-    plans = []
-    for day in days:
-        start, following = day.replace(day=1), day + timedelta(days=1)
-        month_over = following.day == 1
-        plans.append((day, start, following if month_over else start, not month_over))
-    parts = [select(monthly.c.org_unit, monthly.c.metric, monthly.c.day, monthly.c.amount, literal(0).label("daily"))
-             .where(monthly.c.org_unit.in_(codes), monthly.c.day < max(bound for _, _, bound, _ in plans))]
-    for day, start, _, partial in plans:
-        if partial:  # one range per day, so that the (org_unit, day) index serves it
-            parts.append(select(daily.c.org_unit, daily.c.metric, daily.c.day, daily.c.amount,
-                                literal(1).label("daily"))
-                         .where(daily.c.org_unit.in_(codes), daily.c.day >= start, daily.c.day <= day))
-    rows_of = union_all(*parts).subquery()
-    at = []
-    for day, start, bound, partial in plans:
-        counted = and_(rows_of.c.daily == 0, rows_of.c.day < bound)
-        if partial:
-            counted = or_(counted, and_(rows_of.c.daily == 1, rows_of.c.day >= start, rows_of.c.day <= day))
-        at.append(func.sum(case((counted, rows_of.c.amount), else_=0)))
-    rows = conn.execute(select(rows_of.c.org_unit, rows_of.c.metric, *at)
-                        .group_by(rows_of.c.org_unit, rows_of.c.metric))
+    """Figures of each unit (itself and everything below it) at each of `days`, in one query: the running
+    totals of the nearest month end, corrected by the daily sums between it and the day (at most half a
+    month of them; none for the month ends that periods end on)."""
     out: dict[date, PerUnit] = {day: defaultdict(dict) for day in days}
-    for unit, metric, *amounts in rows:
-        for day, amount in zip(days, amounts, strict=True):
-            if amount:
-                out[day][unit][metric] = int(amount)
+    last_month = horizon(conn, model)
+    if last_month is None:
+        return out  # no figure yet
+    codes = sorted(units)
+    cumulative, daily = model.cumulative, model.daily
+    parts = []
+    for i, day in enumerate(days):
+        start = day.replace(day=1)
+        month_end = next_month(start) - timedelta(days=1)
+        if day == month_end or day.day > 15:  # this month's totals, less the days after `day`
+            month, after = start, (day + timedelta(days=1), month_end)
+            sign = -1
+        else:  # last month's totals, plus this month's days up to `day`
+            month, after = (start - timedelta(days=1)).replace(day=1), (start, day)
+            sign = 1
+        parts.append(select(cumulative.c.org_unit, cumulative.c.metric, cumulative.c.amount, literal(i).label("at"))
+                     .where(cumulative.c.org_unit.in_(codes), cumulative.c.month == min(month, last_month)))
+        if after[0] <= after[1] and month <= last_month:
+            parts.append(select(daily.c.org_unit, daily.c.metric, (daily.c.amount * sign).label("amount"),
+                                literal(i).label("at"))
+                         .where(daily.c.org_unit.in_(codes), daily.c.day >= after[0], daily.c.day <= after[1]))
+    rows_of = union_all(*parts).subquery()
+    rows = conn.execute(select(rows_of.c.at, rows_of.c.org_unit, rows_of.c.metric, func.sum(rows_of.c.amount))
+                        .group_by(rows_of.c.at, rows_of.c.org_unit, rows_of.c.metric))
+    for i, unit, metric, amount in rows:
+        if amount:
+            out[days[i]][unit][metric] = int(amount)
     return out
 
 

@@ -46,10 +46,9 @@ class ReadModel:
     generation: int
     metadata: MetaData
     events: Table  # every event received (duplicates dropped by id), payload upcast to the current version
-    participants: Table  # each participant's facts and what it adds to each figure on each day
     daily: Table  # contributions summed per unit (with everything below it), figure and day
-    monthly: Table  # the same per month (first day of the month), so a summary reads few rows
-    stats: Table
+    cumulative: Table  # the same summed from the start through each month (dated its first day)
+    stats: Table  # counters, and the cumulative table's horizon
 
     @property
     def consumer_name(self) -> str:
@@ -85,29 +84,30 @@ def read_model(generation: int) -> ReadModel:
         Index(f"ix_rp_events_participant{g}", "participant_id"),
         Index(f"ix_rp_events_unit_type{g}", "org_unit", "type"),
     )
-    # One row per participant: its facts and current contributions (JSON), so a batch reads one row per
-    # participant it touches instead of every event of each.
-    participants = Table(
-        "rp_participants" + g, md,
-        Column("participant_id", String(36), primary_key=True),
-        Column("facts", Text, nullable=False),
-        Column("contributions", Text, nullable=False),
+    daily = Table(
+        "rp_daily" + g, md,
+        Column("org_unit", String(64), primary_key=True),
+        Column("metric", String(64), primary_key=True),
+        Column("day", Date, primary_key=True),
+        Column("amount", BigInteger, nullable=False),
+        # a summary reads a few units over a range of days, across all metrics
+        Index(f"ix_rp_daily_unit_day{g}", "org_unit", "day"),
+        sqlite_with_rowid=False,  # one B-tree per table: upserts by key touch it once
     )
-    sums = []
-    for name in ("rp_daily", "rp_monthly"):
-        sums.append(Table(
-            name + g, md,
-            Column("org_unit", String(64), primary_key=True),
-            Column("metric", String(64), primary_key=True),
-            Column("day", Date, primary_key=True),
-            Column("amount", BigInteger, nullable=False),
-            # a summary reads a few units over a range of days, across all metrics
-            Index(f"ix_{name}_unit_day{g}", "org_unit", "day"),
-            sqlite_with_rowid=False,  # one B-tree per table: upserts by key touch it once
-        ))
+    # Running totals: each figure summed from the start through the end of each month, kept up to the
+    # horizon (the latest month with any figure), so that a figure at any date is one row of this table
+    # plus at most half a month of daily rows.
+    cumulative = Table(
+        "rp_cumulative" + g, md,
+        Column("org_unit", String(64), primary_key=True),
+        Column("month", Date, primary_key=True),
+        Column("metric", String(64), primary_key=True),
+        Column("amount", BigInteger, nullable=False),
+        sqlite_with_rowid=False,
+    )
     stats = Table("rp_stats" + g, md, Column("name", String(100), primary_key=True),
                   Column("value", BigInteger, nullable=False), sqlite_with_rowid=False)
-    return ReadModel(generation, md, events, participants, sums[0], sums[1], stats)
+    return ReadModel(generation, md, events, daily, cumulative, stats)
 
 
 def active_generation(conn: Connection) -> int:
