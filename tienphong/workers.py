@@ -71,7 +71,8 @@ def build_consumer(config: Config) -> ConsumerLoop:
                             config.kafka_bootstrap_servers, group, topics, live.apply_batch,
                             dead_letter_topic=config.topic(DEAD_LETTER),
                             record_dead_letters=live.record_dead_letters, before_poll=live.before_poll,
-                            read=read_raw, max_poll_records=PROJECTION_BATCH, forget=live.forget)
+                            read=read_raw, max_poll_records=PROJECTION_BATCH, forget=live.forget,
+                            prepare=live.prepare, read_engine=make_engine(config.database_url, read_only=True))
     if config.service == "support":
         from services.support.store import VERSIONS as SUPPORT_VERSIONS
         from services.support.store import consumer_offsets as support_offsets
@@ -93,12 +94,14 @@ def run_until_signalled(target: Relay | ConsumerLoop) -> None:
 def _projection_loop_factory(engine: Engine, config: Config) -> Callable[[str, str, Projection], ConsumerLoop]:
     from services.reporting.store import consumer_offsets
     topics = [config.topic(n) for n in (REGISTRATION_EVENTS, SUPPORT_EVENTS)]
+    reader = make_engine(config.database_url, read_only=True)
 
     def make_loop(name: str, group: str, projection: Projection) -> ConsumerLoop:
         return ConsumerLoop(engine, consumer_offsets, name, config.kafka_bootstrap_servers, group, topics,
                             projection.apply_batch, dead_letter_topic=None,
                             record_dead_letters=projection.record_dead_letters, read=read_raw,
-                            max_poll_records=PROJECTION_BATCH, forget=projection.forget)
+                            max_poll_records=PROJECTION_BATCH, forget=projection.forget,
+                            prepare=projection.prepare, read_engine=reader)
 
     return make_loop
 

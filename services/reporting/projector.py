@@ -9,6 +9,7 @@ Each table is written with one statement per batch.
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, timedelta
 from typing import Any
 
@@ -99,6 +100,12 @@ class Projection:
         self._complete = True if fresh else None  # None: known again at the next batch
 
     def apply_batch(self, conn: Connection, deliveries: list[Delivery]) -> None:
+        self.prepare(conn, deliveries)(conn)
+
+    def prepare(self, conn: Connection, deliveries: list[Delivery]) -> Callable[[Connection], None]:
+        """Everything a batch needs but the writes, returned as a function that writes it. Reads only this
+        projection's participants (no other consumer writes them), so the consumer may run this before
+        taking the database's write lock, which several consumer processes then hold only to write."""
         incoming: dict[str, dict[str, Delivery]] = defaultdict(dict)
         for d in deliveries:
             incoming[d.envelope.participant_id].setdefault(d.envelope.event_id, d)
@@ -149,14 +156,21 @@ class Projection:
                 for key in old.keys() | now.keys():
                     delta[key] += now.get(key, 0) - old.get(key, 0)
                 changed[participant_id] = tally_of(after)
-        if not fresh:
-            return
-        self._insert_events(conn, fresh)
-        self.add_sums(conn, delta)
-        self.count(conn, "events_applied", len(fresh))
-        # Cached only now; a failure of the rest of the transaction calls forget() (ConsumerLoop).
-        for participant_id, tally in changed.items():
-            self.tallies.put(participant_id, tally)
+        sqlite = conn.dialect.name == "sqlite"
+        event_rows = self._event_rows(fresh, sqlite)
+        daily_rows, monthly_rows = self._sum_rows(delta, sqlite)
+
+        def write(conn: Connection) -> None:
+            if not fresh:
+                return
+            self._insert_events(conn, event_rows)
+            self._add_sums(conn, daily_rows, monthly_rows)
+            self.count(conn, "events_applied", len(fresh))
+            # Cached only now; a failure of the rest of the transaction calls forget() (ConsumerLoop).
+            for participant_id, tally in changed.items():
+                self.tallies.put(participant_id, tally)
+
+        return write
 
     def _stored_facts(self, conn: Connection, participant_ids: list[str]) -> dict[str, list[Fact]]:
         e = self.model.events
@@ -169,10 +183,8 @@ class Projection:
                 facts[row.participant_id].append(row_to_fact(row))
         return facts
 
-    def _insert_events(self, conn: Connection, fresh: list[Delivery]) -> None:
-        """Appends through the driver's executemany: the events table takes every event, and SQLAlchemy's
-        per-row parameter processing would cost more than the insert itself."""
-        sqlite = conn.dialect.name == "sqlite"
+    @staticmethod
+    def _event_rows(fresh: list[Delivery], sqlite: bool) -> list[tuple[Any, ...]]:
         rows = []
         for d in fresh:
             e = d.envelope
@@ -183,11 +195,16 @@ class Projection:
                 e.recorded_at.astimezone(UTC).isoformat(" ", "microseconds")[:26] if sqlite else e.recorded_at,
                 e.source.agency, e.source.key_id, e.service,
                 orjson.dumps(d.data).decode()))  # dates and UUIDs (payloads read by schema) as ISO text
-        columns = ("event_id", "participant_id", "type", "version", "org_unit", "occurred_on", "recorded_at",
-                   "source_agency", "source_key_id", "service", "data")
-        marks = ", ".join("?" if sqlite else "%s" for _ in columns)
         # in participant order: consecutive inserts land on neighbouring pages of the participant index
         rows.sort(key=lambda row: row[1])
+        return rows
+
+    def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Appends through the driver's executemany: the events table takes every event, and SQLAlchemy's
+        per-row parameter processing would cost more than the insert itself."""
+        columns = ("event_id", "participant_id", "type", "version", "org_unit", "occurred_on", "recorded_at",
+                   "source_agency", "source_key_id", "service", "data")
+        marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in columns)
         conn.exec_driver_sql(f"INSERT INTO {self.model.events.name} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def record_dead_letters(self, conn: Connection, reasons: list[str]) -> None:
@@ -196,7 +213,10 @@ class Projection:
     def count(self, conn: Connection, name: str, amount: int) -> None:
         upsert_many(conn, self.model.stats, [{"name": name, "value": amount}], keys=["name"], add=["value"])
 
-    def add_sums(self, conn: Connection, delta: dict[Key, int]) -> None:
+    def _sum_rows(self, delta: dict[Key, int], sqlite: bool
+                  ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, date, int]]]:
+        """The changes to the daily sums (as rows, in key order) and per month, of each unit and every
+        unit above it."""
         daily: dict[Key, int] = defaultdict(int)
         monthly: dict[Key, int] = defaultdict(int)
         for (unit, metric, day), amount in delta.items():
@@ -206,8 +226,11 @@ class Projection:
             for code in self._rollup.get(unit, (unit,)):
                 daily[(code, metric, day)] += amount
                 monthly[(code, metric, month)] += amount
-        daily_rows = [(key, amount) for key, amount in daily.items() if amount]
-        monthly_rows = [(key, amount) for key, amount in monthly.items() if amount]
+        daily_rows = sorted((u, k, d.isoformat() if sqlite else d, a) for (u, k, d), a in daily.items() if a)
+        return daily_rows, [(u, k, m, a) for (u, k, m), a in monthly.items() if a]
+
+    def _add_sums(self, conn: Connection, daily_rows: list[tuple[Any, ...]],
+                  monthly_rows: list[tuple[str, str, date, int]]) -> None:
         if not daily_rows:
             return  # nothing changed (then no month changed either)
         sqlite = conn.dialect.name == "sqlite"
@@ -225,13 +248,13 @@ class Projection:
         conn.exec_driver_sql(
             f"INSERT INTO {daily_table} (org_unit, metric, day, amount) VALUES ({mark}, {mark}, {mark}, {mark})"
             f" ON CONFLICT (org_unit, metric, day) DO UPDATE SET amount = {daily_table}.amount + excluded.amount",
-            sorted((u, k, day_value(d), a) for (u, k, d), a in daily_rows))
+            daily_rows)
         if not monthly_rows:
             return
         # running totals: a change in month m adds to every month from m to the horizon, which first moves
         # forward (copying its totals) when the batch reaches a later month
         latest_known = horizon(conn, self.model)
-        latest = max(month for (_, _, month), _ in monthly_rows)
+        latest = max(month for _, _, month, _ in monthly_rows)
         cumulative = self.model.cumulative.name
         if latest_known is None:
             latest_known = latest
@@ -244,7 +267,7 @@ class Projection:
             latest_known = following
         upsert_many(conn, self.model.stats, [{"name": HORIZON, "value": latest_known.toordinal()}], keys=["name"])
         running: dict[tuple[str, date, str], int] = defaultdict(int)
-        for (unit, metric, month), amount in monthly_rows:
+        for unit, metric, month, amount in monthly_rows:
             while month <= latest_known:
                 running[(unit, month, metric)] += amount
                 month = next_month(month)
@@ -279,6 +302,9 @@ class LiveProjection:
 
     def apply_batch(self, conn: Connection, deliveries: list[Delivery]) -> None:
         self.projection.apply_batch(conn, deliveries)
+
+    def prepare(self, conn: Connection, deliveries: list[Delivery]) -> Callable[[Connection], None]:
+        return self.projection.prepare(conn, deliveries)
 
     def record_dead_letters(self, conn: Connection, reasons: list[str]) -> None:
         self.projection.record_dead_letters(conn, reasons)

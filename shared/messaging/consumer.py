@@ -36,6 +36,8 @@ class Delivery(NamedTuple):
 
 
 ApplyBatch = Callable[[Connection, list[Delivery]], None]
+# Optional first half of apply: reads and computes outside the write transaction, returns the writes.
+PrepareBatch = Callable[[Connection, list[Delivery]], Callable[[Connection], None]]
 # Called inside the batch's transaction with the reasons of the records sent to dead letters.
 RecordDeadLetters = Callable[[Connection, list[str]], None]
 
@@ -64,7 +66,8 @@ class ConsumerLoop:
                  record_dead_letters: RecordDeadLetters | None = None,
                  before_poll: Callable[[ConsumerLoop], None] | None = None,
                  read: Callable[[Envelope], dict[str, Any]] = read_data,
-                 forget: Callable[[bool], None] | None = None) -> None:
+                 forget: Callable[[bool], None] | None = None,
+                 prepare: PrepareBatch | None = None, read_engine: Engine | None = None) -> None:
         self._engine = engine
         self._offsets = offsets
         self._name = consumer_name
@@ -83,6 +86,10 @@ class ConsumerLoop:
         # argument tells whether nothing at all was applied from the assigned partitions yet.
         self._forget = forget
         self._written: dict[TopicPartition, int] = {}  # the offsets this process last stored
+        # With `prepare`, the work before the writes runs on a read-only connection, outside the write
+        # transaction: consumer processes sharing a SQLite file then hold its write lock only to write.
+        self._prepare = prepare
+        self._read_engine = read_engine or engine
         self._consumer: KafkaConsumer | None = None
         self._subscribed_at = 0.0
         self._producer: KafkaProducer | None = None
@@ -97,8 +104,9 @@ class ConsumerLoop:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=self._max_poll_records,
-                fetch_max_bytes=16 * 1024 * 1024,
-                max_partition_fetch_bytes=4 * 1024 * 1024,
+                # enough for a full batch of ~600-byte events, small enough to keep the consumer's memory low
+                fetch_max_bytes=8 * 1024 * 1024,
+                max_partition_fetch_bytes=1024 * 1024,
                 # a topic created a moment ago is seen within seconds, not after the 5-minute default
                 metadata_max_age_ms=5000,
                 # partition N of every topic to the same member: topics are keyed by participant with equal
@@ -171,8 +179,15 @@ class ConsumerLoop:
         if dead:
             self._send_dead_letters(dead)
         try:
+            write = None
+            if deliveries and self._prepare is not None:
+                with self._read_engine.connect() as reader:
+                    write = self._prepare(reader, deliveries)
+                    reader.rollback()
             with self._engine.begin() as conn:
-                if deliveries:
+                if write is not None:
+                    write(conn)
+                elif deliveries:
                     self._apply_batch(conn, deliveries)
                 if dead and self._record_dead_letters is not None:
                     self._record_dead_letters(conn, [reason for *_, reason in dead])
