@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, select, text
 
 from services.reporting.domain import EMPTY_TALLY, Fact, Tally, advance, contributions, tally_of
 from services.reporting.store import ReadModel, active_generation, read_model
-from shared.db import upsert_many
+from shared.db import bulk_add, bulk_insert, upsert_many
 from shared.messaging.consumer import ConsumerLoop, Delivery
 from shared.orgunits import OrgTree
 
@@ -200,12 +200,9 @@ class Projection:
         return rows
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-        """Appends through the driver's executemany: the events table takes every event, and SQLAlchemy's
-        per-row parameter processing would cost more than the insert itself."""
-        columns = ("event_id", "participant_id", "type", "version", "org_unit", "occurred_on", "recorded_at",
-                   "source_agency", "source_key_id", "service", "data")
-        marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in columns)
-        conn.exec_driver_sql(f"INSERT INTO {self.model.events.name} ({', '.join(columns)}) VALUES ({marks})", rows)
+        bulk_insert(conn, self.model.events.name, ("event_id", "participant_id", "type", "version", "org_unit",
+                                                   "occurred_on", "recorded_at", "source_agency", "source_key_id",
+                                                   "service", "data"), rows)
 
     def record_dead_letters(self, conn: Connection, reasons: list[str]) -> None:
         self.count(conn, "dead_letters", len(reasons))
@@ -243,12 +240,8 @@ class Projection:
         def day_value(d: date) -> date | str:
             return d.isoformat() if sqlite else d
 
-        # thousands of rows per batch: through the driver, in key order, as for the events
-        daily_table = self.model.daily.name
-        conn.exec_driver_sql(
-            f"INSERT INTO {daily_table} (org_unit, metric, day, amount) VALUES ({mark}, {mark}, {mark}, {mark})"
-            f" ON CONFLICT (org_unit, metric, day) DO UPDATE SET amount = {daily_table}.amount + excluded.amount",
-            daily_rows)
+        # thousands of rows per batch, in key order
+        bulk_add(conn, self.model.daily.name, ("org_unit", "metric", "day"), "amount", daily_rows)
         if not monthly_rows:
             return
         # running totals: a change in month m adds to every month from m to the horizon, which first moves
@@ -272,12 +265,7 @@ class Projection:
                 running[(unit, month, metric)] += amount
                 month = next_month(month)
         rows = sorted((u, day_value(m), k, a) for (u, m, k), a in running.items() if a)
-        if not rows:
-            return
-        conn.exec_driver_sql(
-            f"INSERT INTO {cumulative} (org_unit, month, metric, amount) VALUES ({mark}, {mark}, {mark}, {mark})"
-            f" ON CONFLICT (org_unit, month, metric) DO UPDATE SET amount = {cumulative}.amount + excluded.amount",
-            rows)
+        bulk_add(conn, cumulative, ("org_unit", "month", "metric"), "amount", rows)
 
 
 class LiveProjection:
