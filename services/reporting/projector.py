@@ -74,9 +74,6 @@ class Tallies:
     def clear(self) -> None:
         self._items.clear()
 
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 class Projection:
     """The reporting projection of one generation."""

@@ -256,10 +256,6 @@ class ConsumerLoop:
         lag = self.lag()
         return lag is None or lag == 0
 
-    def position_total(self) -> int:
-        """Sum of this consumer's positions over its assigned partitions (for progress reports)."""
-        return sum(self.consumer.position(tp) for tp in self.consumer.assignment())
-
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
