@@ -112,7 +112,7 @@ def _rebuild_helper(config: Config, generation: int, group: str) -> None:
     from services.reporting.store import read_model
     from shared.orgunits import load
     engine = make_engine(config.database_url)
-    fill(engine, _projection_loop_factory(engine, config), read_model(generation), group,
+    fill(_projection_loop_factory(engine, config), read_model(generation), group,
          load(config.org_units_file), config.projection_cache)
 
 

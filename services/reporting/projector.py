@@ -1,9 +1,10 @@
 """Applies delivered events to a read-model generation, inside the consumer's transaction.
 
-Per batch: each touched participant's facts (from a bounded in-memory cache, else from the events
-table), its contributions recomputed from all its facts (domain.contributions), only the differences
-added to the daily and monthly sums of its unit and every unit above, and the new events appended.
-Each table is written with one statement per batch.
+Per batch: each touched participant's tally (from a bounded in-memory cache, else derived from its
+stored events) turns most new events into changes of its contributions (domain.advance); the others
+are recomputed from all its facts (domain.contributions). The changes are added to the daily sums and
+the monthly running totals of its unit and every unit above, and the new events appended, each table
+in one statement per batch.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Tallies:
 
     def clear(self) -> None:
         self._items.clear()
+        self.evicted = False
 
 
 class Projection:
@@ -93,7 +95,6 @@ class Projection:
         nothing was applied yet from the partitions this projection now reads, so none of their
         participants is in the events table."""
         self.tallies.clear()
-        self.tallies.evicted = False
         self._complete = True if fresh else None  # None: known again at the next batch
 
     def apply_batch(self, conn: Connection, deliveries: list[Delivery]) -> None:

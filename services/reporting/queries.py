@@ -61,11 +61,16 @@ def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list
     return out
 
 
+def reported_units(tree: OrgTree, code: str) -> set[str]:
+    """The units a summary or report of `code` shows: itself and its children."""
+    return {code, *(c.code for c in tree.children(code))}
+
+
 def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, days: list[date],
                   known_at: datetime) -> dict[date, PerUnit]:
     """The figures as the system knew them at `known_at`: recomputed from the events recorded by then
     (slower than the sums, exact by construction), for `code` and its children."""
-    wanted = {code, *(c.code for c in tree.children(code))}
+    wanted = reported_units(tree, code)
     per_participant: dict[str, list[Fact]] = defaultdict(list)
     # stored in UTC; SQLite compares the text
     moment = known_at.astimezone(UTC)
@@ -115,7 +120,7 @@ def summary_from(tree: OrgTree, targets: Targets, code: str, as_of: date, per_un
 def summary(conn: Connection, model: ReadModel, tree: OrgTree, targets: Targets, code: str, as_of: date,
             known_at: datetime | None = None) -> dict[str, Any]:
     if known_at is None:
-        per_unit = unit_metrics(conn, model, {code, *(c.code for c in tree.children(code))}, [as_of])[as_of]
+        per_unit = unit_metrics(conn, model, reported_units(tree, code), [as_of])[as_of]
     else:
         per_unit = known_metrics(conn, model, tree, code, [as_of], known_at)[as_of]
     body = summary_from(tree, targets, code, as_of, per_unit)
@@ -158,7 +163,7 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
     assert unit is not None
     previous = period.previous()
     days = sorted({previous.start - timedelta(days=1), period.start - timedelta(days=1), period.end})
-    units = {code, *(c.code for c in tree.children(code))}
+    units = reported_units(tree, code)
     if known_at is None:
         at = unit_metrics(conn, model, units, days)
     else:

@@ -33,12 +33,12 @@ def follow(loop: ConsumerLoop, progress: Callable[[int, int], None] | None = Non
             return
 
 
-def fill(engine: Engine, make_loop: LoopFactory, model: ReadModel, group: str, tree: OrgTree,
-         cache_size: int = DEFAULT_CACHE) -> None:
-    """A helper's part of a rebuild: consume into `model` until the whole generation has caught up."""
+def fill(make_loop: LoopFactory, model: ReadModel, group: str, tree: OrgTree, cache_size: int = DEFAULT_CACHE,
+         progress: Callable[[int, int], None] | None = None) -> None:
+    """One process's part of a rebuild: consume into `model` until the whole generation has caught up."""
     loop = make_loop(model.consumer_name, group, Projection(model, tree, cache_size))
     try:
-        follow(loop)
+        follow(loop, progress)
     finally:
         loop.close()
 
@@ -55,12 +55,10 @@ def rebuild(engine: Engine, make_loop: LoopFactory, group_prefix: str, tree: Org
     with engine.begin() as conn:
         conn.execute(delete(consumer_offsets).where(consumer_offsets.c.consumer == model.consumer_name))
     group = f"{group_prefix}-rebuild-g{model.generation}-{int(time.time())}"
-    loop = make_loop(model.consumer_name, group, Projection(model, tree, cache_size))
     wait_for_helpers = helpers(model.generation, group) if helpers is not None else (lambda: None)
     try:
-        follow(loop, progress)
+        fill(make_loop, model, group, tree, cache_size, progress)
     finally:
-        loop.close()
         wait_for_helpers()
     with engine.begin() as conn:
         activate(conn, model.generation)
