@@ -37,6 +37,9 @@ def make_engine(url: str, pool_size: int = 5, read_only: bool = False) -> Engine
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # checkpoint every ~64 MiB of log instead of 4: index pages that consecutive batches rewrite are
+            # copied back once, and the file is synced less often (a third of a projection batch's write time)
+            cursor.execute("PRAGMA wal_autocheckpoint=16000")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Table
 
 from shared import i18n
 from shared.auth import Principal
-from shared.events import Envelope, Event, Source
+from shared.events import Envelope, Event, Source, new_identity
 from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
 from shared.messaging.outbox import enqueue
 from shared.orgunits import OrgTree
@@ -132,7 +132,7 @@ def new_event(ctx: Context, event_cls: type[Event], participant_id: str, org_uni
     return Envelope(type=event_cls.TYPE, version=event_cls.VERSION, participant_id=participant_id,
                     org_unit=org_unit, occurred_on=data[event_cls.DATE_FIELD],
                     source=Source(ctx.principal.agency, ctx.principal.key_id), data=payload,
-                    sequence=sequence, service=ctx.service)
+                    sequence=sequence, service=ctx.service, **new_identity())
 
 
 def recorded(envelope: Envelope, **extra: Any) -> Reply:

@@ -50,6 +50,7 @@ def cmd_consume(args: argparse.Namespace) -> int:
     config = from_env(args.service)
     setup(config.log_level)
     workers.create_topics(config)
+    workers.settle_gc()  # a process of its own: only consuming from here on
     workers.run_until_signalled(workers.build_consumer(config))
     return 0
 
@@ -167,6 +168,7 @@ def cmd_projections(args: argparse.Namespace) -> int:
     config = from_env("reporting")
     setup(config.log_level)
     started = time.monotonic()
+    workers.settle_gc()
     generation = workers.rebuild_projections(config, show_progress=not args.quiet, processes=args.processes)
     print(f"read models rebuilt as generation {generation} in {time.monotonic() - started:.1f}s; now serving")
     return 0

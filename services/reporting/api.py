@@ -13,7 +13,7 @@ from services.reporting import exports, queries
 from services.reporting.domain import Fact, live_facts
 from services.reporting.periods import Period, parse_period
 from services.reporting.projector import row_to_fact
-from services.reporting.store import ReadModel, active_generation, consumer_offsets, read_model
+from services.reporting.store import ReadModel, active_generation, consumer_offsets, of_participants, read_model
 from services.reporting.targets import Targets
 from shared.access_web import current_principal, require_scope
 from shared.orgunits import OrgTree
@@ -75,12 +75,13 @@ def file_response(rows: list[list[Any]], fmt: str, name: str) -> Response:
 class Models:
     """The active read-model generation (its tables created on first use)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, reader: Engine) -> None:
         self._engine = engine
+        self._reader = reader  # not the writer: on SQLite that would wait for a consumer's batch to commit
         self._created: set[int] = set()
 
     def current(self) -> ReadModel:
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             model = read_model(active_generation(conn))
         if model.generation not in self._created:
             model.create(self._engine)
@@ -91,7 +92,7 @@ class Models:
 def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
               end_offsets: Callable[[], dict[tuple[str, int], int]]) -> Blueprint:
     bp = Blueprint("reporting", __name__, url_prefix="/api/v1")
-    models = Models(engine)
+    models = Models(engine, reader)
 
     def known_unit(code: str) -> None:
         if code not in tree:
@@ -179,7 +180,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
     def timeline(participant_id: str) -> Response:
         events = models.current().events
         with reader.connect() as conn:
-            rows = list(conn.execute(select(events).where(events.c.participant_id == participant_id)).all())
+            rows = list(conn.execute(select(events).where(of_participants(events, [participant_id]))).all())
         if not rows:
             raise ApiError(404, "unknown_participant", participant_id=participant_id)
         facts = [row_to_fact(r) for r in rows]

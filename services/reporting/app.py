@@ -48,9 +48,10 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     if migrate:
         run_migrations(parts.engine, VERSIONS)
     install_sessions(parts.app, parts.access, config)  # dashboard accounts: /login, /logout, cookie reads
-    parts.metrics.registry.register(ProjectionCollector(parts.engine))
     end_offsets = EndOffsets(config.kafka_bootstrap_servers, [config.topic(name) for name in EVENT_TOPICS])
     reader = make_engine(config.database_url, read_only=True)
+    # reads never on the writer's engine: on SQLite it takes the write lock and waits for a consumer's batch
+    parts.metrics.registry.register(ProjectionCollector(reader))
     parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, Targets.load(), end_offsets))
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
     return parts.app

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from services.reporting.domain import live_facts
 from services.reporting.projector import row_to_fact
-from services.reporting.store import active_generation, read_model
+from services.reporting.store import active_generation, of_participants, read_model
 from shared.auth import Principal
 from shared.config import Config
 from shared.orgunits import OrgTree
@@ -96,7 +96,7 @@ def participant_unit(engine: Engine, participant_id: str) -> str | None:
     try:
         with engine.connect() as conn:
             events = read_model(active_generation(conn)).events
-            rows = list(conn.execute(select(events).where(events.c.participant_id == participant_id)).all())
+            rows = list(conn.execute(select(events).where(of_participants(events, [participant_id]))).all())
     except SQLAlchemyError:
         return None
     if not rows:

@@ -120,6 +120,9 @@ class Tally(NamedTuple):
 
 FIRST_TYPES = tuple(FIRST_OCCURRENCE)
 _FIRST_INDEX = {t: i for i, t in enumerate(FIRST_TYPES)}
+FIRST_TYPES_METRIC = tuple(FIRST_OCCURRENCE[t] for t in FIRST_TYPES)
+_COUNT_METRIC = {t: COUNT_PREFIX + t for t in (*FIRST_TYPES, "participant.registered", "participant.selected",
+                                               "participant.rejected", "model.replicated")}
 EMPTY_TALLY = Tally(None, 0, False, None, None, (0,) * len(FIRST_TYPES), array("q"), array("q"), ())
 
 
@@ -152,71 +155,74 @@ def advance(tally: Tally, fact: Fact) -> tuple[Tally, dict[tuple[str, str, date]
     """The tally after one more fact and what that changes in the contributions, when that can be told
     from the tally alone (a fact appended in business order, or one whose effect does not depend on
     order); None when it cannot (retractions, a second registration or decision, an evaluation before
-    the latest one, a possibly repeated event): then `contributions` over all facts decides."""
+    the latest one, a possibly repeated event): then `contributions` over all facts decides.
+    Runs once per projected event: written for speed (no helper calls, no zero entries to filter)."""
     key = hash(fact.event_id)
     if key in tally.ids:
         return None
-    if tally.unit is None:  # nothing counted yet: keep the fact; a registration counts them all
+    kind = fact.type
+    unit = tally.unit
+    if unit is None:  # nothing counted yet: keep the fact; a registration counts them all
         facts = [*tally.pending, fact]
-        if fact.type == "participant.registered":
+        if kind == "participant.registered":
             return tally_of(facts), contributions(facts)
-        if fact.type == "event.retracted":
+        if kind == "event.retracted":
             return tally_of(facts), {}
         ids = array("q", tally.ids)
         ids.append(key)
         return tally._replace(facts=tally.facts + 1, ids=ids, pending=tuple(facts)), {}
-    if key in tally.retracted or fact.type in ("event.retracted", "participant.registered"):
+    if kind == "event.retracted" or kind == "participant.registered" or key in tally.retracted:
         return None
-    ids = array("q", tally.ids)
-    ids.append(key)
     day = fact.occurred_on
-    unit = tally.unit
     decided, sector, last_evaluation, firsts = tally.decided, tally.sector, tally.last_evaluation, tally.firsts
-    out: dict[tuple[str, str, date], int] = {(unit, COUNT_PREFIX + fact.type, day): 1}
-
-    def add(metric: str, when: date, amount: int) -> None:
-        out[(unit, metric, when)] = out.get((unit, metric, when), 0) + amount
-
-    if fact.type in ("participant.selected", "participant.rejected"):
+    # one fact never gives two changes of the same (unit, metric, day)
+    out = {(unit, _COUNT_METRIC.get(kind) or COUNT_PREFIX + kind, day): 1}
+    if kind == "participant.selected" or kind == "participant.rejected":
         if decided or last_evaluation is not None:
             return None  # the latest decision and the sector of past evaluations may change
         decided = True
-        if fact.type == "participant.selected":
+        if kind == "participant.selected":
             sector = str(fact.data["sector"])
-            add("selected", day, 1)
-            add(SECTOR_SELECTED + sector, day, 1)
+            out[(unit, "selected", day)] = 1
+            out[(unit, SECTOR_SELECTED + sector, day)] = 1
         else:
-            add("rejected", day, 1)
-    i = _FIRST_INDEX.get(fact.type)
-    if i is not None:
-        first = firsts[i]
-        if not first or day.toordinal() < first:
-            metric = FIRST_OCCURRENCE[fact.type]
-            if first:
-                add(metric, date.fromordinal(first), -1)
-            add(metric, day, 1)
-            firsts = firsts[:i] + (day.toordinal(),) + firsts[i + 1:]
-    if fact.type == "participant.funded":
-        amount = int(fact.data["amount_vnd"])
-        add("funding_vnd", day, amount)
-        add(SOURCE_PREFIX + str(fact.data["source"]), day, amount)
-    elif fact.type == "model.replicated":
-        add("replications", day, 1)
-    elif fact.type == "participant.evaluated":
-        last = last_evaluation
-        if last is not None and (day, fact.recorded_at) <= (last[0], last[1]):
-            return None  # not the latest evaluation: the step function changes in the middle
-        successful = fact.data["status"] == "successful"
-        jobs = int(fact.data.get("jobs_created") or 0)
-        was_successful, had_jobs = (last[2], last[3]) if last else (False, 0)
-        add("successful", day, successful - was_successful)
-        if sector is not None:
-            add(SECTOR_SUCCESSFUL + sector, day, successful - was_successful)
-        add("jobs_created", day, jobs - had_jobs)
-        last_evaluation = (day, fact.recorded_at, successful, jobs)
+            out[(unit, "rejected", day)] = 1
+    else:
+        i = _FIRST_INDEX.get(kind)
+        if i is not None:
+            first = firsts[i]
+            ordinal = day.toordinal()
+            if not first or ordinal < first:
+                metric = FIRST_TYPES_METRIC[i]
+                if first:
+                    out[(unit, metric, date.fromordinal(first))] = -1
+                out[(unit, metric, day)] = 1
+                firsts = firsts[:i] + (ordinal,) + firsts[i + 1:]
+        if kind == "participant.funded":
+            amount = int(fact.data["amount_vnd"])
+            if amount:
+                out[(unit, "funding_vnd", day)] = amount
+                out[(unit, SOURCE_PREFIX + str(fact.data["source"]), day)] = amount
+        elif kind == "model.replicated":
+            out[(unit, "replications", day)] = 1
+        elif kind == "participant.evaluated":
+            last = last_evaluation
+            if last is not None and (day, fact.recorded_at) <= (last[0], last[1]):
+                return None  # not the latest evaluation: the step function changes in the middle
+            successful = fact.data["status"] == "successful"
+            jobs = int(fact.data.get("jobs_created") or 0)
+            was_successful, had_jobs = (last[2], last[3]) if last else (False, 0)
+            if successful != was_successful:
+                out[(unit, "successful", day)] = successful - was_successful
+                if sector is not None:
+                    out[(unit, SECTOR_SUCCESSFUL + sector, day)] = successful - was_successful
+            if jobs != had_jobs:
+                out[(unit, "jobs_created", day)] = jobs - had_jobs
+            last_evaluation = (day, fact.recorded_at, successful, jobs)
+    ids = array("q", tally.ids)
+    ids.append(key)
     # built directly: NamedTuple._replace costs more than the rest of this function
-    return (Tally(unit, tally.facts + 1, decided, sector, last_evaluation, firsts, ids, tally.retracted, ()),
-            {k: v for k, v in out.items() if v})
+    return Tally(unit, tally.facts + 1, decided, sector, last_evaluation, firsts, ids, tally.retracted, ()), out
 
 
 def shape(metrics: dict[str, int]) -> dict[str, Any]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, timedelta
+from operator import itemgetter
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, select, text
 
 from services.reporting.domain import EMPTY_TALLY, Fact, Tally, advance, contributions, tally_of
-from services.reporting.store import ReadModel, active_generation, read_model
+from services.reporting.store import ReadModel, active_generation, of_participants, participant_key, read_model
 from shared.db import bulk_add, bulk_insert, upsert_many
 from shared.messaging.consumer import ConsumerLoop, Delivery
 from shared.orgunits import OrgTree
@@ -27,6 +28,8 @@ CHUNK = 900  # bound parameters per IN (...) query, under SQLite's limit
 DEFAULT_CACHE = 100_000  # participants whose tally is kept in memory
 Key = tuple[str, str, date]  # org_unit, metric, day
 HORIZON = "cumulative_horizon"  # stats row: the latest month (ordinal of its first day) with running totals
+EVENT_COLUMNS = ("event_id", "participant_id", "participant_key", "type", "version", "org_unit", "occurred_on",
+                 "recorded_at", "source_agency", "source_key_id", "service", "data")  # in _event_rows' order
 
 
 def row_to_fact(row: Any) -> Fact:
@@ -173,34 +176,35 @@ class Projection:
     def _stored_facts(self, conn: Connection, participant_ids: list[str]) -> dict[str, list[Fact]]:
         e = self.model.events
         facts: dict[str, list[Fact]] = {pid: [] for pid in participant_ids}
-        for i in range(0, len(participant_ids), CHUNK):
+        for i in range(0, len(participant_ids), CHUNK // 2):
             rows = conn.execute(select(e.c.event_id, e.c.type, e.c.participant_id, e.c.org_unit, e.c.occurred_on,
                                        e.c.recorded_at, e.c.data)
-                                .where(e.c.participant_id.in_(participant_ids[i:i + CHUNK])))
+                                .where(of_participants(e, participant_ids[i:i + CHUNK // 2])))
             for row in rows:
                 facts[row.participant_id].append(row_to_fact(row))
         return facts
 
     @staticmethod
     def _event_rows(fresh: list[Delivery], sqlite: bool) -> list[tuple[Any, ...]]:
-        rows = []
-        for d in fresh:
-            e = d.envelope
-            rows.append((
-                e.event_id, e.participant_id, e.type, e.version, e.org_unit,
-                # the text forms SQLAlchemy's SQLite types write and read back
-                e.occurred_on.isoformat() if sqlite else e.occurred_on,
-                e.recorded_at.astimezone(UTC).isoformat(" ", "microseconds")[:26] if sqlite else e.recorded_at,
-                e.source.agency, e.source.key_id, e.service,
-                orjson.dumps(d.data).decode()))  # dates and UUIDs (payloads read by schema) as ISO text
+        dumps = orjson.dumps
+        rows: list[tuple[Any, ...]]
+        if sqlite:  # the text forms SQLAlchemy's SQLite types write and read back (recorded_at is in UTC)
+            rows = [(e.event_id, e.participant_id, participant_key(e.participant_id), e.type, e.version, e.org_unit,
+                     e.occurred_on.isoformat(),
+                     e.recorded_at.isoformat(" ", "microseconds")[:26], e.source.agency, e.source.key_id, e.service,
+                     dumps(d.data).decode())  # dates and UUIDs (payloads read by schema) as ISO text
+                    for d in fresh for e in (d.envelope,)]
+        else:
+            rows = [(e.event_id, e.participant_id, participant_key(e.participant_id), e.type, e.version, e.org_unit,
+                     e.occurred_on, e.recorded_at,
+                     e.source.agency, e.source.key_id, e.service, dumps(d.data).decode())
+                    for d in fresh for e in (d.envelope,)]
         # in participant order: consecutive inserts land on neighbouring pages of the participant index
-        rows.sort(key=lambda row: row[1])
+        rows.sort(key=itemgetter(2))
         return rows
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-        bulk_insert(conn, self.model.events.name, ("event_id", "participant_id", "type", "version", "org_unit",
-                                                   "occurred_on", "recorded_at", "source_agency", "source_key_id",
-                                                   "service", "data"), rows)
+        bulk_insert(conn, self.model.events.name, EVENT_COLUMNS, rows)
 
     def record_dead_letters(self, conn: Connection, reasons: list[str]) -> None:
         self.count(conn, "dead_letters", len(reasons))
@@ -214,14 +218,20 @@ class Projection:
         unit above it."""
         daily: dict[Key, int] = defaultdict(int)
         monthly: dict[Key, int] = defaultdict(int)
+        rollup = self._rollup
+        months: dict[date, date] = {}
         for (unit, metric, day), amount in delta.items():
             if not amount:
                 continue
-            month = day.replace(day=1)
-            for code in self._rollup.get(unit, (unit,)):
+            month = months.get(day)
+            if month is None:
+                month = months[day] = day.replace(day=1)
+            for code in rollup.get(unit) or (unit,):
                 daily[(code, metric, day)] += amount
                 monthly[(code, metric, month)] += amount
-        daily_rows = sorted((u, k, d.isoformat() if sqlite else d, a) for (u, k, d), a in daily.items() if a)
+        # in the table's key order (unit, day, metric): neighbouring rows land on the same pages
+        daily_rows = sorted(((u, k, d.isoformat() if sqlite else d, a) for (u, k, d), a in daily.items() if a),
+                            key=itemgetter(0, 2, 1))
         return daily_rows, [(u, k, m, a) for (u, k, m), a in monthly.items() if a]
 
     def _add_sums(self, conn: Connection, daily_rows: list[tuple[Any, ...]],

@@ -19,7 +19,7 @@ from services.reporting.domain import (
 )
 from services.reporting.periods import Period
 from services.reporting.projector import horizon, next_month, row_to_fact
-from services.reporting.store import ReadModel
+from services.reporting.store import ReadModel, registered_in
 from services.reporting.targets import Targets
 from shared.orgunits import OrgTree
 
@@ -74,8 +74,12 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     per_participant: dict[str, list[Fact]] = defaultdict(list)
     # stored in UTC; SQLite compares the text
     moment = known_at.astimezone(UTC)
-    rows = conn.execute(select(model.events).where(model.events.c.org_unit.in_(sorted(tree.descendants(code))),
-                                                   model.events.c.recorded_at <= moment))
+    e = model.events
+    # every event of the participants registered below `code` by then (their contributions decide where
+    # they count)
+    registered = select(e.c.participant_key).where(registered_in(e, sorted(tree.descendants(code))),
+                                                   e.c.recorded_at <= moment)
+    rows = conn.execute(select(e).where(e.c.participant_key.in_(registered), e.c.recorded_at <= moment))
     for row in rows:
         per_participant[row.participant_id].append(row_to_fact(row))
     out: dict[date, PerUnit] = {day: defaultdict(lambda: defaultdict(int)) for day in days}
@@ -217,15 +221,13 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     types = METRIC_EVENT_TYPES[metric]
     units = sorted(tree.descendants(code))
     e = model.events
-    candidates = conn.execute(select(e.c.participant_id).distinct()
-                              .where(e.c.org_unit.in_(units), e.c.type.in_(types), e.c.occurred_on <= as_of)).all()
-    participant_ids = [r[0] for r in candidates]
+    # every event of the participants registered in these units (their live registration is checked below)
+    registered = select(e.c.participant_key).where(registered_in(e, units))
     facts: dict[str, list[Fact]] = defaultdict(list)
     sources: dict[str, Any] = {}
-    for i in range(0, len(participant_ids), 500):
-        for row in conn.execute(select(e).where(e.c.participant_id.in_(participant_ids[i:i + 500]))):
-            facts[row.participant_id].append(row_to_fact(row))
-            sources[row.event_id] = row
+    for row in conn.execute(select(e).where(e.c.participant_key.in_(registered))):
+        facts[row.participant_id].append(row_to_fact(row))
+        sources[row.event_id] = row
     listed: list[Fact] = []
     for participant_facts in facts.values():
         live = [f for f in live_facts(participant_facts) if f.occurred_on <= as_of]

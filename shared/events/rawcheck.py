@@ -1,6 +1,6 @@
-"""A fast check of event payloads for consumers that keep them as JSON: the rules are compiled once
-from each type's marshmallow schema (the single definition), and checked per record without building
-objects. marshmallow costs ~100 µs per payload; this costs a few, which matters at 10,000 events/s."""
+"""A fast check of event payloads for consumers that keep them as JSON: each type's marshmallow schema
+(the single definition) is compiled once into a msgspec struct, which checks a payload in C. marshmallow
+costs ~100 µs per payload, the struct about 1, which matters at tens of thousands of events a second."""
 
 from __future__ import annotations
 
@@ -8,73 +8,62 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import marshmallow
+import msgspec
 from marshmallow import fields, validate
 
 from shared.events.envelope import Envelope, UnreadableEvent
 from shared.events.types import EVENT_CLASSES, UPCASTERS
 
-Check = Callable[[Any], bool]
+_TYPES: tuple[tuple[type[fields.Field], Any], ...] = (
+    (fields.Boolean, bool), (fields.Integer, int), (fields.Date, date), (fields.UUID, uuid.UUID), (fields.String, str))
 
 
-def _is_date(value: Any) -> bool:
-    try:
-        date.fromisoformat(value)
-        return len(value) == 10
-    except (TypeError, ValueError):
-        return False
-
-
-def _is_uuid(value: Any) -> bool:
-    try:
-        uuid.UUID(value)
-        return True
-    except (TypeError, ValueError, AttributeError):
-        return False
-
-
-def _type_check(field: fields.Field) -> Check:
-    if isinstance(field, fields.Boolean):
-        return lambda v: isinstance(v, bool)
-    if isinstance(field, fields.Integer):
-        return lambda v: isinstance(v, int) and not isinstance(v, bool)
-    if isinstance(field, fields.Date):
-        return _is_date
-    if isinstance(field, fields.UUID):
-        return _is_uuid
-    if isinstance(field, fields.String):
-        return lambda v: isinstance(v, str)
-    return lambda v: True
-
-
-def _validator_check(validator: Any) -> Check:
-    if isinstance(validator, validate.OneOf):
-        choices = frozenset(validator.choices)
-        return lambda v: v in choices
-    if isinstance(validator, validate.Range):
-        low, high = validator.min, validator.max
-        return lambda v: (low is None or v >= low) and (high is None or v <= high)
-    if isinstance(validator, validate.Length):
-        low, high = validator.min, validator.max
-        return lambda v: (low is None or len(v) >= low) and (high is None or len(v) <= high)
-    return lambda v: True
+def _annotation(field: fields.Field) -> tuple[Any, list[Callable[[Any], Any]]]:
+    """The msgspec type of a field, and the validators it cannot express (run afterwards)."""
+    base = next((t for cls, t in _TYPES if isinstance(field, cls)), Any)
+    constraints: dict[str, Any] = {}
+    rest: list[Callable[[Any], Any]] = []
+    for validator in field.validators:
+        if isinstance(validator, validate.OneOf) and base is str and all(isinstance(c, str) for c in validator.choices):
+            base = Literal[tuple(validator.choices)]
+        elif isinstance(validator, validate.Range) and base is int:
+            if validator.min is not None:
+                constraints["ge" if validator.min_inclusive else "gt"] = validator.min
+            if validator.max is not None:
+                constraints["le" if validator.max_inclusive else "lt"] = validator.max
+        elif isinstance(validator, validate.Length) and base is str and validator.equal is None:
+            if validator.min is not None:
+                constraints["min_length"] = validator.min
+            if validator.max is not None:
+                constraints["max_length"] = validator.max
+        else:
+            rest.append(validator)
+    if constraints and base in (int, str):
+        base = Annotated[base, msgspec.Meta(**constraints)]
+    elif constraints:
+        rest.extend(v for v in field.validators if isinstance(v, validate.Range | validate.Length))
+    return base, rest
 
 
 @lru_cache(maxsize=64)
-def _rules(event_type: str) -> list[tuple[str, bool, bool, list[Check]]]:
+def _compiled(event_type: str) -> tuple[type[msgspec.Struct], list[tuple[str, Callable[[Any], Any]]]]:
     schema = EVENT_CLASSES[event_type].Data()
-    rules = []
+    spec: list[Any] = []
+    extra: list[tuple[str, Callable[[Any], Any]]] = []
     for name, field in schema.fields.items():
-        validators = list(field.validators)
-        checks = [_type_check(field), *(_validator_check(v) for v in validators)]
-        rules.append((name, field.required, field.allow_none, checks))
-    return rules
-
-
-@lru_cache(maxsize=64)
-def _known(event_type: str) -> frozenset[str]:
-    return frozenset(name for name, *_ in _rules(event_type))
+        annotation, rest = _annotation(field)
+        extra.extend((name, v) for v in rest)
+        if field.required:
+            spec.append((name, annotation))  # present and not null
+        elif field.allow_none:
+            spec.append((name, annotation | None, None))
+        else:
+            spec.append((name, annotation | msgspec.UnsetType, msgspec.UNSET))  # absent, never null
+    struct = msgspec.defstruct(event_type.replace(".", "_"), spec, kw_only=True, forbid_unknown_fields=True)
+    return struct, extra
 
 
 def read_raw(envelope: Envelope) -> dict[str, Any]:
@@ -87,16 +76,13 @@ def read_raw(envelope: Envelope) -> dict[str, Any]:
     data = envelope.data
     for version in range(envelope.version, cls.VERSION):
         data = UPCASTERS[(envelope.type, version)](dict(data))
-    rules = _rules(envelope.type)
-    if not _known(envelope.type).issuperset(data):
-        raise UnreadableEvent(f"bad {envelope.type} data: unknown fields {sorted(set(data) - _known(envelope.type))}")
-    for name, required, allow_none, checks in rules:
-        value = data.get(name)
-        if value is None:
-            if required or (name in data and not allow_none):
-                raise UnreadableEvent(f"bad {envelope.type} data: {name} missing")
-            continue
-        for check in checks:  # a plain loop: all() over a generator costs more than the checks
-            if not check(value):
-                raise UnreadableEvent(f"bad {envelope.type} data: {name} invalid")
+    struct, extra = _compiled(envelope.type)
+    try:
+        checked = msgspec.convert(data, struct)
+        for name, validator in extra:
+            value = getattr(checked, name)
+            if value is not None and value is not msgspec.UNSET:
+                validator(value)
+    except (msgspec.ValidationError, marshmallow.ValidationError) as exc:
+        raise UnreadableEvent(f"bad {envelope.type} data: {exc}") from None
     return data

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from services.registration.store import event_store, outbox
 from services.support.store import registration_facts
-from shared.events import Envelope, Source
+from shared.events import Envelope, Source, new_identity
 from shared.events.types import ParticipantRegistered
 from shared.messaging.outbox import enqueue
 from shared.messaging.topics import REGISTRATION_EVENTS
@@ -40,7 +40,7 @@ def record_v1_registration(system: System) -> Envelope:
     envelope = Envelope(type="participant.registered", version=1, participant_id=str(uuid.uuid4()),
                         org_unit="TX-XUANTIN", occurred_on=date(2017, 6, 15),
                         source=Source("doan-xa-xuan-tin", "legacy-key"), data=dict(V1_DATA), sequence=1,
-                        service="registration")
+                        service="registration", **new_identity())
     with engine(system, "registration").begin() as conn:
         event_store.append(conn, [envelope])
         enqueue(conn, outbox, system.configs["registration"].topic(REGISTRATION_EVENTS), envelope)

@@ -24,6 +24,8 @@ def _day(offset: int) -> date:
 @st.composite
 def participant_history(draw: st.DrawFn) -> list[Envelope]:
     """One participant: registration, maybe a decision, then follow-up events, some retracted."""
+    # ids below 2**64: every participant has the same participant_key (the id's first 60 bits), so the
+    # read side's lookups by that key are checked to tell participants apart by id
     pid = str(uuid.UUID(int=draw(st.integers(0, 2**64))))
     unit = draw(st.sampled_from(COMMUNES))
     base = datetime(2019, 1, 1, tzinfo=UTC)

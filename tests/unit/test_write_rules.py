@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields
 from services.registration import domain
 from services.registration.schemas import RegistrationBody
 from services.support.domain import RegistrationFact, view_of
-from shared.events import Envelope, Source, read_data
+from shared.events import Envelope, Source, new_identity, read_data
 from shared.events.types import upcast_registered_v1_v2
 from shared.eventstore import ConcurrentWrite, StoredReply
 from shared.rules import RequestBody, RuleViolation, age_on, clean_name, identity_name, is_issued_id
@@ -78,7 +78,7 @@ def test_the_registration_body_refuses_loose_booleans() -> None:
 
 def envelope(event_type: str, sequence: int, data: dict[str, Any], event_id: str | None = None,
              version: int = 1) -> Envelope:
-    extra = {"event_id": event_id} if event_id else {}
+    extra = new_identity() | ({"event_id": event_id} if event_id else {})
     return Envelope(type=event_type, version=version, participant_id=PID, org_unit="TX-XUANHOA",
                     occurred_on=date(2017, 6, 10), source=Source("a", "k"), data=data, sequence=sequence, **extra)
 

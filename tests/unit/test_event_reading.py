@@ -1,0 +1,137 @@
+"""What a consumer accepts off the topic: the envelope (decoded and checked by msgspec) and the payload
+(checked by structs compiled from each type's marshmallow schema). Whatever is refused is refused with a
+reason, so that it goes to dead letters instead of stopping the projection."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from shared.events import EVENT_CLASSES, Envelope, Source, UnreadableEvent, decode, encode, new_identity
+from shared.events.rawcheck import read_raw
+
+PID = "6513270e-269e-4d37-b2a7-4de452e6b438"
+EID = "892f902b-d23f-4824-928b-2f330c5c7fd0"
+
+VALID = {
+    "participant.registered": {"full_name": "Lê Thị Hoa", "birth_date": "1995-03-02", "gender": "female",
+                               "branch_name": "Chi đoàn thôn 3", "branch_kind": "residential",
+                               "model_name": "Nuôi ong", "has_existing_model": False, "registered_on": "2017-06-05"},
+    "participant.selected": {"sector": "livestock", "decided_on": "2017-06-30"},
+    "participant.rejected": {"decided_on": "2017-06-30"},
+    "participant.trained": {"trained_on": "2017-08-01", "course": "Khởi nghiệp", "kind": "course", "hours": 16},
+    "participant.funded": {"disbursed_on": "2017-09-01", "source": "vbsp", "amount_vnd": 50_000_000,
+                           "term_months": 36},
+    "participant.supported": {"supported_on": "2017-10-01", "kind": "trade_fair"},
+    "participant.evaluated": {"evaluated_on": "2018-06-01", "status": "successful", "jobs_created": 4,
+                              "profit_vnd": -2_000_000},
+    "participant.commended": {"commended_on": "2018-12-01", "title": "Bằng khen"},
+    "model.replicated": {"replicated_on": "2018-03-01", "youth_name": "Nguyễn Văn An", "org_unit": "TX-XUANHOA"},
+    "event.retracted": {"retracted_event_id": EID, "retracted_type": "participant.funded", "reason": "nhầm",
+                        "retracted_on": "2018-01-02"},
+}
+
+
+def raw(**changes: Any) -> bytes:
+    payload: dict[str, Any] = {
+        "event_id": EID, "type": "participant.selected", "version": 1, "participant_id": PID,
+        "org_unit": "TX-XUANHOA", "occurred_on": "2017-06-30", "recorded_at": "2019-01-01T00:00:01+00:00",
+        "source": {"agency": "tx-union", "key_id": "k1"}, "data": VALID["participant.selected"],
+        "sequence": 2, "service": "registration"}
+    payload.update(changes)
+    return json.dumps({k: v for k, v in payload.items() if v is not ...}).encode()
+
+
+def test_round_trip_and_normal_forms() -> None:
+    envelope = Envelope(type="participant.selected", version=1, participant_id=PID, org_unit="TX-XUANHOA",
+                        occurred_on=date(2017, 6, 30), source=Source("tx-union", "k1"),
+                        data=VALID["participant.selected"], event_id=EID,
+                        recorded_at=datetime(2019, 1, 1, 7, tzinfo=timezone(timedelta(hours=7))))
+    assert envelope.recorded_at == datetime(2019, 1, 1, tzinfo=UTC) and envelope.recorded_at.utcoffset() == timedelta(0)
+    assert decode(encode(envelope)) == envelope
+    # another writer's forms: upper-case ids, a local offset, no offset at all (taken as UTC)
+    other = decode(raw(participant_id=PID.upper(), event_id=EID.replace("-", ""),
+                       recorded_at="2019-01-01T07:00:01+07:00"))
+    assert (other.participant_id, other.event_id) == (PID, EID)
+    assert other.recorded_at == datetime(2019, 1, 1, 0, 0, 1, tzinfo=UTC) and other.recorded_at.tzinfo is UTC
+    assert decode(raw(recorded_at="2019-01-01T00:00:01")).recorded_at == datetime(2019, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert decode(raw(sequence=..., service=..., extra="ignored")).sequence == 0
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (b"{not json", "not JSON"),
+    (None, "not JSON"),
+    (b"[1, 2]", "bad envelope"),
+    (raw(version=True), "bad envelope"),
+    (raw(version=0), "bad envelope"),
+    (raw(version="1"), "bad envelope"),
+    (raw(participant_id="not-a-uuid"), "bad envelope"),
+    (raw(event_id=...), "bad envelope"),  # never given a new id: a redelivery would count twice
+    (raw(recorded_at=...), "bad envelope"),
+    (raw(org_unit=""), "bad envelope"),
+    (raw(type="x" * 65), "bad envelope"),
+    (raw(occurred_on="30/06/2017"), "bad envelope"),
+    (raw(recorded_at="yesterday"), "bad envelope"),
+    (raw(source={"agency": "a"}), "bad envelope"),
+    (raw(data=[1]), "bad envelope"),
+    (raw(sequence="2"), "bad envelope"),
+])
+def test_unreadable_envelopes_are_refused_with_a_reason(value: bytes | None, reason: str) -> None:
+    with pytest.raises(UnreadableEvent) as refused:
+        decode(value)  # type: ignore[arg-type]
+    assert str(refused.value).startswith(reason)
+
+
+def envelope_of(event_type: str, data: dict[str, Any], version: int | None = None) -> Envelope:
+    return Envelope(type=event_type, version=version or EVENT_CLASSES[event_type].VERSION, participant_id=PID,
+                    org_unit="TX-XUANHOA", occurred_on=date(2017, 6, 30), source=Source("a", "k"), data=data,
+                    **new_identity())
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_CLASSES))
+def test_every_type_reads_what_its_schema_writes(event_type: str) -> None:
+    assert set(VALID) == set(EVENT_CLASSES)
+    data = EVENT_CLASSES[event_type].Data().dump(EVENT_CLASSES[event_type].Data().load(VALID[event_type]))
+    assert read_raw(envelope_of(event_type, data)) == data
+
+
+@pytest.mark.parametrize(("event_type", "change"), [
+    ("participant.registered", {"gender": "unknown"}),  # not one of the choices
+    ("participant.registered", {"full_name": ""}),  # too short
+    ("participant.registered", {"full_name": "x" * 201}),  # too long
+    ("participant.registered", {"birth_date": "1995-3-2"}),  # not YYYY-MM-DD
+    ("participant.registered", {"has_existing_model": "yes"}),  # not a boolean
+    ("participant.registered", {"registered_on": None}),  # required
+    ("participant.registered", {"surprise": 1}),  # unknown field
+    ("participant.funded", {"amount_vnd": 0}),  # below the range
+    ("participant.funded", {"amount_vnd": 10**13}),  # above it
+    ("participant.funded", {"amount_vnd": True}),  # a boolean is not an amount
+    ("participant.funded", {"amount_vnd": 5.5}),
+    ("participant.trained", {"hours": -1}),
+    ("participant.evaluated", {"jobs_created": "4"}),
+    ("event.retracted", {"retracted_event_id": "nope"}),
+])
+def test_bad_payloads_are_refused_with_a_reason(event_type: str, change: dict[str, Any]) -> None:
+    with pytest.raises(UnreadableEvent) as refused:
+        read_raw(envelope_of(event_type, VALID[event_type] | change))
+    assert str(refused.value).startswith(f"bad {event_type} data")
+
+
+def test_optional_fields_may_be_absent_or_null_and_required_ones_not_absent() -> None:
+    trained = {k: v for k, v in VALID["participant.trained"].items() if k != "hours"}
+    assert read_raw(envelope_of("participant.trained", trained)) == trained
+    assert read_raw(envelope_of("participant.trained", trained | {"hours": None}))["hours"] is None
+    with pytest.raises(UnreadableEvent):
+        read_raw(envelope_of("participant.trained", {k: v for k, v in trained.items() if k != "course"}))
+
+
+def test_unknown_types_and_versions_are_refused() -> None:
+    unknown = Envelope(type="x.y", version=1, participant_id=PID, org_unit="TX-XUANHOA",
+                       occurred_on=date(2017, 6, 30), source=Source("a", "k"), data={}, **new_identity())
+    with pytest.raises(UnreadableEvent, match="unknown event type"):
+        read_raw(unknown)
+    with pytest.raises(UnreadableEvent, match="unknown version"):
+        read_raw(envelope_of("participant.selected", VALID["participant.selected"], version=99))
