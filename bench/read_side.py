@@ -97,7 +97,8 @@ def applied(engine: object, generation: int = 1) -> int:
 
 def project(env: dict[str, str], total: int, consumers: int) -> tuple[float, float, list[float]]:
     """`consumers` processes of `tienphong consume reporting` in one group; RSS is the largest process's."""
-    engine = make_engine(from_env("reporting", env).database_url)
+    # read-only: on SQLite a writer's engine would take the write lock every poll and slow the consumers
+    engine = make_engine(from_env("reporting", env).database_url, read_only=True)
     processes = [subprocess.Popen([sys.executable, "-m", "tienphong.cli", "consume", "reporting"],
                                   env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for _ in range(consumers)]

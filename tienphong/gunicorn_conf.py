@@ -27,3 +27,10 @@ logconfig_dict = {
         "kafka": {"level": "WARNING"},
     },
 }
+
+
+def post_worker_init(worker: object) -> None:
+    """The application's objects, loaded by now, are left out of every later garbage collection: a full
+    collection walking them shows up as a request tens of milliseconds slower than the rest."""
+    import gc
+    gc.freeze()

@@ -187,18 +187,30 @@ class Projection:
     @staticmethod
     def _event_rows(fresh: list[Delivery], sqlite: bool) -> list[tuple[Any, ...]]:
         dumps = orjson.dumps
-        rows: list[tuple[Any, ...]]
+        keys: dict[str, int] = {}
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
         if sqlite:  # the text forms SQLAlchemy's SQLite types write and read back (recorded_at is in UTC)
-            rows = [(e.event_id, e.participant_id, participant_key(e.participant_id), e.type, e.version, e.org_unit,
-                     e.occurred_on.isoformat(),
-                     e.recorded_at.isoformat(" ", "microseconds")[:26], e.source.agency, e.source.key_id, e.service,
-                     dumps(d.data).decode())  # dates and UUIDs (payloads read by schema) as ISO text
-                    for d in fresh for e in (d.envelope,)]
+            days: dict[date, str] = {}
+            for d in fresh:
+                e = d.envelope
+                key = keys.get(e.participant_id)
+                if key is None:
+                    key = keys[e.participant_id] = participant_key(e.participant_id)
+                day = days.get(e.occurred_on)
+                if day is None:
+                    day = days[e.occurred_on] = e.occurred_on.isoformat()
+                append((e.event_id, e.participant_id, key, e.type, e.version, e.org_unit, day,
+                        e.recorded_at.isoformat(" ", "microseconds")[:26], e.source.agency, e.source.key_id,
+                        e.service, dumps(d.data).decode()))  # dates and UUIDs (payloads read by schema) as text
         else:
-            rows = [(e.event_id, e.participant_id, participant_key(e.participant_id), e.type, e.version, e.org_unit,
-                     e.occurred_on, e.recorded_at,
-                     e.source.agency, e.source.key_id, e.service, dumps(d.data).decode())
-                    for d in fresh for e in (d.envelope,)]
+            for d in fresh:
+                e = d.envelope
+                key = keys.get(e.participant_id)
+                if key is None:
+                    key = keys[e.participant_id] = participant_key(e.participant_id)
+                append((e.event_id, e.participant_id, key, e.type, e.version, e.org_unit, e.occurred_on,
+                        e.recorded_at, e.source.agency, e.source.key_id, e.service, dumps(d.data).decode()))
         # in participant order: consecutive inserts land on neighbouring pages of the participant index
         rows.sort(key=itemgetter(2))
         return rows
@@ -230,8 +242,8 @@ class Projection:
                 daily[(code, metric, day)] += amount
                 monthly[(code, metric, month)] += amount
         # in the table's key order (unit, day, metric): neighbouring rows land on the same pages
-        daily_rows = sorted(((u, k, d.isoformat() if sqlite else d, a) for (u, k, d), a in daily.items() if a),
-                            key=itemgetter(0, 2, 1))
+        text_of = {day: day.isoformat() for day in months} if sqlite else {day: day for day in months}
+        daily_rows = sorted(((u, k, text_of[d], a) for (u, k, d), a in daily.items() if a), key=itemgetter(0, 2, 1))
         return daily_rows, [(u, k, m, a) for (u, k, m), a in monthly.items() if a]
 
     def _add_sums(self, conn: Connection, daily_rows: list[tuple[Any, ...]],
@@ -267,12 +279,16 @@ class Projection:
                 (day_value(following), day_value(latest_known)))
             latest_known = following
         upsert_many(conn, self.model.stats, [{"name": HORIZON, "value": latest_known.toordinal()}], keys=["name"])
-        running: dict[tuple[str, date, str], int] = defaultdict(int)
+        months = [min(month for _, _, month, _ in monthly_rows)]
+        while months[-1] < latest_known:
+            months.append(next_month(months[-1]))
+        index = {month: i for i, month in enumerate(months)}
+        values = [day_value(month) for month in months]
+        running: dict[tuple[str, date | str, str], int] = defaultdict(int)
         for unit, metric, month, amount in monthly_rows:
-            while month <= latest_known:
-                running[(unit, month, metric)] += amount
-                month = next_month(month)
-        rows = sorted((u, day_value(m), k, a) for (u, m, k), a in running.items() if a)
+            for value in values[index[month]:]:
+                running[(unit, value, metric)] += amount
+        rows = sorted((u, m, k, a) for (u, m, k), a in running.items() if a)  # in key order
         bulk_add(conn, cumulative, ("org_unit", "month", "metric"), "amount", rows)
 
 
