@@ -3,7 +3,7 @@
 Per batch: each touched participant's tally (from a bounded in-memory cache, else derived from its
 stored events) turns most new events into changes of its contributions (domain.advance); the others
 are recomputed from all its facts (domain.contributions). The changes are added to the daily sums and
-the monthly running totals of its unit and every unit above, and the new events appended, each table
+the half-monthly running totals of its unit and every unit above, and the new events appended, each table
 in one statement per batch.
 """
 
@@ -27,7 +27,7 @@ from shared.orgunits import OrgTree
 CHUNK = 900  # bound parameters per IN (...) query, under SQLite's limit
 DEFAULT_CACHE = 100_000  # participants whose tally is kept in memory
 Key = tuple[str, str, date]  # org_unit, metric, day
-HORIZON = "cumulative_horizon"  # stats row: the latest month (ordinal of its first day) with running totals
+HORIZON = "cumulative_horizon"  # stats row: the latest half-month (ordinal of its first day) with running totals
 EVENT_COLUMNS = ("event_id", "participant_id", "participant_key", "type", "version", "org_unit", "occurred_on",
                  "recorded_at", "source_agency", "source_key_id", "service", "data")  # in _event_rows' order
 
@@ -39,13 +39,32 @@ def row_to_fact(row: Any) -> Fact:
 
 
 def horizon(conn: Connection, model: ReadModel) -> date | None:
-    """The latest month the running totals reach; None before any figure."""
+    """The latest half-month (its first day) the running totals reach; None before any figure."""
     value = conn.execute(select(model.stats.c.value).where(model.stats.c.name == HORIZON)).scalar()
     return None if value is None else date.fromordinal(int(value))
 
 
 def next_month(month: date) -> date:
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+# Running totals are kept through the end of each half-month (the 15th and the month's last day), each
+# named by its first day: a figure at any date is then one row per figure plus at most 8 days of daily
+# sums, and none at the month ends that periods end on.
+def period_of(day: date) -> date:
+    return day.replace(day=1 if day.day <= 15 else 16)
+
+
+def next_period(start: date) -> date:
+    return start.replace(day=16) if start.day == 1 else next_month(start)
+
+
+def previous_period(start: date) -> date:
+    return start.replace(day=1) if start.day == 16 else (start - timedelta(days=1)).replace(day=16)
+
+
+def period_end(start: date) -> date:
+    return next_period(start) - timedelta(days=1)
 
 
 def _fact(d: Delivery) -> Fact:
@@ -159,13 +178,13 @@ class Projection:
                 changed[participant_id] = tally_of(after)
         sqlite = conn.dialect.name == "sqlite"
         event_rows = self._event_rows(fresh, sqlite)
-        daily_rows, monthly_rows = self._sum_rows(delta, sqlite)
+        daily_rows, period_rows = self._sum_rows(delta, sqlite)
 
         def write(conn: Connection) -> None:
             if not fresh:
                 return
             self._insert_events(conn, event_rows)
-            self._add_sums(conn, daily_rows, monthly_rows)
+            self._add_sums(conn, daily_rows, period_rows)
             self.count(conn, "events_applied", len(fresh))
             # Cached only now; a failure of the rest of the transaction calls forget() (ConsumerLoop).
             for participant_id, tally in changed.items():
@@ -226,30 +245,30 @@ class Projection:
 
     def _sum_rows(self, delta: dict[Key, int], sqlite: bool
                   ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, date, int]]]:
-        """The changes to the daily sums (as rows, in key order) and per month, of each unit and every
+        """The changes to the daily sums (as rows, in key order) and per half-month, of each unit and every
         unit above it."""
         daily: dict[Key, int] = defaultdict(int)
-        monthly: dict[Key, int] = defaultdict(int)
+        halves: dict[Key, int] = defaultdict(int)
         rollup = self._rollup
-        months: dict[date, date] = {}
+        periods: dict[date, date] = {}
         for (unit, metric, day), amount in delta.items():
             if not amount:
                 continue
-            month = months.get(day)
-            if month is None:
-                month = months[day] = day.replace(day=1)
+            period = periods.get(day)
+            if period is None:
+                period = periods[day] = period_of(day)
             for code in rollup.get(unit) or (unit,):
                 daily[(code, metric, day)] += amount
-                monthly[(code, metric, month)] += amount
+                halves[(code, metric, period)] += amount
         # in the table's key order (unit, day, metric): neighbouring rows land on the same pages
-        text_of = {day: day.isoformat() for day in months} if sqlite else {day: day for day in months}
+        text_of = {day: day.isoformat() for day in periods} if sqlite else {day: day for day in periods}
         daily_rows = sorted(((u, k, text_of[d], a) for (u, k, d), a in daily.items() if a), key=itemgetter(0, 2, 1))
-        return daily_rows, [(u, k, m, a) for (u, k, m), a in monthly.items() if a]
+        return daily_rows, [(u, k, m, a) for (u, k, m), a in halves.items() if a]
 
     def _add_sums(self, conn: Connection, daily_rows: list[tuple[Any, ...]],
-                  monthly_rows: list[tuple[str, str, date, int]]) -> None:
+                  period_rows: list[tuple[str, str, date, int]]) -> None:
         if not daily_rows:
-            return  # nothing changed (then no month changed either)
+            return  # nothing changed (then no half-month changed either)
         sqlite = conn.dialect.name == "sqlite"
         mark = "?" if sqlite else "%s"
         if not sqlite:
@@ -262,34 +281,34 @@ class Projection:
 
         # thousands of rows per batch, in key order
         bulk_add(conn, self.model.daily.name, ("org_unit", "metric", "day"), "amount", daily_rows)
-        if not monthly_rows:
+        if not period_rows:
             return
-        # running totals: a change in month m adds to every month from m to the horizon, which first moves
-        # forward (copying its totals) when the batch reaches a later month
+        # running totals: a change in half-month h adds to every half-month from h to the horizon, which first
+        # moves forward (copying its totals) when the batch reaches a later one
         latest_known = horizon(conn, self.model)
-        latest = max(month for _, _, month, _ in monthly_rows)
+        latest = max(period for _, _, period, _ in period_rows)
         cumulative = self.model.cumulative.name
         if latest_known is None:
             latest_known = latest
         while latest_known < latest:
-            following = next_month(latest_known)
+            following = next_period(latest_known)
             conn.exec_driver_sql(
-                f"INSERT INTO {cumulative} (org_unit, month, metric, amount)"
-                f" SELECT org_unit, {mark}, metric, amount FROM {cumulative} WHERE month = {mark}",
+                f"INSERT INTO {cumulative} (org_unit, period, metric, amount)"
+                f" SELECT org_unit, {mark}, metric, amount FROM {cumulative} WHERE period = {mark}",
                 (day_value(following), day_value(latest_known)))
             latest_known = following
         upsert_many(conn, self.model.stats, [{"name": HORIZON, "value": latest_known.toordinal()}], keys=["name"])
-        months = [min(month for _, _, month, _ in monthly_rows)]
-        while months[-1] < latest_known:
-            months.append(next_month(months[-1]))
-        index = {month: i for i, month in enumerate(months)}
-        values = [day_value(month) for month in months]
+        starts = [min(period for _, _, period, _ in period_rows)]
+        while starts[-1] < latest_known:
+            starts.append(next_period(starts[-1]))
+        index = {start: i for i, start in enumerate(starts)}
+        values = [day_value(start) for start in starts]
         running: dict[tuple[str, date | str, str], int] = defaultdict(int)
-        for unit, metric, month, amount in monthly_rows:
-            for value in values[index[month]:]:
+        for unit, metric, period, amount in period_rows:
+            for value in values[index[period]:]:
                 running[(unit, value, metric)] += amount
         rows = sorted((u, m, k, a) for (u, m, k), a in running.items() if a)  # in key order
-        bulk_add(conn, cumulative, ("org_unit", "month", "metric"), "amount", rows)
+        bulk_add(conn, cumulative, ("org_unit", "period", "metric"), "amount", rows)
 
 
 class LiveProjection:

@@ -18,7 +18,7 @@ from services.reporting.domain import (
     shape,
 )
 from services.reporting.periods import Period
-from services.reporting.projector import horizon, next_month, row_to_fact
+from services.reporting.projector import horizon, period_end, period_of, previous_period, row_to_fact
 from services.reporting.store import ReadModel, registered_in
 from services.reporting.targets import Targets
 from shared.orgunits import OrgTree
@@ -28,27 +28,27 @@ PerUnit = dict[str, dict[str, int]]
 
 def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list[date]) -> dict[date, PerUnit]:
     """Figures of each unit (itself and everything below it) at each of `days`, in one query: the running
-    totals of the nearest month end, corrected by the daily sums between it and the day (at most half a
-    month of them; none for the month ends that periods end on)."""
+    totals of the nearest half-month end, corrected by the daily sums between it and the day (at most 8
+    days of them; none for the month ends that periods end on)."""
     out: dict[date, PerUnit] = {day: defaultdict(dict) for day in days}
-    last_month = horizon(conn, model)
-    if last_month is None:
+    last = horizon(conn, model)
+    if last is None:
         return out  # no figure yet
     codes = sorted(units)
     cumulative, daily = model.cumulative, model.daily
     parts = []
     for i, day in enumerate(days):
-        start = day.replace(day=1)
-        month_end = next_month(start) - timedelta(days=1)
-        if day == month_end or day.day > 15:  # this month's totals, less the days after `day`
-            month, after = start, (day + timedelta(days=1), month_end)
+        start = period_of(day)
+        end = period_end(start)
+        if (end - day).days < (day - start).days + 1:  # this half's totals, less the days after `day`
+            period, after = start, (day + timedelta(days=1), end)
             sign = -1
-        else:  # last month's totals, plus this month's days up to `day`
-            month, after = (start - timedelta(days=1)).replace(day=1), (start, day)
+        else:  # the previous half's totals, plus this half's days up to `day`
+            period, after = previous_period(start), (start, day)
             sign = 1
         parts.append(select(cumulative.c.org_unit, cumulative.c.metric, cumulative.c.amount, literal(i).label("at"))
-                     .where(cumulative.c.org_unit.in_(codes), cumulative.c.month == min(month, last_month)))
-        if after[0] <= after[1] and month <= last_month:
+                     .where(cumulative.c.org_unit.in_(codes), cumulative.c.period == min(period, last)))
+        if after[0] <= after[1] and period <= last:
             parts.append(select(daily.c.org_unit, daily.c.metric, (daily.c.amount * sign).label("amount"),
                                 literal(i).label("at"))
                          .where(daily.c.org_unit.in_(codes), daily.c.day >= after[0], daily.c.day <= after[1]))

@@ -50,12 +50,12 @@ class ReadModel:
     metadata: MetaData
     events: Table  # every event received (duplicates dropped by id), payload upcast to the current version
     daily: Table  # contributions summed per unit (with everything below it), figure and day
-    cumulative: Table  # the same summed from the start through each month (dated its first day)
+    cumulative: Table  # the same summed from the start through each half-month (dated its first day)
     stats: Table  # counters, and the cumulative table's horizon
 
     @property
     def consumer_name(self) -> str:
-        return f"reporting-g{self.generation}"
+        return f"reporting-l{LAYOUT}-g{self.generation}"
 
     def create(self, engine: Engine) -> None:
         self.metadata.create_all(engine, checkfirst=True)
@@ -64,6 +64,9 @@ class ReadModel:
         self.metadata.drop_all(engine, checkfirst=True)
 
 
+# Version of the tables below; changed with their columns, keys or meaning. A process running a new
+# layout projects the whole log into new tables (the old ones stay until dropped).
+LAYOUT = 3
 REGISTERED = text("type = 'participant.registered'")
 
 
@@ -89,7 +92,9 @@ def registered_in(events: Table, units: list[str]) -> ColumnElement[bool]:
 
 @lru_cache(maxsize=16)
 def read_model(generation: int) -> ReadModel:
-    g = f"_g{generation}"
+    # the layout in the names: code with another layout finds no tables and no stored offsets, and fills
+    # its own from the start of the log instead of misreading these
+    g = f"_l{LAYOUT}_g{generation}"
     md = MetaData()
     events = Table(
         "rp_events" + g, md,
@@ -124,13 +129,13 @@ def read_model(generation: int) -> ReadModel:
         Column("amount", BigInteger, nullable=False),
         sqlite_with_rowid=False,  # one B-tree per table: upserts by key touch it once
     )
-    # Running totals: each figure summed from the start through the end of each month, kept up to the
-    # horizon (the latest month with any figure), so that a figure at any date is one row of this table
-    # plus at most half a month of daily rows.
+    # Running totals: each figure summed from the start through the end of each half-month, kept up to the
+    # horizon (the latest half-month with any figure), so that a figure at any date is one row of this
+    # table plus at most 8 days of daily rows.
     cumulative = Table(
         "rp_cumulative" + g, md,
         Column("org_unit", String(64), primary_key=True),
-        Column("month", Date, primary_key=True),
+        Column("period", Date, primary_key=True),  # a half-month, by its first day (the 1st or the 16th)
         Column("metric", String(64), primary_key=True),
         Column("amount", BigInteger, nullable=False),
         sqlite_with_rowid=False,

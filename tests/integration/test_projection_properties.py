@@ -24,8 +24,9 @@ from shared.messaging.consumer import Delivery
 from shared.orgunits import load
 from tests.support.histories import participant_history, recompute
 
-AS_OF_DATES = [date(2017, 6, 15), date(2017, 7, 20), date(2017, 12, 31), date(2018, 2, 27), date(2018, 6, 30),
-               date(2019, 12, 31)]
+# both sides of each half-month's middle, half-month and month ends, and beyond the last figure
+AS_OF_DATES = [date(2017, 6, 15), date(2017, 7, 16), date(2017, 7, 20), date(2017, 8, 8), date(2017, 9, 3),
+               date(2017, 12, 31), date(2018, 2, 27), date(2018, 6, 30), date(2019, 12, 31)]
 generations = itertools.count(100)
 
 
