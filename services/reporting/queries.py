@@ -54,7 +54,7 @@ def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list
                          .where(daily.c.org_unit.in_(codes), daily.c.day >= after[0], daily.c.day <= after[1]))
     rows_of = union_all(*parts).subquery()
     rows = conn.execute(select(rows_of.c.at, rows_of.c.org_unit, rows_of.c.metric, func.sum(rows_of.c.amount))
-                        .group_by(rows_of.c.at, rows_of.c.org_unit, rows_of.c.metric))
+                        .group_by(rows_of.c.at, rows_of.c.org_unit, rows_of.c.metric)).all()  # one fetch
     for i, unit, metric, amount in rows:
         if amount:
             out[days[i]][unit][metric] = int(amount)
