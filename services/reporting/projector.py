@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -207,29 +207,21 @@ class Projection:
     def _event_rows(fresh: list[Delivery], sqlite: bool) -> list[tuple[Any, ...]]:
         dumps = orjson.dumps
         keys: dict[str, int] = {}
+        days: dict[date, str] = {}
         rows: list[tuple[Any, ...]] = []
-        append = rows.append
-        if sqlite:  # the text forms SQLAlchemy's SQLite types write and read back (recorded_at is in UTC)
-            days: dict[date, str] = {}
-            for d in fresh:
-                e = d.envelope
-                key = keys.get(e.participant_id)
-                if key is None:
-                    key = keys[e.participant_id] = participant_key(e.participant_id)
-                day = days.get(e.occurred_on)
-                if day is None:
-                    day = days[e.occurred_on] = e.occurred_on.isoformat()
-                append((e.event_id, e.participant_id, key, e.type, e.version, e.org_unit, day,
-                        e.recorded_at.isoformat(" ", "microseconds")[:26], e.source.agency, e.source.key_id,
-                        e.service, dumps(d.data).decode()))  # dates and UUIDs (payloads read by schema) as text
-        else:
-            for d in fresh:
-                e = d.envelope
-                key = keys.get(e.participant_id)
-                if key is None:
-                    key = keys[e.participant_id] = participant_key(e.participant_id)
-                append((e.event_id, e.participant_id, key, e.type, e.version, e.org_unit, e.occurred_on,
-                        e.recorded_at, e.source.agency, e.source.key_id, e.service, dumps(d.data).decode()))
+        for d in fresh:
+            e = d.envelope
+            key = keys.get(e.participant_id)
+            if key is None:
+                key = keys[e.participant_id] = participant_key(e.participant_id)
+            day: date | str = e.occurred_on
+            recorded: datetime | str = e.recorded_at
+            if sqlite:  # the text forms SQLAlchemy's SQLite types write and read back (recorded_at is in UTC)
+                day = days.get(e.occurred_on) or days.setdefault(e.occurred_on, e.occurred_on.isoformat())
+                recorded = e.recorded_at.isoformat(" ", "microseconds")[:26]
+            rows.append((e.event_id, e.participant_id, key, e.type, e.version, e.org_unit, day, recorded,
+                         e.source.agency, e.source.key_id, e.service,
+                         dumps(d.data).decode()))  # dates and UUIDs (payloads read by schema) as text
         # in participant order: consecutive inserts land on neighbouring pages of the participant index
         rows.sort(key=itemgetter(2))
         return rows
