@@ -76,24 +76,6 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
-@contextmanager
-def write_turn(engine: Engine) -> Iterator[None]:
-    """Around a write transaction of processes that write one SQLite file in turn (consumer processes):
-    they queue on a file lock and are woken the moment it is free, where SQLite's own busy wait sleeps in
-    steps of up to 100 ms and leaves the cores idle. SQLite's lock stays what keeps writes correct; on
-    PostgreSQL (concurrent writers) this does nothing."""
-    database = engine.url.database or ""
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
-        return
-    with open(database + ".write.lock", "a") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
 def migrate(engine: Engine, versions_dir: Path) -> None:
     """Bring a service's database to the newest revision in `versions_dir`."""
     cfg = AlembicConfig()

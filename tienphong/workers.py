@@ -71,7 +71,8 @@ def build_relay(config: Config) -> Relay:
 
 
 def build_consumer(config: Config) -> ConsumerLoop:
-    engine = make_engine(config.database_url, cache_mib=PROJECTION_PAGE_CACHE_MIB)
+    engine = make_engine(config.database_url,
+                         cache_mib=PROJECTION_PAGE_CACHE_MIB if config.service == "reporting" else None)
     group = config.consumer_group or f"{config.topic_prefix}-{config.service}"
     if config.service == "reporting":
         from services.reporting.projector import LiveProjection

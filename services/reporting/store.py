@@ -71,8 +71,8 @@ REGISTERED = text("type = 'participant.registered'")
 
 
 def participant_key(participant_id: str) -> int:
-    """The indexed number of a participant: its id's first 60 bits (ids are UUIDs; anything else maps to
-    -1, which no stored event has)."""
+    """The indexed number of a participant: its id's first 60 bits. Several ids may share one (another
+    string than a UUID, say), which is why lookups also compare participant_id; not hexadecimal: -1."""
     try:
         return int(participant_id[:8] + participant_id[9:13] + participant_id[14:17], 16)
     except ValueError:

@@ -28,8 +28,6 @@ _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 
 
 def _canonical_uuid(value: str, name: str) -> str:
-    if _CANONICAL_UUID.fullmatch(value):
-        return value  # the form every service writes; anything else is normalized
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -59,7 +57,7 @@ class Envelope(Struct, frozen=True):
         # (SQLite) compare recorded_at as text
         for name in ("event_id", "participant_id"):
             value = getattr(self, name)
-            if not _CANONICAL_UUID.fullmatch(value):
+            if not _CANONICAL_UUID.fullmatch(value):  # the form every service writes; others are normalized
                 force_setattr(self, name, _canonical_uuid(value, name))
         recorded_at = self.recorded_at
         if recorded_at.tzinfo is None:

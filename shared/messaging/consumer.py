@@ -18,7 +18,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, Offse
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from sqlalchemy import Connection, Engine, Table, select
 
-from shared.db import upsert_many, write_turn
+from shared.db import upsert_many
 from shared.events import Envelope, UnreadableEvent, decode, read_data
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ class ConsumerLoop:
                 with self._read_engine.connect() as reader:
                     write = self._prepare(reader, deliveries)
                     reader.rollback()
-            with write_turn(self._engine), self._engine.begin() as conn:
+            with self._engine.begin() as conn:
                 if write is not None:
                     write(conn)
                 elif deliveries:
