@@ -130,13 +130,13 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list
     conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
 
 
-def bulk_add(conn: Connection, table: str, keys: Sequence[str], value: str, rows: list[tuple[Any, ...]]) -> None:
-    """Adds each row's `value` to the row of the same keys, inserting the keys not there yet; rows are
+def bulk_put(conn: Connection, table: str, keys: Sequence[str], value: str, rows: list[tuple[Any, ...]]) -> None:
+    """Writes each row's `value` into the row of the same keys, inserting the keys not there yet; rows are
     (*keys, value), one per key. On PostgreSQL through COPY into a temporary table and one INSERT."""
     if not rows:
         return
     names = ", ".join([*keys, value])
-    upsert_sql = (f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {value} = {table}.{value} + excluded.{value}")
+    upsert_sql = f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {value} = excluded.{value}"
     if conn.dialect.name == "postgresql":
         staging = f"staging_{table}"
         with _psycopg_cursor(conn) as cursor:

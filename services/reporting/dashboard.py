@@ -85,7 +85,7 @@ def first_activity(engine: Engine, tree: OrgTree, code: str) -> date | None:
         with engine.connect() as conn:
             daily = read_model(active_generation(conn)).daily  # sums include every unit below
             first = conn.execute(select(func.min(daily.c.day))
-                                 .where(daily.c.org_unit == code, daily.c.amount != 0)).scalar()
+                                 .where(daily.c.org_unit == code, daily.c.amounts != "{}")).scalar()
     except SQLAlchemyError:  # read model not created yet: nothing has happened
         return None
     return first if isinstance(first, date) else None

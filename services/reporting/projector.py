@@ -20,13 +20,15 @@ from sqlalchemy import Connection, Engine, select, text
 
 from services.reporting.domain import EMPTY_TALLY, Fact, Tally, advance, contributions, tally_of
 from services.reporting.store import ReadModel, active_generation, of_participants, participant_key, read_model
-from shared.db import bulk_add, bulk_insert, upsert_many
+from shared.db import bulk_insert, bulk_put, upsert_many
 from shared.messaging.consumer import ConsumerLoop, Delivery
 from shared.orgunits import OrgTree
 
 CHUNK = 900  # bound parameters per IN (...) query, under SQLite's limit
 DEFAULT_CACHE = 100_000  # participants whose tally is kept in memory
 Key = tuple[str, str, date]  # org_unit, metric, day
+UnitDay = tuple[str, date]  # org_unit, day (or a half-month's first day)
+Amounts = dict[str, int]  # metric -> amount, the non-zero ones
 HORIZON = "cumulative_horizon"  # stats row: the latest half-month (ordinal of its first day) with running totals
 EVENT_COLUMNS = ("event_id", "participant_id", "participant_key", "type", "version", "org_unit", "occurred_on",
                  "recorded_at", "source_agency", "source_key_id", "service", "data")  # in _event_rows' order
@@ -178,13 +180,13 @@ class Projection:
                 changed[participant_id] = tally_of(after)
         sqlite = conn.dialect.name == "sqlite"
         event_rows = self._event_rows(fresh, sqlite)
-        daily_rows, period_rows = self._sum_rows(delta, sqlite)
+        daily, halves = self._sum_changes(delta)
 
         def write(conn: Connection) -> None:
             if not fresh:
                 return
             self._insert_events(conn, event_rows)
-            self._add_sums(conn, daily_rows, period_rows)
+            self._add_sums(conn, daily, halves)
             self.count(conn, "events_applied", len(fresh))
             # Cached only now; a failure of the rest of the transaction calls forget() (ConsumerLoop).
             for participant_id, tally in changed.items():
@@ -235,72 +237,103 @@ class Projection:
     def count(self, conn: Connection, name: str, amount: int) -> None:
         upsert_many(conn, self.model.stats, [{"name": name, "value": amount}], keys=["name"], add=["value"])
 
-    def _sum_rows(self, delta: dict[Key, int], sqlite: bool
-                  ) -> tuple[list[tuple[Any, ...]], list[tuple[str, str, date, int]]]:
-        """The changes to the daily sums (as rows, in key order) and per half-month, of each unit and every
-        unit above it."""
-        daily: dict[Key, int] = defaultdict(int)
-        halves: dict[Key, int] = defaultdict(int)
+    def _sum_changes(self, delta: dict[Key, int]) -> tuple[dict[UnitDay, Amounts], dict[UnitDay, Amounts]]:
+        """The changes to the daily figures and to the half-month figures (by the half's first day) of each
+        unit and every unit above it."""
+        by_day: dict[UnitDay, Amounts] = {}
+        for (unit, metric, day), amount in delta.items():
+            if amount:
+                group = by_day.get((unit, day))
+                if group is None:
+                    group = by_day[(unit, day)] = {}
+                group[metric] = group.get(metric, 0) + amount
+        daily: dict[UnitDay, Amounts] = {}
+        halves: dict[UnitDay, Amounts] = {}
         rollup = self._rollup
         periods: dict[date, date] = {}
-        for (unit, metric, day), amount in delta.items():
-            if not amount:
-                continue
+        for (unit, day), group in by_day.items():
             period = periods.get(day)
             if period is None:
                 period = periods[day] = period_of(day)
             for code in rollup.get(unit) or (unit,):
-                daily[(code, metric, day)] += amount
-                halves[(code, metric, period)] += amount
-        # in the table's key order (unit, day, metric): neighbouring rows land on the same pages
-        text_of = {day: day.isoformat() for day in periods} if sqlite else {day: day for day in periods}
-        daily_rows = sorted(((u, k, text_of[d], a) for (u, k, d), a in daily.items() if a), key=itemgetter(0, 2, 1))
-        return daily_rows, [(u, k, m, a) for (u, k, m), a in halves.items() if a]
+                for target in (daily.setdefault((code, day), {}), halves.setdefault((code, period), {})):
+                    for metric, amount in group.items():
+                        target[metric] = target.get(metric, 0) + amount
+        return daily, halves
 
-    def _add_sums(self, conn: Connection, daily_rows: list[tuple[Any, ...]],
-                  period_rows: list[tuple[str, str, date, int]]) -> None:
-        if not daily_rows:
+    def _add_sums(self, conn: Connection, daily: dict[UnitDay, Amounts], halves: dict[UnitDay, Amounts]) -> None:
+        if not daily:
             return  # nothing changed (then no half-month changed either)
         sqlite = conn.dialect.name == "sqlite"
         mark = "?" if sqlite else "%s"
         if not sqlite:
-            # one batch at a time adds to the sums and moves the horizon (SQLite's write lock already
-            # serializes batches); taken before any sum row is locked, so batches cannot deadlock
+            # one batch at a time reads and rewrites the sums and moves the horizon (SQLite's write lock
+            # already serializes batches)
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": self.model.cumulative.name})
 
         def day_value(d: date) -> date | str:
             return d.isoformat() if sqlite else d
 
-        # thousands of rows per batch, in key order
-        bulk_add(conn, self.model.daily.name, ("org_unit", "metric", "day"), "amount", daily_rows)
-        if not period_rows:
-            return
+        _add_amounts(conn, self.model.daily.name, "day", {(u, day_value(d)): a for (u, d), a in daily.items()})
         # running totals: a change in half-month h adds to every half-month from h to the horizon, which first
         # moves forward (copying its totals) when the batch reaches a later one
         latest_known = horizon(conn, self.model)
-        latest = max(period for _, _, period, _ in period_rows)
+        latest = max(period for _, period in halves)
         cumulative = self.model.cumulative.name
         if latest_known is None:
             latest_known = latest
         while latest_known < latest:
             following = next_period(latest_known)
             conn.exec_driver_sql(
-                f"INSERT INTO {cumulative} (org_unit, period, metric, amount)"
-                f" SELECT org_unit, {mark}, metric, amount FROM {cumulative} WHERE period = {mark}",
+                f"INSERT INTO {cumulative} (org_unit, period, amounts)"
+                f" SELECT org_unit, {mark}, amounts FROM {cumulative} WHERE period = {mark}",
                 (day_value(following), day_value(latest_known)))
             latest_known = following
         upsert_many(conn, self.model.stats, [{"name": HORIZON, "value": latest_known.toordinal()}], keys=["name"])
-        starts = [min(period for _, _, period, _ in period_rows)]
+        starts = [min(period for _, period in halves)]
         while starts[-1] < latest_known:
             starts.append(next_period(starts[-1]))
         index = {start: i for i, start in enumerate(starts)}
         values = [day_value(start) for start in starts]
-        running: dict[tuple[str, date | str, str], int] = defaultdict(int)
-        for unit, metric, period, amount in period_rows:
+        running: dict[tuple[str, date | str], Amounts] = {}
+        for (unit, period), change in halves.items():
             for value in values[index[period]:]:
-                running[(unit, value, metric)] += amount
-        rows = sorted((u, m, k, a) for (u, m, k), a in running.items() if a)  # in key order
-        bulk_add(conn, cumulative, ("org_unit", "period", "metric"), "amount", rows)
+                target = running.get((unit, value))
+                if target is None:
+                    target = running[(unit, value)] = {}
+                for metric, amount in change.items():
+                    target[metric] = target.get(metric, 0) + amount
+        _add_amounts(conn, cumulative, "period", running)
+
+
+def _add_amounts(conn: Connection, table: str, dated: str, changes: dict[tuple[str, Any], Amounts]) -> None:
+    """Adds `changes` to the figures stored in `table` by (org_unit, `dated`): read, summed and written back
+    (the caller holds the lock that serializes batches). Dates in the driver's form."""
+    units = sorted({unit for unit, _ in changes})
+    days = sorted({day for _, day in changes})
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    stored: dict[tuple[str, Any], str] = {}
+    for i in range(0, len(days), CHUNK // 2):  # units x days: a few more rows than needed, in one query
+        chunk = days[i:i + CHUNK // 2]
+        stored.update(((unit, day), amounts) for unit, day, amounts in conn.exec_driver_sql(
+            f"SELECT org_unit, {dated}, amounts FROM {table} WHERE org_unit IN ({', '.join(mark for _ in units)})"
+            f" AND {dated} IN ({', '.join(mark for _ in chunk)})", (*units, *chunk)))
+    loads, dumps = orjson.loads, orjson.dumps
+    rows = []
+    for key, change in changes.items():
+        before = stored.get(key)
+        figures: Amounts = loads(before) if before else {}
+        for metric, amount in change.items():
+            value = figures.get(metric, 0) + amount
+            if value:
+                figures[metric] = value
+            else:
+                figures.pop(metric, None)
+        if before is None and not figures:
+            continue
+        rows.append((*key, dumps(figures).decode()))
+    rows.sort()  # in key order: neighbouring rows land on the same pages
+    bulk_put(conn, table, ("org_unit", dated), "amounts", rows)
 
 
 class LiveProjection:

@@ -7,7 +7,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select, union_all
+import orjson
+from sqlalchemy import Connection, literal, select, union_all
 
 from services.reporting.domain import (
     COUNT_PREFIX,
@@ -28,7 +29,7 @@ PerUnit = dict[str, dict[str, int]]
 
 def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list[date]) -> dict[date, PerUnit]:
     """Figures of each unit (itself and everything below it) at each of `days`, in one query: the running
-    totals of the nearest half-month end, corrected by the daily sums between it and the day (at most 8
+    totals of the nearest half-month end, corrected by the daily figures between it and the day (at most 8
     days of them; none for the month ends that periods end on)."""
     out: dict[date, PerUnit] = {day: defaultdict(dict) for day in days}
     last = horizon(conn, model)
@@ -46,18 +47,21 @@ def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list
         else:  # the previous half's totals, plus this half's days up to `day`
             period, after = previous_period(start), (start, day)
             sign = 1
-        parts.append(select(cumulative.c.org_unit, cumulative.c.metric, cumulative.c.amount, literal(i).label("at"))
+        parts.append(select(cumulative.c.org_unit, cumulative.c.amounts, literal(i).label("at"),
+                            literal(1).label("sign"))
                      .where(cumulative.c.org_unit.in_(codes), cumulative.c.period == min(period, last)))
         if after[0] <= after[1] and period <= last:
-            parts.append(select(daily.c.org_unit, daily.c.metric, (daily.c.amount * sign).label("amount"),
-                                literal(i).label("at"))
+            parts.append(select(daily.c.org_unit, daily.c.amounts, literal(i).label("at"),
+                                literal(sign).label("sign"))
                          .where(daily.c.org_unit.in_(codes), daily.c.day >= after[0], daily.c.day <= after[1]))
-    rows_of = union_all(*parts).subquery()
-    rows = conn.execute(select(rows_of.c.at, rows_of.c.org_unit, rows_of.c.metric, func.sum(rows_of.c.amount))
-                        .group_by(rows_of.c.at, rows_of.c.org_unit, rows_of.c.metric)).all()  # one fetch
-    for i, unit, metric, amount in rows:
-        if amount:
-            out[days[i]][unit][metric] = int(amount)
+    loads = orjson.loads
+    for unit, amounts, i, sign in conn.execute(union_all(*parts)).all():  # one fetch
+        figures = out[days[i]][unit]
+        for metric, amount in loads(amounts).items():
+            figures[metric] = figures.get(metric, 0) + sign * amount
+    for per_unit in out.values():
+        for unit, figures in per_unit.items():
+            per_unit[unit] = {metric: amount for metric, amount in figures.items() if amount}
     return out
 
 

@@ -66,7 +66,7 @@ class ReadModel:
 
 # Version of the tables below; changed with their columns, keys or meaning. A process running a new
 # layout projects the whole log into new tables (the old ones stay until dropped).
-LAYOUT = 3
+LAYOUT = 4
 REGISTERED = text("type = 'participant.registered'")
 
 
@@ -119,14 +119,14 @@ def read_model(generation: int) -> ReadModel:
         # participants by unit: only registrations are indexed (a tenth of the events)
         Index(f"ix_rp_events_registered{g}", "org_unit", sqlite_where=REGISTERED, postgresql_where=REGISTERED),
     )
+    # A unit's figures of one day (or half-month) in one row, as a JSON object {metric: amount} of the
+    # non-zero ones: a batch rewrites a few hundred rows (units x days it touched) instead of one per
+    # unit, day and metric, and a summary reads a few dozen.
     daily = Table(
         "rp_daily" + g, md,
-        # keyed in this order because a summary reads a few units over a range of days, across all metrics:
-        # the key serves it, and no second index doubles every upsert
         Column("org_unit", String(64), primary_key=True),
         Column("day", Date, primary_key=True),
-        Column("metric", String(64), primary_key=True),
-        Column("amount", BigInteger, nullable=False),
+        Column("amounts", Text, nullable=False),
         sqlite_with_rowid=False,  # one B-tree per table: upserts by key touch it once
     )
     # Running totals: each figure summed from the start through the end of each half-month, kept up to the
@@ -136,8 +136,7 @@ def read_model(generation: int) -> ReadModel:
         "rp_cumulative" + g, md,
         Column("org_unit", String(64), primary_key=True),
         Column("period", Date, primary_key=True),  # a half-month, by its first day (the 1st or the 16th)
-        Column("metric", String(64), primary_key=True),
-        Column("amount", BigInteger, nullable=False),
+        Column("amounts", Text, nullable=False),
         sqlite_with_rowid=False,
     )
     stats = Table("rp_stats" + g, md, Column("name", String(100), primary_key=True),
