@@ -84,16 +84,16 @@ class Tallies:
         self.evicted = False
 
     def get(self, participant_id: str) -> Tally | None:
-        tally = self._items.get(participant_id)
-        if tally is not None:
-            self._items.move_to_end(participant_id)
-        return tally
+        return self._items.get(participant_id)  # recency is refreshed when the participant's tally is put
 
-    def put(self, participant_id: str, tally: Tally) -> None:
-        self._items[participant_id] = tally
-        self._items.move_to_end(participant_id)
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+    def put(self, tallies: dict[str, Tally]) -> None:
+        items = self._items
+        move_to_end = items.move_to_end
+        for participant_id, tally in tallies.items():
+            items[participant_id] = tally
+            move_to_end(participant_id)
+        while len(items) > self.capacity:
+            items.popitem(last=False)
             self.evicted = True
 
     def clear(self) -> None:
@@ -189,8 +189,7 @@ class Projection:
             self._add_sums(conn, daily, halves)
             self.count(conn, "events_applied", len(fresh))
             # Cached only now; a failure of the rest of the transaction calls forget() (ConsumerLoop).
-            for participant_id, tally in changed.items():
-                self.tallies.put(participant_id, tally)
+            self.tallies.put(changed)
 
         return write
 

@@ -24,7 +24,7 @@ class Source(Struct, frozen=True):
     key_id: Annotated[str, Meta(min_length=1, max_length=64)]
 
 
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_is_canonical = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 
 
 def _canonical_uuid(value: str, name: str) -> str:
@@ -54,12 +54,15 @@ class Envelope(Struct, frozen=True):
 
     def __post_init__(self) -> None:
         # ids in canonical form and times in UTC whatever the writer sent: stores without time zones
-        # (SQLite) compare recorded_at as text
-        for name in ("event_id", "participant_id"):
-            value = getattr(self, name)
-            if not _CANONICAL_UUID.fullmatch(value):  # the form every service writes; others are normalized
-                force_setattr(self, name, _canonical_uuid(value, name))
+        # (SQLite) compare recorded_at as text. Runs for every event consumed: the usual case is tested first.
+        if not (_is_canonical(self.event_id) and _is_canonical(self.participant_id)):
+            for name in ("event_id", "participant_id"):
+                value = getattr(self, name)
+                if not _is_canonical(value):  # the form every service writes; others are normalized
+                    force_setattr(self, name, _canonical_uuid(value, name))
         recorded_at = self.recorded_at
+        if recorded_at.tzinfo is UTC:
+            return
         if recorded_at.tzinfo is None:
             force_setattr(self, "recorded_at", recorded_at.replace(tzinfo=UTC))
         elif recorded_at.utcoffset():
