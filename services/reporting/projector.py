@@ -312,11 +312,13 @@ def _add_amounts(conn: Connection, table: str, dated: str, changes: dict[tuple[s
     days = sorted({day for _, day in changes})
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
     stored: dict[tuple[str, Any], str] = {}
-    for i in range(0, len(days), CHUNK // 2):  # units x days: a few more rows than needed, in one query
-        chunk = days[i:i + CHUNK // 2]
-        stored.update(((unit, day), amounts) for unit, day, amounts in conn.exec_driver_sql(
-            f"SELECT org_unit, {dated}, amounts FROM {table} WHERE org_unit IN ({', '.join(mark for _ in units)})"
-            f" AND {dated} IN ({', '.join(mark for _ in chunk)})", (*units, *chunk)))
+    # units x days: a few more rows than needed, usually in one query
+    for some_units in (units[i:i + CHUNK // 2] for i in range(0, len(units), CHUNK // 2)):
+        for some_days in (days[i:i + CHUNK // 2] for i in range(0, len(days), CHUNK // 2)):
+            stored.update(((unit, day), amounts) for unit, day, amounts in conn.exec_driver_sql(
+                f"SELECT org_unit, {dated}, amounts FROM {table}"
+                f" WHERE org_unit IN ({', '.join(mark for _ in some_units)})"
+                f" AND {dated} IN ({', '.join(mark for _ in some_days)})", (*some_units, *some_days)))
     loads, dumps = orjson.loads, orjson.dumps
     rows = []
     for key, change in changes.items():

@@ -49,13 +49,10 @@ class ReadModel:
     generation: int
     metadata: MetaData
     events: Table  # every event received (duplicates dropped by id), payload upcast to the current version
-    daily: Table  # contributions summed per unit (with everything below it), figure and day
+    daily: Table  # contributions summed per unit (with everything below it) and day, all figures in one row
     cumulative: Table  # the same summed from the start through each half-month (dated its first day)
     stats: Table  # counters, and the cumulative table's horizon
-
-    @property
-    def consumer_name(self) -> str:
-        return f"reporting-l{LAYOUT}-g{self.generation}"
+    consumer_name: str  # whose stored offsets say what these tables hold: named by layout and generation
 
     def create(self, engine: Engine) -> None:
         self.metadata.create_all(engine, checkfirst=True)
@@ -141,7 +138,7 @@ def read_model(generation: int) -> ReadModel:
     )
     stats = Table("rp_stats" + g, md, Column("name", String(100), primary_key=True),
                   Column("value", BigInteger, nullable=False), sqlite_with_rowid=False)
-    return ReadModel(generation, md, events, daily, cumulative, stats)
+    return ReadModel(generation, md, events, daily, cumulative, stats, f"reporting-l{LAYOUT}-g{generation}")
 
 
 def active_generation(conn: Connection) -> int:
