@@ -4,11 +4,14 @@ same figures as the system knew them at a past moment (`known_at`)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, literal, select, union_all
+from sqlalchemy import Connection, Row, Select, literal, select, union_all
 
 from services.reporting.domain import (
     COUNT_PREFIX,
@@ -75,7 +78,6 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     """The figures as the system knew them at `known_at`: recomputed from the events recorded by then
     (slower than the sums, exact by construction), for `code` and its children."""
     wanted = reported_units(tree, code)
-    per_participant: dict[str, list[Fact]] = defaultdict(list)
     # stored in UTC; SQLite compares the text
     moment = known_at.astimezone(UTC)
     e = model.events
@@ -83,18 +85,25 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     # they count)
     registered = select(e.c.participant_key).where(registered_in(e, sorted(tree.descendants(code))),
                                                    e.c.recorded_at <= moment)
-    rows = conn.execute(select(e).where(e.c.participant_key.in_(registered), e.c.recorded_at <= moment))
-    for row in rows:
-        per_participant[row.participant_id].append(row_to_fact(row))
     out: dict[date, PerUnit] = {day: defaultdict(lambda: defaultdict(int)) for day in days}
-    for facts in per_participant.values():
-        for (unit, metric, day), amount in contributions(facts).items():
+    for history in histories(conn, model, select(e).where(e.c.participant_key.in_(registered),
+                                                          e.c.recorded_at <= moment)):
+        for (unit, metric, day), amount in contributions([fact for fact, _ in history]).items():
             for above in tree.ancestors(unit):
                 if above in wanted:
                     for as_of in days:
                         if day <= as_of:
                             out[as_of][above][metric] += amount
     return out
+
+
+def histories(conn: Connection, model: ReadModel, query: Select[Any]) -> Iterator[list[tuple[Fact, Row[Any]]]]:
+    """The events `query` selects (whole rows of the events table), one participant at a time, each with its
+    row: memory stays flat however many participants a province has (rows are streamed, not fetched at once)."""
+    e = model.events
+    rows = conn.execute(query.order_by(e.c.participant_key, e.c.participant_id).execution_options(yield_per=2000))
+    for _, group in groupby(rows, key=attrgetter("participant_id")):
+        yield [(row_to_fact(row), row) for row in group]
 
 
 def figures_of(per_unit: PerUnit, code: str) -> dict[str, int]:
@@ -225,16 +234,18 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     types = METRIC_EVENT_TYPES[metric]
     units = sorted(tree.descendants(code))
     e = model.events
-    # every event of the participants registered in these units (their live registration is checked below)
+    # of the participants registered in these units, the events that decide what counts: those of the
+    # figure's types, registrations (where a participant counts), retractions, and decisions for the
+    # decision figures; no other event is read
+    needed = {*types, "participant.registered", "event.retracted"}
+    if metric in ("selected", "rejected"):
+        needed |= {"participant.selected", "participant.rejected"}
     registered = select(e.c.participant_key).where(registered_in(e, units))
-    facts: dict[str, list[Fact]] = defaultdict(list)
-    sources: dict[str, Any] = {}
-    for row in conn.execute(select(e).where(e.c.participant_key.in_(registered))):
-        facts[row.participant_id].append(row_to_fact(row))
-        sources[row.event_id] = row
-    listed: list[Fact] = []
-    for participant_facts in facts.values():
-        live = [f for f in live_facts(participant_facts) if f.occurred_on <= as_of]
+    listed: list[tuple[Fact, Any]] = []
+    for history in histories(conn, model, select(e).where(e.c.participant_key.in_(registered),
+                                                          e.c.type.in_(sorted(needed)))):
+        rows = {fact.event_id: row for fact, row in history}
+        live = [f for f in live_facts([fact for fact, _ in history]) if f.occurred_on <= as_of]
         registrations = [f for f in live if f.type == "participant.registered"]
         if not registrations or registrations[-1].org_unit not in units:
             continue
@@ -246,12 +257,11 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
             chosen = chosen[-1:]  # the latest evaluation decides
             if metric == "successful" and chosen and chosen[0].data["status"] != "successful":
                 chosen = []
-        listed.extend(chosen)
+        listed.extend((f, rows[f.event_id]) for f in chosen)
+    listed.sort(key=lambda item: item[0].order())
     return [{
         "event_id": f.event_id, "type": f.type, "participant_id": f.participant_id, "org_unit": f.org_unit,
         "occurred_on": f.occurred_on.isoformat(), "recorded_at": f.recorded_at.isoformat(),
-        "source": {"agency": sources[f.event_id].source_agency, "key_id": sources[f.event_id].source_key_id},
+        "source": {"agency": row.source_agency, "key_id": row.source_key_id},
         "data": f.data,
-    } for f in sorted(listed, key=Fact.order)]
-
-
+    } for f, row in listed]
