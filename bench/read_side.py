@@ -171,6 +171,7 @@ def main() -> None:
     parser.add_argument("--events-per-participant", type=int, default=10)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--skip-history", action="store_true", help="no provenance and known_at timings")
     parser.add_argument("--consumers", type=int, default=2,
                         help="projection processes in the consumer group, and processes of the rebuild")
     args = parser.parse_args()
@@ -194,6 +195,10 @@ def main() -> None:
                             "--processes", str(args.consumers)],
                            env=os.environ | env, check=True, stdout=subprocess.DEVNULL)
             rebuild_seconds = time.perf_counter() - t0
+        history = None
+        if not args.skip_history:
+            history = subprocess.run([sys.executable, str(REPO / "bench" / "history.py"), data_dir],
+                                     env=os.environ | env, check=True, capture_output=True, text=True).stdout
         backend = "postgresql" if "DATABASE_URL" in env else "sqlite"
         print(f"\n== read side, {total:,} events, {args.participants:,} participants, {backend} ==")
         print(f"bare kafka-python consumer: {bare:,.0f} events/s before the projection, {bare_after:,.0f} after")
@@ -207,6 +212,8 @@ def main() -> None:
             print(f"{name:14s} p50 {p50:.1f} ms, p99 {p99:.1f} ms ({args.requests} requests over HTTP)")
         if rebuild_seconds is not None:
             print(f"rebuild from offset 0 ({args.consumers} processes): {rebuild_seconds:.1f}s")
+        if history:
+            print(history, end="")
 
 
 if __name__ == "__main__":

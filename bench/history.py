@@ -1,0 +1,58 @@
+"""History reads on a projected read model: the events behind a figure (provenance) at commune, district and
+province level, and a province's summary as known at a moment (`known_at`), each timed, with this process's
+peak RSS after it. Run by bench/read_side.py in a process of its own, or alone on a data dir:
+
+    .venv/bin/python bench/history.py DATA_DIR        # with DATABASE_URL for PostgreSQL
+
+Prints its figures; asserts none.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.reporting import queries  # noqa: E402
+from services.reporting.store import active_generation, read_model  # noqa: E402
+from shared.config import from_env  # noqa: E402
+from shared.db import make_engine  # noqa: E402
+from shared.orgunits import load  # noqa: E402
+
+AS_OF = date(2018, 12, 31)
+
+
+def peak_mib() -> float:
+    """This process's peak RSS (VmHWM: unlike getrusage's, not carried over from the parent across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    env = {"TIENPHONG_DATA_DIR": sys.argv[1]}
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    config = from_env("reporting", env)
+    engine = make_engine(config.database_url, read_only=True)
+    tree = load(config.org_units_file)
+    with engine.connect() as conn:
+        model = read_model(active_generation(conn))
+        for code in ("TX-XUANHOA", "TX", "TH"):
+            started = time.perf_counter()
+            listed = queries.events_behind(conn, model, tree, code, "commended", AS_OF)
+            print(f"provenance of 'commended' in {code:10s}: {len(listed):6,} events in"
+                  f" {time.perf_counter() - started:5.2f}s; peak RSS {peak_mib():.0f} MiB")
+        started = time.perf_counter()
+        figures = queries.known_metrics(conn, model, tree, "TH", [AS_OF], datetime.now(UTC))
+        print(f"summary of TH as known now (known_at, from every event): {figures[AS_OF]['TH'].get('registered', 0):,}"
+              f" registered in {time.perf_counter() - started:.2f}s; peak RSS {peak_mib():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
