@@ -2,9 +2,9 @@
 
 Per batch: each touched participant's tally (from a bounded in-memory cache, else derived from its
 stored events) turns most new events into changes of its contributions (domain.advance); the others
-are recomputed from all its facts (domain.contributions). The changes are added to the daily sums and
-the half-monthly running totals of its unit and every unit above, and the new events appended, each table
-in one statement per batch.
+are recomputed from all its facts (domain.contributions). The changes are added to the daily figures and
+the half-monthly running totals of its unit and every unit above (one row per unit and day, or half-month:
+the touched rows read and rewritten once per batch), and the new events appended in one statement.
 """
 
 from __future__ import annotations
