@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.memory import rss_mib  # noqa: E402
 from services.reporting import queries  # noqa: E402
 from services.reporting.store import active_generation, read_model  # noqa: E402
 from shared.config import from_env  # noqa: E402
@@ -27,11 +28,7 @@ AS_OF = date(2018, 12, 31)
 
 
 def peak_mib() -> float:
-    """This process's peak RSS (VmHWM: unlike getrusage's, not carried over from the parent across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return rss_mib("self", "VmHWM")
 
 
 def main() -> None:

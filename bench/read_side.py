@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.gen import REGISTRATION_TYPES, generate  # noqa: E402
+from bench.memory import rss_mib  # noqa: E402
 from shared.auth import AccessStore  # noqa: E402
 from shared.config import from_env  # noqa: E402
 from shared.db import make_engine  # noqa: E402
@@ -36,13 +37,6 @@ from shared.events import encode  # noqa: E402
 from shared.messaging.topics import REGISTRATION_EVENTS, SUPPORT_EVENTS  # noqa: E402
 from tests.support.broker import free_port, kafka_broker  # noqa: E402
 from tienphong import workers  # noqa: E402
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def percentile(samples: list[float], q: float) -> float:
