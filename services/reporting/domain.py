@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 TOTALS = ("registered", "selected", "rejected", "trained", "funded", "supported", "evaluated", "successful",
           "commended", "replications", "funding_vnd", "jobs_created")
@@ -23,7 +23,7 @@ SECTOR_SELECTED = "sector_selected:"
 SECTOR_SUCCESSFUL = "sector_successful:"
 COUNT_PREFIX = "count:"  # number of live events of a type (period reports count activity)
 
-Contribution = tuple[str, str, date, int]  # org_unit, metric, day, amount
+Change = tuple[str, str, date, int]  # org_unit, metric, day, amount: added to a figure
 
 
 class Fact(NamedTuple):
@@ -100,22 +100,21 @@ def contributions(facts: list[Fact]) -> dict[tuple[str, str, date], int]:
     return {key: amount for key, amount in out.items() if amount}
 
 
-class Tally(NamedTuple):
-    """What the projection remembers of a participant between batches: enough to turn most new facts
-    into contribution changes without reading its other facts (`advance`); the rest fall back to
-    `contributions` over all its facts. Small, so that many fit in memory."""
+class Event(Protocol):
+    """What `advance` reads of an event: a Fact, or an envelope as delivered (no copy per event)."""
 
-    unit: str | None  # the live registration's unit; None: nothing is counted yet
-    facts: int  # facts known, of any kind
-    decided: bool  # a live selection or rejection
-    sector: str | None
-    last_evaluation: tuple[date, datetime, bool, int] | None  # (day, recorded at, successful, jobs)
-    firsts: tuple[int, ...]  # per FIRST_TYPES, the day (ordinal) of the earliest live fact; 0: none
-    ids: array  # type: ignore[type-arg]  # hash() of every known event id; a match is checked exactly
-    retracted: array  # type: ignore[type-arg]  # hash() of every retracted event id
-    # Until a registration counts, the facts themselves (few: the other services' events that arrived
-    # before it), so that its arrival is computed without reading them back.
-    pending: tuple[Fact, ...] = ()
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def participant_id(self) -> str: ...
+    @property
+    def org_unit(self) -> str: ...
+    @property
+    def occurred_on(self) -> date: ...
+    @property
+    def recorded_at(self) -> datetime: ...
 
 
 FIRST_TYPES = tuple(FIRST_OCCURRENCE)
@@ -123,7 +122,42 @@ _FIRST_INDEX = {t: i for i, t in enumerate(FIRST_TYPES)}
 FIRST_TYPES_METRIC = tuple(FIRST_OCCURRENCE[t] for t in FIRST_TYPES)
 _COUNT_METRIC = {t: COUNT_PREFIX + t for t in (*FIRST_TYPES, "participant.registered", "participant.selected",
                                                "participant.rejected", "model.replicated")}
-EMPTY_TALLY = Tally(None, 0, False, None, None, (0,) * len(FIRST_TYPES), array("q"), array("q"), ())
+_DECISIONS = ("participant.selected", "participant.rejected")
+
+
+class Tally:
+    """What the projection remembers of a participant between batches: enough to turn most new facts
+    into contribution changes without reading its other facts (`advance`); the rest fall back to
+    `contributions` over all its facts. Small, so that many fit in memory; changed in place by `advance`
+    (one object per participant, not one per event)."""
+
+    __slots__ = ("unit", "facts", "decided", "sector", "last_evaluation", "firsts", "ids", "retracted", "pending")
+
+    def __init__(self, unit: str | None = None, facts: int = 0, decided: bool = False, sector: str | None = None,
+                 last_evaluation: tuple[date, datetime, bool, int] | None = None, firsts: list[int] | None = None,
+                 ids: array | None = None, retracted: array | None = None,  # type: ignore[type-arg]
+                 pending: list[Fact] | None = None) -> None:
+        self.unit = unit  # the live registration's unit; None: nothing is counted yet
+        self.facts = facts  # facts known, of any kind
+        self.decided = decided  # a live selection or rejection
+        self.sector = sector
+        self.last_evaluation = last_evaluation  # (day, recorded at, successful, jobs)
+        # per FIRST_TYPES, the day (ordinal) of the earliest live fact; 0: none
+        self.firsts = firsts if firsts is not None else [0] * len(FIRST_TYPES)
+        self.ids = ids if ids is not None else array("q")  # hash() of every known event id; a match is checked exactly
+        self.retracted = retracted if retracted is not None else array("q")  # hash() of every retracted event id
+        # Until a registration counts, the facts themselves (few: the other services' events that arrived
+        # before it), so that its arrival is computed without reading them back.
+        self.pending = pending if pending is not None else []
+
+    def become(self, other: Tally) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(other, name))
+
+    def state(self) -> tuple[object, ...]:
+        """Everything the tally tells, comparable (ids as sorted lists, pending facts by id)."""
+        return (self.unit, self.facts, self.decided, self.sector, self.last_evaluation, list(self.firsts),
+                sorted(self.ids), sorted(self.retracted), sorted(f.event_id for f in self.pending))
 
 
 def tally_of(facts: list[Fact]) -> Tally:
@@ -134,9 +168,8 @@ def tally_of(facts: list[Fact]) -> Tally:
     live = live_facts(list(unique.values()))
     registrations = [f for f in live if f.type == "participant.registered"]
     if not registrations:  # nothing counts until a registration: the rest is read again then
-        return EMPTY_TALLY._replace(facts=len(unique), ids=ids, retracted=retracted,
-                                    pending=tuple(unique.values()))
-    decisions = [f for f in live if f.type in ("participant.selected", "participant.rejected")]
+        return Tally(facts=len(unique), ids=ids, retracted=retracted, pending=list(unique.values()))
+    decisions = [f for f in live if f.type in _DECISIONS]
     sector = str(decisions[-1].data["sector"]) if decisions and decisions[-1].type == "participant.selected" else None
     firsts = [0] * len(FIRST_TYPES)
     last_evaluation = None
@@ -147,82 +180,88 @@ def tally_of(facts: list[Fact]) -> Tally:
         if fact.type == "participant.evaluated":
             last_evaluation = (fact.occurred_on, fact.recorded_at, fact.data["status"] == "successful",
                                int(fact.data.get("jobs_created") or 0))
-    return Tally(registrations[-1].org_unit, len(unique), bool(decisions), sector, last_evaluation, tuple(firsts),
+    return Tally(registrations[-1].org_unit, len(unique), bool(decisions), sector, last_evaluation, firsts,
                  ids, retracted)
 
 
-def advance(tally: Tally, fact: Fact) -> tuple[Tally, dict[tuple[str, str, date], int]] | None:
-    """The tally after one more fact and what that changes in the contributions, when that can be told
-    from the tally alone (a fact appended in business order, or one whose effect does not depend on
-    order); None when it cannot (retractions, a second registration or decision, an evaluation before
-    the latest one, a possibly repeated event): then `contributions` over all facts decides.
+def advance(tally: Tally, event: Event, data: dict[str, Any], out: list[Change]) -> bool:
+    """Takes one more fact (`event` with its payload `data`) into `tally` and appends what it changes in the
+    contributions to `out`, when that can be told from the tally alone (a fact appended in business order,
+    or one whose effect does not depend on order). Returns False, changing nothing, when it cannot
+    (retractions, a second registration or decision, an evaluation before the latest one, a possibly
+    repeated event): then `contributions` over all facts decides.
     Runs once per projected event: written for speed (no helper calls, no zero entries to filter)."""
-    key = hash(fact.event_id)
+    key = hash(event.event_id)
     if key in tally.ids:
-        return None
-    kind = fact.type
+        return False
+    kind = event.type
     unit = tally.unit
     if unit is None:  # nothing counted yet: keep the fact; a registration counts them all
-        facts = [*tally.pending, fact]
+        facts = [*tally.pending, Fact(event.event_id, kind, event.participant_id, event.org_unit,
+                                      event.occurred_on, event.recorded_at, data)]
         if kind == "participant.registered":
-            return tally_of(facts), contributions(facts)
-        if kind == "event.retracted":
-            return tally_of(facts), {}
-        ids = array("q", tally.ids)
-        ids.append(key)
-        return tally._replace(facts=tally.facts + 1, ids=ids, pending=tuple(facts)), {}
-    if kind == "event.retracted" or kind == "participant.registered" or key in tally.retracted:
-        return None
-    day = fact.occurred_on
-    decided, sector, last_evaluation, firsts = tally.decided, tally.sector, tally.last_evaluation, tally.firsts
-    # one fact never gives two changes of the same (unit, metric, day)
-    out = {(unit, _COUNT_METRIC.get(kind) or COUNT_PREFIX + kind, day): 1}
-    if kind == "participant.selected" or kind == "participant.rejected":
-        if decided or last_evaluation is not None:
-            return None  # the latest decision and the sector of past evaluations may change
-        decided = True
-        if kind == "participant.selected":
-            sector = str(fact.data["sector"])
-            out[(unit, "selected", day)] = 1
-            out[(unit, SECTOR_SELECTED + sector, day)] = 1
+            tally.become(tally_of(facts))
+            out.extend((u, metric, day, amount) for (u, metric, day), amount in contributions(facts).items())
+        elif kind == "event.retracted":
+            tally.become(tally_of(facts))
         else:
-            out[(unit, "rejected", day)] = 1
+            tally.facts += 1
+            tally.ids.append(key)
+            tally.pending = facts
+        return True
+    if kind == "event.retracted" or kind == "participant.registered" or key in tally.retracted:
+        return False
+    day = event.occurred_on
+    # the cases that need all facts, before anything changes
+    if kind == "participant.evaluated":
+        last = tally.last_evaluation
+        if last is not None and (day, event.recorded_at) <= (last[0], last[1]):
+            return False  # not the latest evaluation: the step function changes in the middle
+    elif kind in _DECISIONS and (tally.decided or tally.last_evaluation is not None):
+        return False  # the latest decision and the sector of past evaluations may change
+    out.append((unit, _COUNT_METRIC.get(kind) or COUNT_PREFIX + kind, day, 1))
+    if kind in _DECISIONS:
+        tally.decided = True
+        if kind == "participant.selected":
+            sector = tally.sector = str(data["sector"])
+            out.append((unit, "selected", day, 1))
+            out.append((unit, SECTOR_SELECTED + sector, day, 1))
+        else:
+            out.append((unit, "rejected", day, 1))
     else:
         i = _FIRST_INDEX.get(kind)
         if i is not None:
+            firsts = tally.firsts
             first = firsts[i]
             ordinal = day.toordinal()
             if not first or ordinal < first:
                 metric = FIRST_TYPES_METRIC[i]
                 if first:
-                    out[(unit, metric, date.fromordinal(first))] = -1
-                out[(unit, metric, day)] = 1
-                firsts = firsts[:i] + (ordinal,) + firsts[i + 1:]
+                    out.append((unit, metric, date.fromordinal(first), -1))
+                out.append((unit, metric, day, 1))
+                firsts[i] = ordinal
         if kind == "participant.funded":
-            amount = int(fact.data["amount_vnd"])
+            amount = int(data["amount_vnd"])
             if amount:
-                out[(unit, "funding_vnd", day)] = amount
-                out[(unit, SOURCE_PREFIX + str(fact.data["source"]), day)] = amount
+                out.append((unit, "funding_vnd", day, amount))
+                out.append((unit, SOURCE_PREFIX + str(data["source"]), day, amount))
         elif kind == "model.replicated":
-            out[(unit, "replications", day)] = 1
+            out.append((unit, "replications", day, 1))
         elif kind == "participant.evaluated":
-            last = last_evaluation
-            if last is not None and (day, fact.recorded_at) <= (last[0], last[1]):
-                return None  # not the latest evaluation: the step function changes in the middle
-            successful = fact.data["status"] == "successful"
-            jobs = int(fact.data.get("jobs_created") or 0)
+            last = tally.last_evaluation
+            successful = data["status"] == "successful"
+            jobs = int(data.get("jobs_created") or 0)
             was_successful, had_jobs = (last[2], last[3]) if last else (False, 0)
             if successful != was_successful:
-                out[(unit, "successful", day)] = successful - was_successful
-                if sector is not None:
-                    out[(unit, SECTOR_SUCCESSFUL + sector, day)] = successful - was_successful
+                out.append((unit, "successful", day, successful - was_successful))
+                if tally.sector is not None:
+                    out.append((unit, SECTOR_SUCCESSFUL + tally.sector, day, successful - was_successful))
             if jobs != had_jobs:
-                out[(unit, "jobs_created", day)] = jobs - had_jobs
-            last_evaluation = (day, fact.recorded_at, successful, jobs)
-    ids = array("q", tally.ids)
-    ids.append(key)
-    # built directly: NamedTuple._replace costs more than the rest of this function
-    return Tally(unit, tally.facts + 1, decided, sector, last_evaluation, firsts, ids, tally.retracted, ()), out
+                out.append((unit, "jobs_created", day, jobs - had_jobs))
+            tally.last_evaluation = (day, event.recorded_at, successful, jobs)
+    tally.facts += 1
+    tally.ids.append(key)
+    return True
 
 
 def shape(metrics: dict[str, int]) -> dict[str, Any]:

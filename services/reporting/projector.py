@@ -9,7 +9,7 @@ the touched rows read and rewritten once per batch), and the new events appended
 
 from __future__ import annotations
 
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, select, text
 
-from services.reporting.domain import EMPTY_TALLY, Fact, Tally, advance, contributions, tally_of
+from services.reporting.domain import Change, Fact, Tally, advance, contributions, tally_of
 from services.reporting.store import ReadModel, active_generation, of_participants, participant_key, read_model
 from shared.db import bulk_insert, bulk_put, upsert_many
 from shared.messaging.consumer import ConsumerLoop, Delivery
@@ -26,7 +26,6 @@ from shared.orgunits import OrgTree
 
 CHUNK = 900  # bound parameters per IN (...) query, under SQLite's limit
 DEFAULT_CACHE = 100_000  # participants whose tally is kept in memory
-Key = tuple[str, str, date]  # org_unit, metric, day
 UnitDay = tuple[str, date]  # org_unit, day (or a half-month's first day)
 Amounts = dict[str, int]  # metric -> amount, the non-zero ones
 HORIZON = "cumulative_horizon"  # stats row: the latest half-month (ordinal of its first day) with running totals
@@ -127,69 +126,74 @@ class Projection:
     def prepare(self, conn: Connection, deliveries: list[Delivery]) -> Callable[[Connection], None]:
         """Everything a batch needs but the writes, returned as a function that writes it. Reads only this
         projection's participants (no other consumer writes them), so the consumer may run this before
-        taking the database's write lock, which several consumer processes then hold only to write."""
-        incoming: dict[str, dict[str, Delivery]] = defaultdict(dict)
+        taking the database's write lock, which several consumer processes then hold only to write.
+        Cached tallies change in place here: if the batch then fails, the consumer calls forget()."""
+        groups: dict[str, list[Delivery]] = {}
         for d in deliveries:
-            incoming[d.envelope.participant_id].setdefault(d.envelope.event_id, d)
-        tallies = {pid: t for pid in incoming if (t := self.tallies.get(pid)) is not None}
-        missing = [pid for pid in incoming if pid not in tallies]
+            group = groups.get(d.envelope.participant_id)
+            if group is None:
+                groups[d.envelope.participant_id] = [d]
+            else:
+                group.append(d)
+        cache = self.tallies
+        tallies: dict[str, Tally] = {}
+        missing: list[str] = []
+        for participant_id in groups:
+            tally = cache.get(participant_id)
+            if tally is None:
+                missing.append(participant_id)
+            else:
+                tallies[participant_id] = tally
         if self._complete is None:
             self._complete = conn.execute(select(self.model.events.c.seq).limit(1)).first() is None
         if self._complete and not self.tallies.evicted:
             stored: dict[str, list[Fact]] = {pid: [] for pid in missing}
         else:
             stored = self._stored_facts(conn, missing)
-        tallies.update((pid, tally_of(facts) if facts else EMPTY_TALLY) for pid, facts in stored.items())
-        fresh: list[Delivery] = []
-        changed: dict[str, Tally] = {}
-        delta: dict[Key, int] = defaultdict(int)
+        tallies.update((pid, tally_of(facts) if facts else Tally()) for pid, facts in stored.items())
+        changes: list[Change] = []
         slow: list[str] = []
-        for participant_id, by_id in incoming.items():
+        for participant_id, group in groups.items():
             # most facts change the figures in a way the tally alone tells
-            tally: Tally | None = tallies[participant_id]
-            changes: list[dict[Key, int]] = []
-            for d in by_id.values():
-                step = advance(tally, _fact(d)) if tally is not None else None
-                if step is None:
-                    tally = None
+            tally = tallies[participant_id]
+            mark = len(changes)
+            for d in group:
+                if not advance(tally, d.envelope, d.data, changes):
+                    del changes[mark:]  # this participant's other facts of the batch are recomputed below
+                    slow.append(participant_id)
                     break
-                tally, change = step
-                changes.append(change)
-            if tally is None:
-                slow.append(participant_id)
-                continue
-            fresh.extend(by_id.values())
-            changed[participant_id] = tally
-            for change in changes:
-                for key, amount in change.items():
-                    delta[key] += amount
+        fresh = deliveries
         if slow:
             # the others: contributions recomputed from all their facts, before and after
             stored.update(self._stored_facts(conn, [pid for pid in slow if pid not in stored]))
+            recomputed = set(slow)
+            fresh = [d for d in deliveries if d.envelope.participant_id not in recomputed]
             for participant_id in slow:
                 before = stored[participant_id]
                 known = {f.event_id for f in before}
-                new = [d for event_id, d in incoming[participant_id].items() if event_id not in known]
+                new = {d.envelope.event_id: d for d in groups[participant_id] if d.envelope.event_id not in known}
+                after = before + [_fact(d) for d in new.values()]
+                # replaced even when nothing is new: the cached one may hold some of this batch's facts
+                tallies[participant_id] = tally_of(after)
                 if not new:
                     continue  # a redelivery: already applied
-                fresh.extend(new)
-                after = before + [_fact(d) for d in new]
+                fresh.extend(new.values())
                 old, now = contributions(before), contributions(after)
                 for key in old.keys() | now.keys():
-                    delta[key] += now.get(key, 0) - old.get(key, 0)
-                changed[participant_id] = tally_of(after)
+                    if amount := now.get(key, 0) - old.get(key, 0):
+                        changes.append((*key, amount))
         sqlite = conn.dialect.name == "sqlite"
         event_rows = self._event_rows(fresh, sqlite)
-        daily, halves = self._sum_changes(delta)
+        daily, halves = self._sum_changes(changes)
 
         def write(conn: Connection) -> None:
-            if not fresh:
-                return
-            self._insert_events(conn, event_rows)
-            self._add_sums(conn, daily, halves)
-            self.count(conn, "events_applied", len(fresh))
-            # Cached only now; a failure of the rest of the transaction calls forget() (ConsumerLoop).
-            self.tallies.put(changed)
+            if fresh:
+                self._insert_events(conn, event_rows)
+                self._add_sums(conn, daily, halves)
+                self.count(conn, "events_applied", len(fresh))
+            # Cached (and made recent) only now; a failure of the rest of the transaction calls forget()
+            # (ConsumerLoop).
+            self.tallies.put(tallies)
 
         return write
 
@@ -236,15 +240,15 @@ class Projection:
     def count(self, conn: Connection, name: str, amount: int) -> None:
         upsert_many(conn, self.model.stats, [{"name": name, "value": amount}], keys=["name"], add=["value"])
 
-    def _sum_changes(self, delta: dict[Key, int]) -> tuple[dict[UnitDay, Amounts], dict[UnitDay, Amounts]]:
+    def _sum_changes(self, changes: list[Change]) -> tuple[dict[UnitDay, Amounts], dict[UnitDay, Amounts]]:
         """The changes to the daily figures and to the half-month figures (by the half's first day) of each
         unit and every unit above it."""
         by_day: dict[UnitDay, Amounts] = {}
-        for (unit, metric, day), amount in delta.items():
-            if amount:
-                group = by_day.get((unit, day))
-                if group is None:
-                    group = by_day[(unit, day)] = {}
+        for unit, metric, day, amount in changes:
+            group = by_day.get((unit, day))
+            if group is None:
+                by_day[(unit, day)] = {metric: amount}
+            else:
                 group[metric] = group.get(metric, 0) + amount
         daily: dict[UnitDay, Amounts] = {}
         halves: dict[UnitDay, Amounts] = {}
