@@ -1,6 +1,6 @@
 """Property: whatever the history and however it is delivered (any cross-service order, duplicates,
-any batching), every summary figure equals a plain recomputation from the event list; and a rebuild
-from the same events gives the same figures as incremental projection."""
+any batching, batches failing and delivered again), every summary figure equals a plain recomputation
+from the event list; and a rebuild from the same events gives the same figures as incremental projection."""
 
 from __future__ import annotations
 
@@ -31,16 +31,35 @@ AS_OF_DATES = [date(2017, 6, 15), date(2017, 7, 16), date(2017, 7, 20), date(201
 generations = itertools.count(100)
 
 
-def deliver(projection: Projection, engine: Any, deliveries: list[Envelope], batch_sizes: list[int]) -> None:
+class Failed(Exception):
+    """A batch that fails after its preparation: before its writes, or with them rolled back."""
+
+
+def deliver(projection: Projection, engine: Any, deliveries: list[Envelope], batch_sizes: list[int],
+            failures: tuple[str, ...] = ()) -> None:
+    """Applies the deliveries in batches of the given sizes. The n-th batch first fails as failures[n] says
+    ("before" its writes, "after" them, "" not at all), then is delivered again, as the consumer does after
+    calling forget(): prepare() has already changed the cached tallies in place when it fails."""
     position = 0
     sizes = itertools.cycle(batch_sizes)
-    while position < len(deliveries):
+    for n in itertools.count():
+        if position >= len(deliveries):
+            return
         size = next(sizes)
-        chunk = deliveries[position:position + size]
+        chunk = [Delivery("t", 0, i, decode(encode(e)), read_raw(decode(encode(e))))
+                 for i, e in enumerate(deliveries[position:position + size])]
         position += size
+        if n < len(failures) and failures[n]:
+            try:
+                with engine.begin() as conn:
+                    write = projection.prepare(conn, chunk)
+                    if failures[n] == "after":
+                        write(conn)
+                    raise Failed
+            except Failed:
+                projection.forget(False)
         with engine.begin() as conn:
-            projection.apply_batch(conn, [
-                Delivery("t", 0, i, decode(encode(e)), read_raw(decode(encode(e)))) for i, e in enumerate(chunk)])
+            projection.apply_batch(conn, chunk)
 
 
 def check_provenance(conn: Any, model: Any, tree: Any, code: str, as_of: date, totals: dict[str, int]) -> None:
@@ -80,6 +99,7 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
         duplicates = data.draw(st.lists(st.sampled_from(events), max_size=5))
         deliveries = data.draw(st.permutations(events + duplicates))
         batch_sizes = data.draw(st.lists(st.integers(1, 7), min_size=1, max_size=4))
+        failures = tuple(data.draw(st.lists(st.sampled_from(["", "", "before", "after"]), max_size=8)))
         # a cache smaller than the participants makes batches load evicted states from the events table
         cache_size = data.draw(st.integers(0, 8))
         # tiny query chunks: stored figures and facts read back in many queries
@@ -90,7 +110,7 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
             projection.model.create(engine)
         try:
             with patch.object(projector, "CHUNK", chunk):
-                deliver(incremental, engine, deliveries, batch_sizes)
+                deliver(incremental, engine, deliveries, batch_sizes, failures)
             # a rebuild reads the log once, in order, in large batches
             deliver(rebuilt, engine, sorted(events, key=lambda e: e.recorded_at), [500])
             with engine.connect() as conn:
