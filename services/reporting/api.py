@@ -42,6 +42,19 @@ def parse_date(name: str, default: date) -> date:
         raise _invalid(name, "Ngày không hợp lệ (định dạng YYYY-MM-DD).", "Invalid date (YYYY-MM-DD).") from None
 
 
+MAX_LISTED = 10_000  # events behind a figure shown at once (without a limit, the whole list)
+
+
+def parse_limit() -> int | None:
+    raw = request.args.get("limit")
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_LISTED):
+        raise _invalid("limit", f"Số sự kiện phải là số nguyên từ 1 đến {MAX_LISTED}.",
+                       f"limit must be a whole number from 1 to {MAX_LISTED}.")
+    return int(raw)
+
+
 def parse_known_at() -> datetime | None:
     raw = request.args.get("known_at")
     if not raw:
@@ -140,9 +153,12 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
         return file_response(exports.summary_rows(body, lang()), "xlsx", f"tong-hop-{org_code}-{body['as_of']}")
 
     @bp.get("/summary/<org_code>/events")
-    @doc("The events behind one figure of a summary, with the agency that posted each",
+    @doc("The events behind one figure of a summary, with the agency that posted each and the participant's "
+         "registered name; `count` is how many there are, `limit` keeps only the latest in business order",
          responses=READ_RESPONSES, tags=["summaries"],
-         params=[AS_OF, {"name": "metric", "in": "query", "required": True, "schema": {"type": "string"}}])
+         params=[AS_OF, {"name": "metric", "in": "query", "required": True, "schema": {"type": "string"}},
+                 {"name": "limit", "in": "query", "required": False,
+                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LISTED}}])
     def summary_events(org_code: str) -> Response:
         known_unit(org_code)
         metric = request.args.get("metric", "")
@@ -150,10 +166,12 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
             raise _invalid("metric", "Chỉ số không hợp lệ: " + ", ".join(queries.METRIC_EVENT_TYPES),
                            "Unknown metric; one of: " + ", ".join(queries.METRIC_EVENT_TYPES))
         as_of = parse_date("as_of", date.today())
+        limit = parse_limit()
         model = models.current()
         with reader.connect() as conn:
-            listed = queries.events_behind(conn, model, tree, org_code, metric, as_of)
-        return jsonify({"org_unit": org_code, "metric": metric, "as_of": as_of.isoformat(), "events": listed})
+            listed = queries.events_behind(conn, model, tree, org_code, metric, as_of, limit)
+        return jsonify({"org_unit": org_code, "metric": metric, "as_of": as_of.isoformat(), "count": listed.total,
+                        "events": listed.events})
 
     @bp.get("/reports/<org_code>")
     @doc("Period report (month, half year, year) beside the previous period", responses=READ_RESPONSES,

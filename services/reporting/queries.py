@@ -3,12 +3,13 @@ same figures as the system knew them at a past moment (`known_at`)."""
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, Row, Select, literal, select, union_all
@@ -228,9 +229,16 @@ METRIC_EVENT_TYPES = {
 }
 
 
+class Behind(NamedTuple):
+    total: int  # events behind the figure
+    events: list[dict[str, Any]]  # all of them, or the latest `limit` in business order (oldest first)
+
+
 def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, metric: str,
-                  as_of: date) -> list[dict[str, Any]]:
-    """The live events a figure counts, each with the agency that posted it."""
+                  as_of: date, limit: int | None = None) -> Behind:
+    """The live events a figure counts, each with the agency that posted it and the name its participant
+    registered with. With `limit`, only the latest are kept and shaped: a province's list has events by
+    the hundred thousand, of which a dashboard shows a few hundred."""
     types = METRIC_EVENT_TYPES[metric]
     units = sorted(tree.descendants(code))
     e = model.events
@@ -241,7 +249,9 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     if metric in ("selected", "rejected"):
         needed |= {"participant.selected", "participant.rejected"}
     registered = select(e.c.participant_key).where(registered_in(e, units))
-    listed: list[tuple[Fact, Any]] = []
+    count = 0
+    # (order, tie-breaker, fact, row, name): a heap of the latest `limit` with one, else every one
+    kept: list[tuple[tuple[date, datetime, str], int, Fact, Any, str | None]] = []
     for history in histories(conn, model, select(e).where(e.c.participant_key.in_(registered),
                                                           e.c.type.in_(sorted(needed)))):
         rows = {fact.event_id: row for fact, row in history}
@@ -257,11 +267,20 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
             chosen = chosen[-1:]  # the latest evaluation decides
             if metric == "successful" and chosen and chosen[0].data["status"] != "successful":
                 chosen = []
-        listed.extend((f, rows[f.event_id]) for f in chosen)
-    listed.sort(key=lambda item: item[0].order())
-    return [{
-        "event_id": f.event_id, "type": f.type, "participant_id": f.participant_id, "org_unit": f.org_unit,
-        "occurred_on": f.occurred_on.isoformat(), "recorded_at": f.recorded_at.isoformat(),
+        name = registrations[-1].data.get("full_name")
+        for f in chosen:
+            count += 1
+            item = (f.order(), count, f, rows[f.event_id], None if name is None else str(name))
+            if limit is None:
+                kept.append(item)
+            elif len(kept) < limit:
+                heapq.heappush(kept, item)
+            elif kept and item[0] > kept[0][0]:
+                heapq.heapreplace(kept, item)
+    kept.sort()
+    return Behind(count, [{
+        "event_id": f.event_id, "type": f.type, "participant_id": f.participant_id, "participant_name": name,
+        "org_unit": f.org_unit, "occurred_on": f.occurred_on.isoformat(), "recorded_at": f.recorded_at.isoformat(),
         "source": {"agency": row.source_agency, "key_id": row.source_key_id},
         "data": f.data,
-    } for f, row in listed]
+    } for _, _, f, row, name in kept])

@@ -247,15 +247,22 @@ def test_a_figure_lists_its_events_with_the_posting_agency(open_browser: Any, st
     # keyboard only: focus the figure, Enter opens the list, Escape closes it and gives focus back
     figure = page.get_by_role("button", name=re.compile(r"^Được vay vốn \d[\d.]*$"))  # label and number
     assert figure.get_attribute("data-metric") == "funded"
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/events?" in request.url else None)
     figure.focus()
     page.keyboard.press("Enter")
     dialog = page.locator("dialog#trace")
     dialog.wait_for(state="visible")
     rows = dialog.locator("tbody tr[data-event]")
     eventually(lambda: _equal(rows.count(), len(funded)))
+    # one request, for the latest few only: a province's whole list would be tens of megabytes
+    assert len(asked) == 1 and "metric=funded" in asked[0] and "limit=300" in asked[0], asked
     assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.event)")) == sorted(e["event_id"] for e in funded)
     agencies = set(dialog.locator("td.agency").all_inner_texts())
     assert agencies == {e["source"]["agency"] for e in funded}
+    # each row names its participant as registered (the list carries the names)
+    names = dialog.locator("tbody tr[data-event] td a").all_inner_texts()
+    assert sorted(names) == sorted(e["participant_name"] for e in funded) and all(names)
     assert "nhcsxh-thanh-hoa" in agencies  # the bank posted the VBSP loans
     assert "Vay vốn" in dialog.locator("h2").inner_text() or "vay vốn" in dialog.locator("h2").inner_text()
     page.screenshot(path=artifacts / "5-trace.png")

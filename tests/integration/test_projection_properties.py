@@ -65,7 +65,11 @@ def deliver(projection: Projection, engine: Any, deliveries: list[Envelope], bat
 def check_provenance(conn: Any, model: Any, tree: Any, code: str, as_of: date, totals: dict[str, int]) -> None:
     """The events listed behind each figure add up to it."""
     for metric in queries.METRIC_EVENT_TYPES:
-        listed = queries.events_behind(conn, model, tree, code, metric, as_of)
+        behind = queries.events_behind(conn, model, tree, code, metric, as_of)
+        listed = behind.events
+        assert behind.total == len(listed)
+        # the latest few in business order, and how many there are in all
+        assert queries.events_behind(conn, model, tree, code, metric, as_of, limit=2) == (len(listed), listed[-2:])
         if metric == "funding_vnd":
             value = sum(int(e["data"]["amount_vnd"]) for e in listed)
         elif metric == "jobs_created":

@@ -88,7 +88,7 @@ def test_period_report_known_at_and_restatement(system: System) -> None:
 def test_provenance_timeline_and_exports(system: System) -> None:
     union, bank = system.key("union", "TX", agency="huyen-doan-tho-xuan"), system.key("bank", "TH", agency="vbsp-th")
     viewer = system.key("viewer", "TX")
-    participant_id = selected_participant(system, union)
+    participant_id = selected_participant(system, union, full_name="Lê Văn Tám")
     system.sync()
     retracted = fund(system, bank, participant_id, "2017-08-01", 5_000_000)
     assert system.support.post(f"/api/v1/events/{retracted}/retraction", headers=bank,
@@ -99,6 +99,8 @@ def test_provenance_timeline_and_exports(system: System) -> None:
     behind = system.reporting.get("/api/v1/summary/TX/events?metric=funding_vnd&as_of=2018-12-31", headers=viewer)
     assert behind.status_code == 200, behind.json
     assert [(e["event_id"], e["source"]["agency"]) for e in behind.json["events"]] == [(kept, "vbsp-th")]
+    assert behind.json["count"] == 1 and behind.json["events"][0]["participant_name"] == "Lê Văn Tám"
+
     registered = system.reporting.get("/api/v1/summary/TX/events?metric=registered", headers=viewer).json
     assert [e["source"]["agency"] for e in registered["events"]] == ["huyen-doan-tho-xuan"]
     assert system.reporting.get("/api/v1/summary/TX/events?metric=nope", headers=viewer).status_code == 422
@@ -124,6 +126,22 @@ def test_provenance_timeline_and_exports(system: System) -> None:
     assert report_xlsx.status_code == 200
     english = system.reporting.get("/api/v1/summary/TX.csv", headers=viewer | {"Accept-Language": "en"})
     assert english.data.decode("utf-8-sig").startswith("Org unit,")
+
+    # a dashboard asks for the latest few only, and how many there are in all
+    others = [selected_participant(system, union, full_name=f"Trần Thị Hoa {n}") for n in range(2)]
+    system.sync()
+    for n, other in enumerate(others):
+        fund(system, bank, other, f"2018-11-0{n + 1}", 1_000_000)
+    system.sync()
+    every = system.reporting.get("/api/v1/summary/TX/events?metric=funded&as_of=2018-12-31", headers=viewer).json
+    latest = system.reporting.get("/api/v1/summary/TX/events?metric=funded&as_of=2018-12-31&limit=2",
+                                  headers=viewer).json
+    assert every["count"] == len(every["events"]) >= 3
+    assert latest["count"] == every["count"] and latest["events"] == every["events"][-2:]
+    assert [e["participant_id"] for e in latest["events"]] == others
+    for bad in ("0", "-1", "x", "1.5", "10001", "9" * 5000, "١"):
+        reply = system.reporting.get(f"/api/v1/summary/TX/events?metric=funded&limit={bad}", headers=viewer)
+        assert reply.status_code == 422 and "limit" in reply.json["error"]["fields"], (bad, reply.json)
 
 
 def test_unreadable_events_go_to_dead_letters_and_projection_carries_on(system: System) -> None:

@@ -363,20 +363,15 @@
   }
 
   // --- trace: the events behind a figure --------------------------------------------------------------
+  const TRACE_SHOWN = 300;
   const dialog = document.getElementById("trace");
   let orgNames = null;
-  const namesByDay = {};
-  async function names() {
+  async function unitNames() {
     if (!orgNames) {
       const units = await api("org-units");
       orgNames = Object.fromEntries(units.map((u) => [u.code, u.name]));
     }
-    const key = asOf();
-    if (!namesByDay[key]) {
-      const registered = await api(`summary/${encodeURIComponent(code)}/events`, { metric: "registered", as_of: key });
-      namesByDay[key] = Object.fromEntries(registered.events.map((e) => [e.participant_id, e.data.full_name]));
-    }
-    return namesByDay[key];
+    return orgNames;
   }
   function details(event) {
     const d = event.data || {};
@@ -410,23 +405,24 @@
     dialog.dataset.metric = metric;
     if (!dialog.open) dialog.showModal();
     try {
-      const [listed, people] = await Promise.all([
-        api(`summary/${encodeURIComponent(code)}/events`, { metric, as_of: asOf() }), names()]);
-      const events = listed.events;
-      const shown = events.slice(-300).reverse(); // newest first
-      document.getElementById("trace-count").textContent = t("trace_count", { n: num(events.length), date: day(listed.as_of) });
+      // the latest TRACE_SHOWN only, each with its participant's name: a province's list runs to the
+      // hundred thousand
+      const [listed] = await Promise.all([
+        api(`summary/${encodeURIComponent(code)}/events`, { metric, as_of: asOf(), limit: TRACE_SHOWN }), unitNames()]);
+      const shown = listed.events.slice().reverse(); // newest first
+      document.getElementById("trace-count").textContent = t("trace_count", { n: num(listed.count), date: day(listed.as_of) });
       tbody.replaceChildren(...(shown.length ? shown.map((e) => element("tr", { "data-event": e.event_id },
         element("td", { text: day(e.occurred_on) }),
         element("td", { text: label("event", e.type) }),
         element("td", {}, element("a", { href: `/dashboard/participant/${encodeURIComponent(e.participant_id)}${carried()}`,
-          text: people[e.participant_id] || e.participant_id.slice(0, 8) })),
+          text: e.participant_name || e.participant_id.slice(0, 8) })),
         element("td", { text: orgNames[e.org_unit] || e.org_unit }),
         element("td", { text: details(e) }),
         element("td", { className: "agency", text: e.source.agency })))
         : [element("tr", {}, element("td", { colspan: 6, className: "muted", text: t("no_events") }))]));
-      if (events.length > shown.length) {
+      if (listed.count > shown.length) {
         tbody.append(element("tr", {}, element("td", { colspan: 6, className: "muted",
-          text: t("trace_more", { n: num(events.length - shown.length) }) })));
+          text: t("trace_more", { n: num(listed.count - shown.length) }) })));
       }
     } catch (error) {
       document.getElementById("trace-count").textContent = t("load_failed", { status: error.status || "—" });
