@@ -12,7 +12,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, Row, Select, literal, select, union_all
+from sqlalchemy import Connection, Row, Select, distinct, func, literal, select, union_all
 
 from services.reporting.domain import (
     COUNT_PREFIX,
@@ -74,28 +74,64 @@ def reported_units(tree: OrgTree, code: str) -> set[str]:
     return {code, *(c.code for c in tree.children(code))}
 
 
+# Share of a unit's participants with events recorded after a `known_at` moment above which its figures are
+# recomputed from every event rather than corrected from the current ones (each corrected participant's
+# contributions are computed twice).
+KNOWN_AT_CORRECTED_SHARE = 0.5
+
+
 def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, days: list[date],
                   known_at: datetime) -> dict[date, PerUnit]:
-    """The figures as the system knew them at `known_at`: recomputed from the events recorded by then
-    (slower than the sums, exact by construction), for `code` and its children."""
+    """The figures as the system knew them at `known_at`, for `code` and its children: the current figures
+    corrected for the participants with events recorded since (few, for a moment not long ago), else
+    recomputed from the events recorded by then. Both exact by construction."""
     wanted = reported_units(tree, code)
     # stored in UTC; SQLite compares the text
     moment = known_at.astimezone(UTC)
     e = model.events
+    below = sorted(tree.descendants(code))
+    if conn.dialect.name == "postgresql" and not conn.in_transaction():
+        # current figures and events read in one snapshot, as SQLite's read transaction does anyway
+        conn.execution_options(isolation_level="REPEATABLE READ")
+    # participants registered below `code` (at any time) with an event recorded after the moment
+    since = (select(e.c.participant_key).where(registered_in(e, below))
+             .intersect(select(e.c.participant_key).where(e.c.recorded_at > moment))).subquery()
+    corrected = conn.execute(select(func.count()).select_from(since)).scalar_one()
+    registered = conn.execute(select(func.count(distinct(e.c.participant_key)))
+                              .where(registered_in(e, below))).scalar_one()
+    snapshot = conn.dialect.name == "sqlite" or conn.get_isolation_level() != "READ COMMITTED"
+    if snapshot and corrected <= KNOWN_AT_CORRECTED_SHARE * registered:
+        out = unit_metrics(conn, model, wanted, days)
+        for history in histories(conn, model, select(e).where(e.c.participant_key.in_(select(since)))):
+            facts = [fact for fact, _ in history]
+            then = contributions([f for f in facts if f.recorded_at <= moment])
+            now = contributions(facts)
+            for key in then.keys() | now.keys():
+                _add_contribution(out, tree, wanted, days, key, then.get(key, 0) - now.get(key, 0))
+        return out
+    out = {day: {} for day in days}
     # every event of the participants registered below `code` by then (their contributions decide where
     # they count)
-    registered = select(e.c.participant_key).where(registered_in(e, sorted(tree.descendants(code))),
-                                                   e.c.recorded_at <= moment)
-    out: dict[date, PerUnit] = {day: defaultdict(lambda: defaultdict(int)) for day in days}
-    for history in histories(conn, model, select(e).where(e.c.participant_key.in_(registered),
+    registered_then = select(e.c.participant_key).where(registered_in(e, below), e.c.recorded_at <= moment)
+    for history in histories(conn, model, select(e).where(e.c.participant_key.in_(registered_then),
                                                           e.c.recorded_at <= moment)):
-        for (unit, metric, day), amount in contributions([fact for fact, _ in history]).items():
-            for above in tree.ancestors(unit):
-                if above in wanted:
-                    for as_of in days:
-                        if day <= as_of:
-                            out[as_of][above][metric] += amount
+        for key, amount in contributions([fact for fact, _ in history]).items():
+            _add_contribution(out, tree, wanted, days, key, amount)
     return out
+
+
+def _add_contribution(out: dict[date, PerUnit], tree: OrgTree, wanted: set[str], days: list[date],
+                      key: tuple[str, str, date], amount: int) -> None:
+    """Adds one contribution to the figures of every wanted unit at or above its unit, at each day from its own."""
+    unit, metric, day = key
+    if not amount:
+        return
+    for above in tree.ancestors(unit):
+        if above in wanted:
+            for as_of in days:
+                if day <= as_of:
+                    figures = out[as_of].setdefault(above, {})
+                    figures[metric] = figures.get(metric, 0) + amount
 
 
 def histories(conn: Connection, model: ReadModel, query: Select[Any]) -> Iterator[list[tuple[Fact, Row[Any]]]]:
