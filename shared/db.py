@@ -53,8 +53,9 @@ def make_engine(url: str, pool_size: int = 5, read_only: bool = False, cache_mib
 
 
 @contextmanager
-def _migration_lock(engine: Engine) -> Iterator[Connection]:
-    """Serialize migrations of one database when several processes start together."""
+def schema_lock(engine: Engine) -> Iterator[Connection]:
+    """Serialize schema changes (migrations, derived tables created at start) of one database when several
+    processes start together: the second waits and then finds the tables there."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_lock(7301)"))
@@ -82,7 +83,7 @@ def migrate(engine: Engine, versions_dir: Path) -> None:
     cfg.set_main_option("script_location", str(ALEMBIC_DIR))
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(versions_dir))
-    with _migration_lock(engine) as conn:
+    with schema_lock(engine) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
         conn.commit()

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from shared.db import schema_lock
 from shared.messaging.tables import consumer_offsets_table
 
 VERSIONS = Path(__file__).resolve().parent / "migrations"
@@ -55,10 +56,16 @@ class ReadModel:
     consumer_name: str  # whose stored offsets say what these tables hold: named by layout and generation
 
     def create(self, engine: Engine) -> None:
-        self.metadata.create_all(engine, checkfirst=True)
+        # consumer processes started together would otherwise all find a table missing and create it,
+        # and all but one fail (seen on PostgreSQL)
+        with schema_lock(engine) as conn:
+            self.metadata.create_all(conn, checkfirst=True)
+            conn.commit()
 
     def drop(self, engine: Engine) -> None:
-        self.metadata.drop_all(engine, checkfirst=True)
+        with schema_lock(engine) as conn:
+            self.metadata.drop_all(conn, checkfirst=True)
+            conn.commit()
 
 
 # Version of the tables below; changed with their columns, keys or meaning. A process running a new

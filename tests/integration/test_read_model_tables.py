@@ -1,0 +1,47 @@
+"""Consumer processes started together on a fresh database create the read-model tables once: the others
+wait and find them (before, on PostgreSQL, all but one failed with "relation already exists")."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect
+
+from services.reporting.store import VERSIONS, read_model
+from shared.config import from_env
+from shared.db import make_engine, migrate
+
+generations = itertools.count(900)
+
+
+def create(url: str, generation: int, start: Any) -> None:
+    engine = make_engine(url)
+    start.wait(timeout=60)
+    read_model(generation).create(engine)
+    engine.dispose()
+
+
+def test_processes_started_together_create_the_read_model_once(tmp_path: Path, database_template: str | None) -> None:
+    config = from_env("reporting", {"TIENPHONG_DATA_DIR": str(tmp_path), **(
+        {"DATABASE_URL": database_template} if database_template else {})})
+    engine = make_engine(config.database_url)
+    migrate(engine, VERSIONS)
+    context = multiprocessing.get_context("fork")
+    for _ in range(3):
+        model = read_model(next(generations))
+        start = context.Barrier(4)
+        processes = [context.Process(target=create, args=(config.database_url, model.generation, start))
+                     for _ in range(4)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=120)
+        try:
+            assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+            assert {table.name for table in model.metadata.sorted_tables} <= set(inspect(engine).get_table_names())
+        finally:
+            model.drop(engine)
+    engine.dispose()
