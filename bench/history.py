@@ -58,7 +58,8 @@ def main() -> None:
         for label, moment in (("now", datetime.now(UTC)), ("90 % in", first + (last - first) * 0.9),
                               ("40 % in", first + (last - first) * 0.4)):
             started = time.perf_counter()
-            figures = queries.known_metrics(conn, model, tree, "TH", [AS_OF], moment)
+            with engine.connect() as fresh:  # as a request does (on PostgreSQL, one snapshot from its start)
+                figures = queries.known_metrics(fresh, model, tree, "TH", [AS_OF], moment)
             print(f"summary of TH as known {label:8s} ({moment:%Y-%m-%d %H:%M}):"
                   f" {figures[AS_OF].get('TH', {}).get('registered', 0):,} registered in"
                   f" {time.perf_counter() - started:5.2f}s; peak RSS {peak_mib():.0f} MiB")

@@ -60,6 +60,7 @@ def rebuild(engine: Engine, make_loop: LoopFactory, group_prefix: str, tree: Org
         fill(make_loop, model, group, tree, cache_size, progress)
     finally:
         wait_for_helpers()
+    model.analyze(engine)
     with engine.begin() as conn:
         activate(conn, model.generation)
     if drop_old_after >= 0:

@@ -62,6 +62,17 @@ class ReadModel:
             self.metadata.create_all(conn, checkfirst=True)
             conn.commit()
 
+    def analyze(self, engine: Engine) -> None:
+        """Planner statistics for freshly filled tables, before readers switch to them: on PostgreSQL, the
+        first provenance query of a just-rebuilt generation took 12 s instead of 0.7 until autovacuum
+        had analyzed it. (SQLite plans these queries well without statistics.)"""
+        if engine.dialect.name != "postgresql":
+            return
+        with engine.connect() as conn:
+            for table in self.metadata.sorted_tables:
+                conn.exec_driver_sql(f"ANALYZE {table.name}")
+            conn.commit()
+
     def drop(self, engine: Engine) -> None:
         with schema_lock(engine) as conn:
             self.metadata.drop_all(conn, checkfirst=True)
