@@ -12,7 +12,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, Row, Select, distinct, func, literal, select, union_all
+from sqlalchemy import Connection, Row, Select, Subquery, Table, distinct, func, literal, select, union_all
 
 from services.reporting.domain import (
     COUNT_PREFIX,
@@ -96,11 +96,8 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     # participants registered below `code` (at any time) with an event recorded after the moment
     since = (select(e.c.participant_key).where(registered_in(e, below))
              .intersect(select(e.c.participant_key).where(e.c.recorded_at > moment))).subquery()
-    corrected = conn.execute(select(func.count()).select_from(since)).scalar_one()
-    registered = conn.execute(select(func.count(distinct(e.c.participant_key)))
-                              .where(registered_in(e, below))).scalar_one()
-    snapshot = conn.dialect.name == "sqlite" or conn.get_isolation_level() != "READ COMMITTED"
-    if snapshot and corrected <= KNOWN_AT_CORRECTED_SHARE * registered:
+    one_snapshot = conn.dialect.name == "sqlite" or conn.get_isolation_level() != "READ COMMITTED"
+    if one_snapshot and _few_changed(conn, e, since, below):
         out = unit_metrics(conn, model, wanted, days)
         for history in histories(conn, model, select(e).where(e.c.participant_key.in_(select(since)))):
             facts = [fact for fact, _ in history]
@@ -118,6 +115,15 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
         for key, amount in contributions([fact for fact, _ in history]).items():
             _add_contribution(out, tree, wanted, days, key, amount)
     return out
+
+
+def _few_changed(conn: Connection, events: Table, since: Subquery, units: list[str]) -> bool:
+    """Whether the participants changed since a moment (`since`) are few enough among those registered in
+    `units` to correct the current figures rather than recompute."""
+    changed = conn.execute(select(func.count()).select_from(since)).scalar_one()
+    registered = conn.execute(select(func.count(distinct(events.c.participant_key)))
+                              .where(registered_in(events, units))).scalar_one()
+    return bool(changed <= KNOWN_AT_CORRECTED_SHARE * registered)
 
 
 def _add_contribution(out: dict[date, PerUnit], tree: OrgTree, wanted: set[str], days: list[date],
