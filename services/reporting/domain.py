@@ -22,6 +22,7 @@ SOURCE_PREFIX = "source:"
 SECTOR_SELECTED = "sector_selected:"
 SECTOR_SUCCESSFUL = "sector_successful:"
 COUNT_PREFIX = "count:"  # number of live events of a type (period reports count activity)
+DECISIONS = ("participant.selected", "participant.rejected")  # the latest live one decides
 
 Change = tuple[str, str, date, int]  # org_unit, metric, day, amount: added to a figure
 
@@ -64,7 +65,7 @@ def contributions(facts: list[Fact]) -> dict[tuple[str, str, date], int]:
             out[(unit, metric, day)] += amount
 
     add("registered", registration.occurred_on, 1)
-    decisions = [f for f in live if f.type in ("participant.selected", "participant.rejected")]
+    decisions = [f for f in live if f.type in DECISIONS]
     sector: str | None = None
     if decisions:
         decision = decisions[-1]
@@ -122,7 +123,6 @@ _FIRST_INDEX = {t: i for i, t in enumerate(FIRST_TYPES)}
 FIRST_TYPES_METRIC = tuple(FIRST_OCCURRENCE[t] for t in FIRST_TYPES)
 _COUNT_METRIC = {t: COUNT_PREFIX + t for t in (*FIRST_TYPES, "participant.registered", "participant.selected",
                                                "participant.rejected", "model.replicated")}
-_DECISIONS = ("participant.selected", "participant.rejected")
 
 
 class Tally:
@@ -169,7 +169,7 @@ def tally_of(facts: list[Fact]) -> Tally:
     registrations = [f for f in live if f.type == "participant.registered"]
     if not registrations:  # nothing counts until a registration: the rest is read again then
         return Tally(facts=len(unique), ids=ids, retracted=retracted, pending=list(unique.values()))
-    decisions = [f for f in live if f.type in _DECISIONS]
+    decisions = [f for f in live if f.type in DECISIONS]
     sector = str(decisions[-1].data["sector"]) if decisions and decisions[-1].type == "participant.selected" else None
     firsts = [0] * len(FIRST_TYPES)
     last_evaluation = None
@@ -217,10 +217,10 @@ def advance(tally: Tally, event: Event, data: dict[str, Any], out: list[Change])
         last = tally.last_evaluation
         if last is not None and (day, event.recorded_at) <= (last[0], last[1]):
             return False  # not the latest evaluation: the step function changes in the middle
-    elif kind in _DECISIONS and (tally.decided or tally.last_evaluation is not None):
+    elif kind in DECISIONS and (tally.decided or tally.last_evaluation is not None):
         return False  # the latest decision and the sector of past evaluations may change
     out.append((unit, _COUNT_METRIC.get(kind) or COUNT_PREFIX + kind, day, 1))
-    if kind in _DECISIONS:
+    if kind in DECISIONS:
         tally.decided = True
         if kind == "participant.selected":
             sector = tally.sector = str(data["sector"])

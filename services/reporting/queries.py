@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, Select, Subquery, Table, distinct, func,
 
 from services.reporting.domain import (
     COUNT_PREFIX,
+    DECISIONS,
     SOURCE_PREFIX,
     Fact,
     contributions,
@@ -289,7 +290,7 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     # decision figures; no other event is read
     needed = {*types, "participant.registered", "event.retracted"}
     if metric in ("selected", "rejected"):
-        needed |= {"participant.selected", "participant.rejected"}
+        needed |= set(DECISIONS)
     registered = select(e.c.participant_key).where(registered_in(e, units))
     count = 0
     # (order, tie-breaker, fact, row, name): a heap of the latest `limit` with one, else every one
@@ -303,7 +304,7 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
             continue
         chosen = [f for f in live if f.type in types]
         if metric in ("selected", "rejected"):
-            decisions = [f for f in live if f.type in ("participant.selected", "participant.rejected")]
+            decisions = [f for f in live if f.type in DECISIONS]
             chosen = decisions[-1:] if decisions and decisions[-1].type in types else []
         elif metric in ("successful", "jobs_created"):
             chosen = chosen[-1:]  # the latest evaluation decides
