@@ -10,13 +10,13 @@ the touched rows read and rewritten once per batch), and the new events appended
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Column, Connection, Engine, Table, select, text
 
 from services.reporting.domain import Change, Fact, Tally, advance, contributions, tally_of
 from services.reporting.store import ReadModel, active_generation, of_participants, participant_key, read_model
@@ -37,6 +37,20 @@ def row_to_fact(row: Any) -> Fact:
     recorded_at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
     return Fact(row.event_id, row.type, row.participant_id, row.org_unit, row.occurred_on, recorded_at,
                 orjson.loads(row.data))
+
+
+def fact_columns(events: Table) -> list[Column[Any]]:
+    """The columns `facts_of` reads, in its order."""
+    return [events.c.event_id, events.c.type, events.c.participant_id, events.c.org_unit, events.c.occurred_on,
+            events.c.recorded_at, events.c.data]
+
+
+def facts_of(rows: Iterable[Sequence[Any]]) -> list[Fact]:
+    """Facts from rows of `fact_columns` (by position: a Row's attributes cost twice the whole unpacking)."""
+    loads = orjson.loads
+    return [Fact(event_id, kind, participant_id, org_unit, occurred_on,
+                 recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC), loads(data))
+            for event_id, kind, participant_id, org_unit, occurred_on, recorded_at, data, *_ in rows]
 
 
 def horizon(conn: Connection, model: ReadModel) -> date | None:
@@ -201,11 +215,9 @@ class Projection:
         e = self.model.events
         facts: dict[str, list[Fact]] = {pid: [] for pid in participant_ids}
         for i in range(0, len(participant_ids), CHUNK // 2):
-            rows = conn.execute(select(e.c.event_id, e.c.type, e.c.participant_id, e.c.org_unit, e.c.occurred_on,
-                                       e.c.recorded_at, e.c.data)
-                                .where(of_participants(e, participant_ids[i:i + CHUNK // 2])))
-            for row in rows:
-                facts[row.participant_id].append(row_to_fact(row))
+            rows = conn.execute(select(*fact_columns(e)).where(of_participants(e, participant_ids[i:i + CHUNK // 2])))
+            for fact in facts_of(rows):
+                facts[fact.participant_id].append(fact)
         return facts
 
     @staticmethod

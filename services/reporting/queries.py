@@ -8,14 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
     Connection,
-    Row,
-    Select,
     Subquery,
     Table,
     and_,
@@ -26,6 +24,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.reporting.domain import (
     COUNT_PREFIX,
@@ -37,7 +36,7 @@ from services.reporting.domain import (
     shape,
 )
 from services.reporting.periods import Period
-from services.reporting.projector import horizon, period_end, period_of, previous_period, row_to_fact
+from services.reporting.projector import fact_columns, facts_of, horizon, period_end, period_of, previous_period
 from services.reporting.store import ReadModel, registered_in
 from services.reporting.targets import Targets
 from shared.orgunits import OrgTree
@@ -113,21 +112,24 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     one_snapshot = conn.dialect.name == "sqlite" or conn.get_isolation_level() != "READ COMMITTED"
     if one_snapshot and _few_changed(conn, e, since, below):
         out = unit_metrics(conn, model, wanted, days)
-        for history in histories(conn, model, select(e).where(e.c.participant_key.in_(select(since)))):
+        changes: dict[tuple[str, str, date], int] = defaultdict(int)
+        for history in histories(conn, model, e.c.participant_key.in_(select(since))):
             facts = [fact for fact, _ in history]
             then = contributions([f for f in facts if f.recorded_at <= moment])
             now = contributions(facts)
             for key in then.keys() | now.keys():
-                _add_contribution(out, tree, wanted, days, key, then.get(key, 0) - now.get(key, 0))
+                changes[key] += then.get(key, 0) - now.get(key, 0)
+        _add_contributions(out, tree, wanted, days, changes)
         return out
     out = {day: {} for day in days}
     # every event of the participants registered below `code` by then (their contributions decide where
     # they count)
     registered_then = select(e.c.participant_key).where(registered_in(e, below), e.c.recorded_at <= moment)
-    for history in histories(conn, model, select(e).where(e.c.participant_key.in_(registered_then),
-                                                          e.c.recorded_at <= moment)):
+    summed: dict[tuple[str, str, date], int] = defaultdict(int)
+    for history in histories(conn, model, e.c.participant_key.in_(registered_then), e.c.recorded_at <= moment):
         for key, amount in contributions([fact for fact, _ in history]).items():
-            _add_contribution(out, tree, wanted, days, key, amount)
+            summed[key] += amount
+    _add_contributions(out, tree, wanted, days, summed)
     return out
 
 
@@ -140,31 +142,45 @@ def _few_changed(conn: Connection, events: Table, since: Subquery, units: list[s
     return bool(changed <= KNOWN_AT_CORRECTED_SHARE * registered)
 
 
-def _add_contribution(out: dict[date, PerUnit], tree: OrgTree, wanted: set[str], days: list[date],
-                      key: tuple[str, str, date], amount: int) -> None:
-    """Adds one contribution to the figures of every wanted unit at or above its unit, at each day from its own."""
-    unit, metric, day = key
-    if not amount:
-        return
-    for above in tree.ancestors(unit):
-        if above in wanted:
-            for as_of in days:
-                if day <= as_of:
-                    figures = out[as_of].setdefault(above, {})
+def _add_contributions(out: dict[date, PerUnit], tree: OrgTree, wanted: set[str], days: list[date],
+                       contributed: dict[tuple[str, str, date], int]) -> None:
+    """Adds contributions (summed by unit, metric and day: far fewer than the participants' own) to the
+    figures of every wanted unit at or above their unit, at each of `days` from their own day on."""
+    above: dict[str, list[str]] = {}
+    for (unit, metric, day), amount in contributed.items():
+        if not amount:
+            continue
+        targets = above.get(unit)
+        if targets is None:
+            targets = above[unit] = [code for code in tree.ancestors(unit) if code in wanted]
+        for as_of in days:
+            if day <= as_of:
+                per_unit = out[as_of]
+                for code in targets:
+                    figures = per_unit.setdefault(code, {})
                     figures[metric] = figures.get(metric, 0) + amount
 
 
-def histories(conn: Connection, model: ReadModel, query: Select[Any]) -> Iterator[list[tuple[Fact, Row[Any]]]]:
-    """The events `query` selects (whole rows of the events table), one participant at a time, each with its
-    row: memory stays flat however many participants a province has (rows are streamed, not fetched at once)."""
+Source = tuple[str, str]  # the posting agency and its key
+
+
+def histories(conn: Connection, model: ReadModel, *where: ColumnElement[bool],
+              source: bool = False) -> Iterator[list[tuple[Fact, Source | None]]]:
+    """The events that match `where`, one participant at a time, each with its source when asked: memory stays
+    flat however many participants a province has (rows are streamed, not fetched at once)."""
     e = model.events
     if conn.dialect.name == "postgresql":
         # Every row is read: without this, PostgreSQL plans the cursor for its first tenth, walking the
         # participant index in order (1.4 s instead of 0.2 for a province's latest commendations).
         conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
-    rows = conn.execute(query.order_by(e.c.participant_key, e.c.participant_id).execution_options(yield_per=2000))
-    for _, group in groupby(rows, key=attrgetter("participant_id")):
-        yield [(row_to_fact(row), row) for row in group]
+    columns = [*fact_columns(e), *((e.c.source_agency, e.c.source_key_id) if source else ())]
+    rows = conn.execute(select(*columns).where(*where).order_by(e.c.participant_key, e.c.participant_id)
+                        .execution_options(yield_per=2000))
+    for _, group in groupby(rows, key=itemgetter(2)):  # participant_id
+        rows_of = list(group)
+        facts = facts_of(rows_of)
+        yield list(zip(facts, ((row[7], row[8]) for row in rows_of), strict=True)) if source else \
+            [(fact, None) for fact in facts]
 
 
 def figures_of(per_unit: PerUnit, code: str) -> dict[str, int]:
@@ -304,8 +320,8 @@ class Behind(NamedTuple):
     events: list[dict[str, Any]]  # all of them, or the latest `limit` in business order (oldest first)
 
 
-# (order, tie-breaker, fact, row, participant's name)
-Listed = tuple[tuple[date, datetime, str], int, Fact, Any, str | None]
+# (order, tie-breaker, fact, its source, participant's name)
+Listed = tuple[tuple[date, datetime, str], int, Fact, Source | None, str | None]
 
 
 def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, metric: str,
@@ -321,8 +337,8 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
             int(conn.execute(select(model.stats.c.value).where(model.stats.c.name == "events_applied")).scalar() or 0):
         # every participant registered in the units
         registered = select(e.c.participant_key).where(registered_in(e, sorted(units)))
-        found, kept = _collect(histories(conn, model, select(e).where(e.c.participant_key.in_(registered),
-                                                                      e.c.type.in_(needed))),
+        found, kept = _collect(histories(conn, model, e.c.participant_key.in_(registered), e.c.type.in_(needed),
+                                         source=True),
                                metric, units, as_of, limit, None)
         return _shaped(found, kept)
     # The latest `limit` lie on or after the day from which the unit's daily figures count that many such
@@ -340,9 +356,8 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
         # of the participants registered in these units (at some time: the history tells where they count)
         candidates = (select(e.c.participant_key).where(*window)
                       .intersect(select(e.c.participant_key).where(registered_in(e, sorted(units)))))
-        found, latest = _collect(histories(conn, model, select(e).where(
-            e.c.participant_key.in_(candidates.scalar_subquery()), e.c.type.in_(needed))),
-            metric, units, as_of, limit, since)
+        found, latest = _collect(histories(conn, model, e.c.participant_key.in_(candidates.scalar_subquery()),
+                                           e.c.type.in_(needed), source=True), metric, units, as_of, limit, since)
         if since is None:
             return _shaped(found, latest)  # every event behind the figure was read
         if found >= limit:
@@ -351,7 +366,7 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
         wanted = wanted * 8 if not found else wanted * limit // found * 5 // 4 + 1
 
 
-def _collect(histories: Iterator[list[tuple[Fact, Row[Any]]]], metric: str, units: set[str], as_of: date,
+def _collect(histories: Iterator[list[tuple[Fact, Source | None]]], metric: str, units: set[str], as_of: date,
              limit: int | None, since: tuple[date, datetime | None] | None) -> tuple[int, list[Listed]]:
     """How many events of these histories `metric` counts in `units` (those from `since` on, day and
     recording time), and all of them, or the latest `limit`."""
@@ -381,10 +396,10 @@ def _deciding_types(metric: str) -> list[str]:
     return sorted(needed)
 
 
-def _chosen(history: list[tuple[Fact, Row[Any]]], metric: str, units: set[str], as_of: date) -> list[Listed]:
+def _chosen(history: list[tuple[Fact, Source | None]], metric: str, units: set[str], as_of: date) -> list[Listed]:
     """The events of one participant's history (its deciding events) that `metric` counts in `units`."""
     types = METRIC_EVENT_TYPES[metric]
-    rows = {fact.event_id: row for fact, row in history}
+    sources = {fact.event_id: source for fact, source in history}
     live = [f for f in live_facts([fact for fact, _ in history]) if f.occurred_on <= as_of]
     registrations = [f for f in live if f.type == "participant.registered"]
     if not registrations or registrations[-1].org_unit not in units:
@@ -398,7 +413,7 @@ def _chosen(history: list[tuple[Fact, Row[Any]]], metric: str, units: set[str], 
         if metric == "successful" and chosen and chosen[0].data["status"] != "successful":
             chosen = []
     name = registrations[-1].data.get("full_name")
-    return [(f.order(), 0, f, rows[f.event_id], None if name is None else str(name)) for f in chosen]
+    return [(f.order(), 0, f, sources[f.event_id], None if name is None else str(name)) for f in chosen]
 
 
 def _window_start(conn: Connection, model: ReadModel, code: str, units: set[str], metric: str, as_of: date,
@@ -420,11 +435,12 @@ def _window_start(conn: Connection, model: ReadModel, code: str, units: set[str]
         return None
     if count <= 4 * wanted:
         return day, None
-    # a day with many more (selections decided together, say): its latest by recording time
-    registered = select(e.c.participant_key).where(registered_in(e, sorted(units)))
+    # A day with many more (selections decided together, say): its latest by recording time. By the unit each
+    # event was posted in, a guess that spares matching every participant's registration: the caller checks
+    # the window and widens it when it holds too few.
     recorded = conn.execute(select(e.c.recorded_at)
                             .where(e.c.type.in_(METRIC_EVENT_TYPES[metric]), e.c.occurred_on == day,
-                                   e.c.participant_key.in_(registered))
+                                   e.c.org_unit.in_(sorted(units)))
                             .order_by(e.c.recorded_at.desc()).offset(wanted - seen - 1).limit(1)).scalar()
     if recorded is None:
         return day, None
@@ -436,6 +452,6 @@ def _shaped(total: int, listed: list[Listed]) -> Behind:
     return Behind(total, [{
         "event_id": f.event_id, "type": f.type, "participant_id": f.participant_id, "participant_name": name,
         "org_unit": f.org_unit, "occurred_on": f.occurred_on.isoformat(), "recorded_at": f.recorded_at.isoformat(),
-        "source": {"agency": row.source_agency, "key_id": row.source_key_id},
+        "source": {"agency": source[0], "key_id": source[1]} if source else None,
         "data": f.data,
-    } for _, _, f, row, name in listed])
+    } for _, _, f, source, name in listed])
