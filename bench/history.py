@@ -63,12 +63,14 @@ def main() -> None:
             print(f"summary of TH as known {label:8s} ({moment:%Y-%m-%d %H:%M}):"
                   f" {figures[AS_OF].get('TH', {}).get('registered', 0):,} registered in"
                   f" {time.perf_counter() - started:5.2f}s; peak RSS {peak_mib():.0f} MiB")
-        # what a province dashboard asks for when a figure is clicked: the latest 300 of a long list
-        for limit in (300, None):  # the whole list last: its peak memory would hide the others'
-            started = time.perf_counter()
-            listed = queries.events_behind(conn, model, tree, "TH", "funded", AS_OF, limit)
+        # what a province dashboard asks for when a figure is clicked: the latest 300 of a long list (registrations
+        # all share one decision day in this data; the latest successful evaluations are a part of all)
+        for metric, limit in (("funded", 300), ("registered", 300), ("successful", 300), ("funded", None)):
+            started = time.perf_counter()  # the whole list last: its peak memory would hide the others'
+            with engine.connect() as fresh:
+                listed = queries.events_behind(fresh, model, tree, "TH", metric, AS_OF, limit)
             size = len(orjson.dumps(listed.events)) / 2**20
-            print(f"provenance of 'funded' in TH, {'whole list' if limit is None else f'latest {limit}':10s}:"
+            print(f"provenance of {metric!r:12s} in TH, {'whole list' if limit is None else f'latest {limit}':10s}:"
                   f" {listed.total:,} events, {len(listed.events):,} listed ({size:.1f} MiB of JSON) in"
                   f" {time.perf_counter() - started:5.2f}s; peak RSS {peak_mib():.0f} MiB")
 
