@@ -307,12 +307,12 @@ METRIC_EVENT_TYPES = {
 
 # For the latest few events behind a figure: the daily figure that counts them (or bounds them: the latest
 # evaluations are among all evaluations), and the figure that counts them all.
-# A unit with fewer of the events than this share of all reads its participants' histories rather than
-# scan the events table for the latest.
-WINDOWED_SHARE = 0.1
 COUNT_OF = {metric: COUNT_PREFIX + types[0] for metric, types in METRIC_EVENT_TYPES.items()}
 COUNT_OF.update({"selected": "selected", "rejected": "rejected"})
 TOTAL_OF = {**COUNT_OF, "successful": "successful", "jobs_created": "evaluated"}
+# A unit with fewer events than this share of all reads its participants' histories for the latest few,
+# rather than scan the events table for them (the scan costs the same for a commune as for the province).
+WINDOWED_SHARE = 0.1
 
 
 class Behind(NamedTuple):
@@ -333,8 +333,7 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     e = model.events
     needed = _deciding_types(metric)
     figures = unit_metrics(conn, model, {code}, [as_of])[as_of].get(code, {}) if limit is not None else {}
-    if limit is None or sum(v for k, v in figures.items() if k.startswith(COUNT_PREFIX)) < WINDOWED_SHARE * \
-            int(conn.execute(select(model.stats.c.value).where(model.stats.c.name == "events_applied")).scalar() or 0):
+    if limit is None or not _windowed(conn, model, figures):
         # every participant registered in the units
         registered = select(e.c.participant_key).where(registered_in(e, sorted(units)))
         found, kept = _collect(histories(conn, model, e.c.participant_key.in_(registered), e.c.type.in_(needed),
@@ -364,6 +363,13 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
             return _shaped(figures.get(TOTAL_OF[metric], 0), latest)
         # further back, by what this window held (the figures overcount the latest evaluations)
         wanted = wanted * 8 if not found else wanted * limit // found * 5 // 4 + 1
+
+
+def _windowed(conn: Connection, model: ReadModel, figures: dict[str, int]) -> bool:
+    """Whether a unit with these figures holds enough of all events to find its latest few by a window."""
+    events = sum(amount for metric, amount in figures.items() if metric.startswith(COUNT_PREFIX))
+    applied = conn.execute(select(model.stats.c.value).where(model.stats.c.name == "events_applied")).scalar()
+    return events >= WINDOWED_SHARE * int(applied or 0)
 
 
 def _collect(histories: Iterator[list[tuple[Fact, Source | None]]], metric: str, units: set[str], as_of: date,
