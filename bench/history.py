@@ -15,8 +15,6 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import orjson
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select  # noqa: E402
@@ -27,6 +25,7 @@ from services.reporting.store import active_generation, read_model  # noqa: E402
 from shared.config import from_env  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 from shared.orgunits import load  # noqa: E402
+from shared.web import streamed_json  # noqa: E402
 
 AS_OF = date(2018, 12, 31)
 
@@ -69,9 +68,10 @@ def main() -> None:
             started = time.perf_counter()  # the whole list last: its peak memory would hide the others'
             with engine.connect() as fresh:
                 listed = queries.events_behind(fresh, model, tree, "TH", metric, AS_OF, limit)
-            size = len(orjson.dumps(listed.events)) / 2**20
+            # written as the API writes it
+            size = sum(map(len, streamed_json({"count": listed.total}, "events", listed.shaped()))) / 2**20
             print(f"provenance of {metric!r:12s} in TH, {'whole list' if limit is None else f'latest {limit}':10s}:"
-                  f" {listed.total:,} events, {len(listed.events):,} listed ({size:.1f} MiB of JSON) in"
+                  f" {listed.total:,} events, {len(listed):,} listed ({size:.1f} MiB of JSON) in"
                   f" {time.perf_counter() - started:5.2f}s; peak RSS {peak_mib():.0f} MiB")
 
 

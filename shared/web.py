@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Any
 
+import orjson
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -250,3 +252,17 @@ def base_app(name: str, max_body: int = MAX_BODY_BYTES) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_error_handlers(app)
     return app
+
+
+STREAMED_CHUNK = 500  # list items per chunk written
+
+
+def streamed_json(head: dict[str, Any], key: str, items: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    """`head` with `key` holding `items`, as JSON written a few hundred items at a time: a long list (a
+    province's 160,000 fundings) is never one string in memory."""
+    yield orjson.dumps(head)[:-1] + b',"' + key.encode() + b'":['
+    first = True
+    while chunk := list(islice(items, STREAMED_CHUNK)):
+        yield (b"" if first else b",") + b",".join(orjson.dumps(item) for item in chunk)
+        first = False
+    yield b"]}"

@@ -17,7 +17,7 @@ from services.reporting.store import ReadModel, active_generation, consumer_offs
 from services.reporting.targets import Targets
 from shared.access_web import current_principal, require_scope
 from shared.orgunits import OrgTree
-from shared.web import ApiError, doc, lang
+from shared.web import ApiError, doc, lang, streamed_json
 
 READ_RESPONSES = {200: "OK", 401: "no valid key", 403: "out of scope", 404: "unknown org unit",
                   422: "bad parameter"}
@@ -170,8 +170,8 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
         model = models.current()
         with reader.connect() as conn:
             listed = queries.events_behind(conn, model, tree, org_code, metric, as_of, limit)
-        return jsonify({"org_unit": org_code, "metric": metric, "as_of": as_of.isoformat(), "count": listed.total,
-                        "events": listed.events})
+        head = {"org_unit": org_code, "metric": metric, "as_of": as_of.isoformat(), "count": listed.total}
+        return Response(streamed_json(head, "events", listed.shaped()), mimetype="application/json")
 
     @bp.get("/reports/<org_code>")
     @doc("Period report (month, half year, year) beside the previous period", responses=READ_RESPONSES,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -315,13 +315,35 @@ TOTAL_OF = {**COUNT_OF, "successful": "successful", "jobs_created": "evaluated"}
 WINDOWED_SHARE = 0.1
 
 
-class Behind(NamedTuple):
-    total: int  # events behind the figure
-    events: list[dict[str, Any]]  # all of them, or the latest `limit` in business order (oldest first)
-
-
 # (order, tie-breaker, fact, its source, participant's name)
 Listed = tuple[tuple[date, datetime, str], int, Fact, Source | None, str | None]
+
+
+class Behind:
+    """The events behind a figure: how many, and all of them or the latest few, in business order (oldest
+    first), shaped for a response one at a time (a province's whole list is 60 MB of JSON)."""
+
+    def __init__(self, total: int, listed: list[Listed]) -> None:
+        self.total = total
+        listed.sort(key=itemgetter(0))
+        self._listed = listed
+
+    def __len__(self) -> int:
+        return len(self._listed)
+
+    def shaped(self) -> Iterator[dict[str, Any]]:
+        for _, _, f, source, name in self._listed:
+            yield {
+                "event_id": f.event_id, "type": f.type, "participant_id": f.participant_id, "participant_name": name,
+                "org_unit": f.org_unit, "occurred_on": f.occurred_on.isoformat(),
+                "recorded_at": f.recorded_at.isoformat(),
+                "source": {"agency": source[0], "key_id": source[1]} if source else None,
+                "data": f.data,
+            }
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return list(self.shaped())
 
 
 def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, metric: str,
@@ -339,7 +361,7 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
         found, kept = _collect(histories(conn, model, e.c.participant_key.in_(registered), e.c.type.in_(needed),
                                          source=True),
                                metric, units, as_of, limit, None)
-        return _shaped(found, kept)
+        return Behind(found, kept)
     # The latest `limit` lie on or after the day from which the unit's daily figures count that many such
     # events: read only the participants with one of those events since then (a scan of the events table
     # by type and day), then check how many of their events count. Daily figures that only bound the count
@@ -358,9 +380,9 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
         found, latest = _collect(histories(conn, model, e.c.participant_key.in_(candidates.scalar_subquery()),
                                            e.c.type.in_(needed), source=True), metric, units, as_of, limit, since)
         if since is None:
-            return _shaped(found, latest)  # every event behind the figure was read
+            return Behind(found, latest)  # every event behind the figure was read
         if found >= limit:
-            return _shaped(figures.get(TOTAL_OF[metric], 0), latest)
+            return Behind(figures.get(TOTAL_OF[metric], 0), latest)
         # further back, by what this window held (the figures overcount the latest evaluations)
         wanted = wanted * 8 if not found else wanted * limit // found * 5 // 4 + 1
 
@@ -451,13 +473,3 @@ def _window_start(conn: Connection, model: ReadModel, code: str, units: set[str]
     if recorded is None:
         return day, None
     return day, recorded if recorded.tzinfo else recorded.replace(tzinfo=UTC)
-
-
-def _shaped(total: int, listed: list[Listed]) -> Behind:
-    listed.sort(key=itemgetter(0))
-    return Behind(total, [{
-        "event_id": f.event_id, "type": f.type, "participant_id": f.participant_id, "participant_name": name,
-        "org_unit": f.org_unit, "occurred_on": f.occurred_on.isoformat(), "recorded_at": f.recorded_at.isoformat(),
-        "source": {"agency": source[0], "key_id": source[1]} if source else None,
-        "data": f.data,
-    } for _, _, f, source, name in listed])
