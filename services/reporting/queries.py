@@ -103,9 +103,7 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     moment = known_at.astimezone(UTC)
     e = model.events
     below = sorted(tree.descendants(code))
-    if conn.dialect.name == "postgresql" and not conn.in_transaction():
-        # current figures and events read in one snapshot, as SQLite's read transaction does anyway
-        conn.execution_options(isolation_level="REPEATABLE READ")
+    read_one_snapshot(conn)  # current figures and events
     # participants registered below `code` (at any time) with an event recorded after the moment
     since = (select(e.c.participant_key).where(registered_in(e, below))
              .intersect(select(e.c.participant_key).where(e.c.recorded_at > moment))).subquery()
@@ -131,6 +129,13 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
             summed[key] += amount
     _add_contributions(out, tree, wanted, days, summed)
     return out
+
+
+def read_one_snapshot(conn: Connection) -> None:
+    """Makes the reads of a connection not yet in a transaction see one snapshot, as SQLite's read transaction
+    does anyway: figures and the events behind them, read by several queries, then agree."""
+    if conn.dialect.name == "postgresql" and not conn.in_transaction():
+        conn.execution_options(isolation_level="REPEATABLE READ")
 
 
 def _few_changed(conn: Connection, events: Table, since: Subquery, units: list[str]) -> bool:
@@ -354,6 +359,7 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     units = set(tree.descendants(code))
     e = model.events
     needed = _deciding_types(metric)
+    read_one_snapshot(conn)  # the figure's count and the window agree
     figures = unit_metrics(conn, model, {code}, [as_of])[as_of].get(code, {}) if limit is not None else {}
     if limit is None or not _windowed(conn, model, figures):
         # every participant registered in the units
