@@ -197,6 +197,17 @@ def advance(tally: Tally, event: Event, data: dict[str, Any], out: list[Change])
     kind = event.type
     unit = tally.unit
     if unit is None:  # nothing counted yet: keep the fact; a registration counts them all
+        if kind == "participant.registered" and not tally.pending:
+            # the usual first fact, nothing known before it: what tally_of and contributions give for it alone
+            # (a tenth of all events; building them took half of this function's time)
+            unit = tally.unit = event.org_unit
+            tally.facts = 1
+            tally.ids.append(key)
+            out.append((unit, "registered", event.occurred_on, 1))
+            out.append((unit, _COUNT_METRIC[kind], event.occurred_on, 1))
+            return True
+        if kind == "participant.registered" and _register_pending(tally, event, data, out):
+            return True
         facts = [*tally.pending, Fact(event.event_id, kind, event.participant_id, event.org_unit,
                                       event.occurred_on, event.recorded_at, data)]
         if kind == "participant.registered":
@@ -261,6 +272,21 @@ def advance(tally: Tally, event: Event, data: dict[str, Any], out: list[Change])
             tally.last_evaluation = (day, event.recorded_at, successful, jobs)
     tally.facts += 1
     tally.ids.append(key)
+    return True
+
+
+def _register_pending(tally: Tally, registration: Event, data: dict[str, Any], out: list[Change]) -> bool:
+    """A registration arriving after other facts of its participant (kept pending): a fresh tally takes it,
+    then them in business order, each as `advance` takes it. False, changing nothing, when one of them needs
+    all facts (a retraction, an evaluation before another): `tally_of` and `contributions` then decide."""
+    fresh = Tally()
+    changes: list[Change] = []
+    advance(fresh, registration, data, changes)
+    for fact in sorted(tally.pending, key=Fact.order):
+        if not advance(fresh, fact, fact.data, changes):
+            return False
+    tally.become(fresh)
+    out.extend(changes)
     return True
 
 
