@@ -197,17 +197,18 @@ def advance(tally: Tally, event: Event, data: dict[str, Any], out: list[Change])
     kind = event.type
     unit = tally.unit
     if unit is None:  # nothing counted yet: keep the fact; a registration counts them all
-        if kind == "participant.registered" and not tally.pending:
-            # the usual first fact, nothing known before it: what tally_of and contributions give for it alone
-            # (a tenth of all events; building them took half of this function's time)
-            unit = tally.unit = event.org_unit
-            tally.facts = 1
-            tally.ids.append(key)
-            out.append((unit, "registered", event.occurred_on, 1))
-            out.append((unit, _COUNT_METRIC[kind], event.occurred_on, 1))
-            return True
-        if kind == "participant.registered" and _register_pending(tally, event, data, out):
-            return True
+        if kind == "participant.registered":
+            if not tally.pending:
+                # the usual first fact, nothing known before it: what tally_of and contributions give for it
+                # alone (a tenth of all events; building them took half of this function's time)
+                unit = tally.unit = event.org_unit
+                tally.facts = 1
+                tally.ids.append(key)
+                out.append((unit, "registered", event.occurred_on, 1))
+                out.append((unit, _COUNT_METRIC[kind], event.occurred_on, 1))
+                return True
+            if _register_pending(tally, event, data, out):
+                return True
         facts = [*tally.pending, Fact(event.event_id, kind, event.participant_id, event.org_unit,
                                       event.occurred_on, event.recorded_at, data)]
         if kind == "participant.registered":
