@@ -80,13 +80,14 @@ def build_consumer(config: Config) -> ConsumerLoop:
         topics = [config.topic(n) for n in (REGISTRATION_EVENTS, SUPPORT_EVENTS)]
         migrate(engine, VERSIONS)
         from shared.orgunits import load
-        live = LiveProjection(engine, load(config.org_units_file), config.projection_cache)
+        reader = make_engine(config.database_url, read_only=True)
+        live = LiveProjection(engine, load(config.org_units_file), config.projection_cache, reader)
         return ConsumerLoop(engine, consumer_offsets, live.projection.model.consumer_name,
                             config.kafka_bootstrap_servers, group, topics, live.apply_batch,
                             dead_letter_topic=config.topic(DEAD_LETTER),
                             record_dead_letters=live.record_dead_letters, before_poll=live.before_poll,
                             read=read_raw, max_poll_records=PROJECTION_BATCH, forget=live.forget,
-                            prepare=live.prepare, read_engine=make_engine(config.database_url, read_only=True))
+                            prepare=live.prepare, read_engine=reader)
     if config.service == "support":
         from services.support.store import VERSIONS as SUPPORT_VERSIONS
         from services.support.store import consumer_offsets as support_offsets

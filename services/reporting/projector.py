@@ -357,8 +357,11 @@ class LiveProjection:
     """The consumer process's projection: follows the active generation, so that after a rebuild's
     swap it continues in the new tables from the offsets the rebuild stored."""
 
-    def __init__(self, engine: Engine, tree: OrgTree, cache_size: int = DEFAULT_CACHE) -> None:
-        self._engine = engine
+    def __init__(self, engine: Engine, tree: OrgTree, cache_size: int = DEFAULT_CACHE,
+                 reader: Engine | None = None) -> None:
+        # the generation is read before every poll: on SQLite, through a writer's engine that read would
+        # take the write lock (BEGIN IMMEDIATE) and wait for the other consumer processes' batches
+        self._reader = reader or engine
         self._tree = tree
         self._cache_size = cache_size
         with engine.connect() as conn:
@@ -367,7 +370,7 @@ class LiveProjection:
         self.projection.model.create(engine)
 
     def before_poll(self, loop: ConsumerLoop) -> None:
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             generation = active_generation(conn)
         if generation != self.projection.model.generation:
             self.projection = Projection(read_model(generation), self._tree, self._cache_size)

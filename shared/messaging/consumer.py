@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from shared.db import upsert_many
 from shared.events import Envelope, UnreadableEvent, decode, read_data
+from shared.messaging.records import install
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class ConsumerLoop:
                 # partition counts, so each participant's events, whatever their topic, meet in one process
                 partition_assignment_strategy=(RangePartitionAssignor,),
             )
+            install(self._consumer)  # records read cheaply: the loop needs 4 of their 13 fields
             self._wait_for_topics(self._consumer)
             self._consumer.subscribe(self._topics, listener=_SeekToStored(self))
             self._subscribed_at = time.monotonic()
