@@ -35,6 +35,9 @@ CONSUMER_SERVICES = ("reporting", "support")
 # Records per projection transaction at most (fewer when fewer are waiting): large batches add each
 # day's figures once for many events and amortize the index pages every commit rewrites.
 PROJECTION_BATCH = 20_000
+# Fetch responses that hold a whole batch (~12 MB of events): with 8 MiB, every poll waited a round trip
+# for a second response (5 % of a projection process's time); 12 MiB keeps two processes under 300 MiB.
+PROJECTION_FETCH_BYTES, PROJECTION_PARTITION_FETCH_BYTES = 12 * 1024 * 1024, 2 * 1024 * 1024
 # SQLite page cache of a projection's writing connection: the events table's participant index takes
 # random inserts, and with the default 2 MiB most of them read their page back from the OS
 PROJECTION_PAGE_CACHE_MIB = 32
@@ -87,7 +90,9 @@ def build_consumer(config: Config) -> ConsumerLoop:
                             dead_letter_topic=config.topic(DEAD_LETTER),
                             record_dead_letters=live.record_dead_letters, before_poll=live.before_poll,
                             read=read_raw, max_poll_records=PROJECTION_BATCH, forget=live.forget,
-                            prepare=live.prepare, read_engine=reader)
+                            prepare=live.prepare, read_engine=reader,
+                            fetch_max_bytes=PROJECTION_FETCH_BYTES,
+                            max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES)
     if config.service == "support":
         from services.support.store import VERSIONS as SUPPORT_VERSIONS
         from services.support.store import consumer_offsets as support_offsets
@@ -116,7 +121,9 @@ def _projection_loop_factory(engine: Engine, config: Config) -> Callable[[str, s
                             projection.apply_batch, dead_letter_topic=None,
                             record_dead_letters=projection.record_dead_letters, read=read_raw,
                             max_poll_records=PROJECTION_BATCH, forget=projection.forget,
-                            prepare=projection.prepare, read_engine=reader)
+                            prepare=projection.prepare, read_engine=reader,
+                            fetch_max_bytes=PROJECTION_FETCH_BYTES,
+                            max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES)
 
     return make_loop
 

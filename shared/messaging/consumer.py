@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,22 @@ from shared.events import Envelope, UnreadableEvent, decode, read_data
 from shared.messaging.records import install
 
 log = logging.getLogger(__name__)
+
+
+class _GilBoundTaskFilter(logging.Filter):
+    """kafka-python's network thread warns when one of its steps takes over 0.1 s. Reading a fetch response
+    of several MiB in 4 KiB receives, it waits for the GIL at each while the consumer's thread computes: a
+    step of 0.2-0.3 s, once a second, that delays nothing (heartbeats are seconds apart). Steps of a second
+    or more, and every other record of that logger, still pass."""
+
+    slow_step = re.compile(r"Task .* ran for ([0-9.]+)s")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = self.slow_step.match(str(record.msg)) if record.levelno == logging.WARNING else None
+        return found is None or float(found.group(1)) >= 1.0
+
+
+logging.getLogger("kafka.net.selector").addFilter(_GilBoundTaskFilter())
 
 
 class Delivery(NamedTuple):
@@ -68,7 +85,8 @@ class ConsumerLoop:
                  before_poll: Callable[[ConsumerLoop], None] | None = None,
                  read: Callable[[Envelope], dict[str, Any]] = read_data,
                  forget: Callable[[bool], None] | None = None,
-                 prepare: PrepareBatch | None = None, read_engine: Engine | None = None) -> None:
+                 prepare: PrepareBatch | None = None, read_engine: Engine | None = None,
+                 fetch_max_bytes: int = 8 * 1024 * 1024, max_partition_fetch_bytes: int = 1024 * 1024) -> None:
         self._engine = engine
         self._offsets = offsets
         self._name = consumer_name
@@ -78,6 +96,11 @@ class ConsumerLoop:
         self._apply_batch = apply_batch
         self._dead_letter_topic = dead_letter_topic
         self._max_poll_records = max_poll_records
+        # A poll returns at most what one fetch response holds, then waits a round trip for the next: a loop
+        # taking large batches needs responses of a batch's size (the default suits ~600-byte events in
+        # batches of a few thousand, and keeps the consumer's memory low).
+        self._fetch_max_bytes = fetch_max_bytes
+        self._max_partition_fetch_bytes = max_partition_fetch_bytes
         self._on_applied = on_applied
         self._record_dead_letters = record_dead_letters
         self._before_poll = before_poll
@@ -105,9 +128,8 @@ class ConsumerLoop:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=self._max_poll_records,
-                # enough for a full batch of ~600-byte events, small enough to keep the consumer's memory low
-                fetch_max_bytes=8 * 1024 * 1024,
-                max_partition_fetch_bytes=1024 * 1024,
+                fetch_max_bytes=self._fetch_max_bytes,
+                max_partition_fetch_bytes=self._max_partition_fetch_bytes,
                 # a topic created a moment ago is seen within seconds, not after the 5-minute default
                 metadata_max_age_ms=5000,
                 # partition N of every topic to the same member: topics are keyed by participant with equal
