@@ -139,17 +139,18 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
                     self.records_read += 1
                     self.next_fetch_offset = record.offset + 1
                     yield Record(topic, partition, record.offset, record.value)
-            elif batch.is_control_batch:  # a transaction's marker, not a record for the consumer
-                self.next_fetch_offset = batch.next_offset
             else:
                 self.leader_epoch = batch.leader_epoch
-                batch._maybe_uncompress()
-                body = bytes(batch._buffer)
-                for offset, value in read_v2_records(body, batch._pos, batch.records_count, batch.base_offset):
-                    self.records_read += 1
-                    self.next_fetch_offset = offset + 1
-                    yield Record(topic, partition, offset, value)
-                self.bytes_read += len(body)
+                if batch.is_control_batch:  # a transaction's marker, not a record for the consumer
+                    self.next_fetch_offset = batch.next_offset
+                else:
+                    batch._maybe_uncompress()
+                    body = bytes(batch._buffer)
+                    for offset, value in read_v2_records(body, batch._pos, batch.records_count, batch.base_offset):
+                        self.records_read += 1
+                        self.next_fetch_offset = offset + 1
+                        yield Record(topic, partition, offset, value)
+                    self.bytes_read += len(body)
             batch = records.next_batch()
         # a v2 batch keeps its last offset even when compaction removed its last records
         if last is not None and last.magic == 2:

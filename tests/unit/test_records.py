@@ -44,7 +44,7 @@ def built(batches: list[tuple[int, int, int, list[tuple[int, bytes | None, bytes
     return out
 
 
-def taken(cls: type, data: bytes, fetch_offset: int, step: int | None) -> tuple[list[Record], int]:
+def taken(cls: type, data: bytes, fetch_offset: int, step: int | None) -> tuple[list[Record], int, int]:
     part = cls(fetch_offset, TP, MemoryRecords(data))
     out: list[Record] = []
     while part:  # in takes of `step` records, as the fetcher hands out max_poll_records
@@ -52,7 +52,7 @@ def taken(cls: type, data: bytes, fetch_offset: int, step: int | None) -> tuple[
         if not got:
             break
         out.extend(Record(r.topic, r.partition, r.offset, r.value) for r in got)
-    return out, part.next_fetch_offset
+    return out, part.next_fetch_offset, part.leader_epoch
 
 
 @settings(max_examples=300, deadline=None)
@@ -60,10 +60,10 @@ def taken(cls: type, data: bytes, fetch_offset: int, step: int | None) -> tuple[
 def test_light_records_equal_kafka_python_s(batches: list, skip: int, step: int | None) -> None:  # type: ignore[type-arg]
     data = built(batches)
     skip = skip if skip < 10 else skip + batches[0][2]  # sometimes inside the first batch
-    expected, expected_next = taken(Fetcher.PartitionRecords, data, skip, step)
-    got, got_next = taken(LightPartitionRecords, data, skip, step)
+    expected, expected_next, expected_epoch = taken(Fetcher.PartitionRecords, data, skip, step)
+    got, got_next, got_epoch = taken(LightPartitionRecords, data, skip, step)
     assert got == expected
-    assert got_next == expected_next
+    assert (got_next, got_epoch) == (expected_next, expected_epoch)
     assert all(type(r) is Record for r in taken(LightPartitionRecords, data, 0, None)[0])
 
 
