@@ -7,6 +7,7 @@ are updated afterwards only so that lag shows in Kafka's own tools.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ from shared.events import Envelope, UnreadableEvent, decode, read_data
 from shared.messaging.records import install
 
 log = logging.getLogger(__name__)
+FULL_COLLECTION_SECONDS = 60.0  # between full garbage collections, in a process that turned automatic ones off
 
 
 class _GilBoundTaskFilter(logging.Filter):
@@ -116,6 +118,7 @@ class ConsumerLoop:
         self._read_engine = read_engine or engine
         self._consumer: KafkaConsumer | None = None
         self._subscribed_at = 0.0
+        self._full_collection_at = time.monotonic()
         self._producer: KafkaProducer | None = None
 
     @property
@@ -181,6 +184,8 @@ class ConsumerLoop:
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Apply one polled batch; returns the number of records it covered."""
+        if not gc.isenabled():
+            self._collect_garbage()
         if self._before_poll is not None:
             self._before_poll(self)
         polled = self.consumer.poll(timeout_ms=timeout_ms)
@@ -228,6 +233,19 @@ class ConsumerLoop:
         if self._on_applied:
             self._on_applied(len(deliveries))
         return sum(len(r) for r in polled.values())
+
+    def _collect_garbage(self) -> None:
+        """Garbage collection between batches, for a process that turned automatic collection off (tienphong's
+        consumer processes do: collecting in the middle of a batch walked all of the batch's objects, 2 us of
+        the projection's ~25 per event). The previous batch's objects are gone by now, so the young
+        generations hold only what outlives it (new tallies, say); a full collection now and then frees
+        cycles among older objects."""
+        now = time.monotonic()
+        if now - self._full_collection_at >= FULL_COLLECTION_SECONDS:
+            gc.collect()
+            self._full_collection_at = now
+        else:
+            gc.collect(1)
 
     def _send_dead_letters(self, dead: list[tuple[str, int, int, bytes | None, str]]) -> None:
         if self._dead_letter_topic is None:
