@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
+import msgspec
 import orjson
 from sqlalchemy import Column, Connection, Engine, Table, select, text
 
@@ -51,6 +52,22 @@ def facts_of(rows: Iterable[Sequence[Any]]) -> list[Fact]:
     return [Fact(event_id, kind, participant_id, org_unit, occurred_on,
                  recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC), loads(data))
             for event_id, kind, participant_id, org_unit, occurred_on, recorded_at, data, *_ in rows]
+
+
+def sqlite_times(times: list[datetime]) -> list[str]:
+    """UTC times as SQLAlchemy's SQLite DateTime writes them ('YYYY-MM-DD HH:MM:SS.ffffff'), which the
+    readers compare as text. All of a batch's in one msgspec call (C): `isoformat` per time took 1.3 us
+    of the ~30 the projection spends per event, this a quarter of that."""
+    out = msgspec.json.encode(times).decode()[2:-2].split('","') if times else []
+    for i, formatted in enumerate(out):
+        if len(formatted) == 27 and formatted[26] == "Z":  # 2017-10-03T04:05:06.123456Z
+            out[i] = formatted[:10] + " " + formatted[11:26]
+        elif len(formatted) == 20 and formatted[19] == "Z":  # no fraction: a whole second
+            out[i] = formatted[:10] + " " + formatted[11:19] + ".000000"
+        else:  # not in UTC (never, from an Envelope), or a form this does not expect
+            moment = times[i]
+            out[i] = (moment if moment.tzinfo is None else moment.astimezone(UTC)).isoformat(" ", "microseconds")[:26]
+    return out
 
 
 def horizon(conn: Connection, model: ReadModel) -> date | None:
@@ -226,16 +243,17 @@ class Projection:
         keys: dict[str, int] = {}
         days: dict[date, str] = {}
         rows: list[tuple[Any, ...]] = []
-        for d in fresh:
+        recorded_at = [d.envelope.recorded_at for d in fresh]
+        # on SQLite, the text forms SQLAlchemy's SQLite types write and read back
+        times: list[datetime] | list[str] = sqlite_times(recorded_at) if sqlite else recorded_at
+        for d, recorded in zip(fresh, times, strict=True):
             e = d.envelope
             key = keys.get(e.participant_id)
             if key is None:
                 key = keys[e.participant_id] = participant_key(e.participant_id)
             day: date | str = e.occurred_on
-            recorded: datetime | str = e.recorded_at
-            if sqlite:  # the text forms SQLAlchemy's SQLite types write and read back (recorded_at is in UTC)
+            if sqlite:
                 day = days.get(e.occurred_on) or days.setdefault(e.occurred_on, e.occurred_on.isoformat())
-                recorded = e.recorded_at.isoformat(" ", "microseconds")[:26]
             rows.append((e.event_id, e.participant_id, key, e.type, e.version, e.org_unit, day, recorded,
                          e.source.agency, e.source.key_id, e.service,
                          dumps(d.data).decode()))  # dates and UUIDs (payloads read by schema) as text

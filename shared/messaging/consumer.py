@@ -14,8 +14,9 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
+import msgspec
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from sqlalchemy import Connection, Engine, Table, select
@@ -44,9 +45,11 @@ class _GilBoundTaskFilter(logging.Filter):
 logging.getLogger("kafka.net.selector").addFilter(_GilBoundTaskFilter())
 
 
-class Delivery(NamedTuple):
-    """One readable event as it came off Kafka, with its payload brought to the current version
-    (a tuple: one is built per record)."""
+class Delivery(msgspec.Struct, frozen=True, gc=False):
+    """One readable event as it came off Kafka, with its payload brought to the current version.
+    A msgspec struct, built in C: one is built per record, and a NamedTuple's Python __new__ cost 0.3 us
+    of the ~30 the projection spends per event. Not tracked by the garbage collector: it refers to no
+    object that refers back to it."""
 
     topic: str
     partition: int
