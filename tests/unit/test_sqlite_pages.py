@@ -1,5 +1,5 @@
 """SQLite files made through make_engine get 8 KiB pages (set before WAL mode fixes a new file's layout);
-an existing file keeps its own page size and works as before."""
+an existing file keeps its own page size and works as before. Either checkpoints its log every ~64 MiB."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from shared.db import SQLITE_PAGE_SIZE, make_engine
+from shared.db import SQLITE_PAGE_SIZE, WAL_CHECKPOINT_BYTES, make_engine
 
 
 def pragma(engine_url: str, name: str) -> object:
@@ -27,6 +27,7 @@ def test_new_files_get_larger_pages(tmp_path: Path) -> None:
     assert SQLITE_PAGE_SIZE == 8192
     assert pragma(url, "page_size") == SQLITE_PAGE_SIZE
     assert pragma(url, "journal_mode") == "wal"
+    assert pragma(url, "wal_autocheckpoint") == WAL_CHECKPOINT_BYTES // SQLITE_PAGE_SIZE
 
 
 def test_existing_files_keep_theirs(tmp_path: Path) -> None:
@@ -37,5 +38,6 @@ def test_existing_files_keep_theirs(tmp_path: Path) -> None:
     url = f"sqlite:///{path}"
     assert pragma(url, "page_size") == 4096
     assert pragma(url, "journal_mode") == "wal"
+    assert pragma(url, "wal_autocheckpoint") == WAL_CHECKPOINT_BYTES // 4096
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM t").fetchone() == (2,)
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (3,)  # one row per pragma() call
