@@ -222,10 +222,10 @@ class Projection:
                 self._insert_events(conn, event_rows)
                 self._add_sums(conn, daily, halves)
                 self.count(conn, "events_applied", len(fresh))
-            # Cached (and made recent) only now; a failure of the rest of the transaction calls forget()
-            # (ConsumerLoop).
-            self.tallies.put(tallies)
 
+        # Cached (and made recent) before the writes, outside the write lock that other consumer processes
+        # wait for: if the batch then fails, the consumer calls forget(), which drops them with the rest.
+        self.tallies.put(tallies)
         return write
 
     def _stored_facts(self, conn: Connection, participant_ids: list[str]) -> dict[str, list[Fact]]:

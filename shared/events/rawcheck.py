@@ -68,15 +68,20 @@ def _compiled(event_type: str) -> tuple[type[msgspec.Struct], list[tuple[str, Ca
 
 def read_raw(envelope: Envelope) -> dict[str, Any]:
     """The payload at the current version of its type, checked, as plain JSON values (dates as text)."""
-    cls = EVENT_CLASSES.get(envelope.type)
-    if cls is None:
-        raise UnreadableEvent(f"unknown event type {envelope.type!r}")
-    if not 1 <= envelope.version <= cls.VERSION:
-        raise UnreadableEvent(f"unknown version {envelope.version} of {envelope.type}")
+    current = _current.get(envelope.type)
     data = envelope.data
-    for version in range(envelope.version, cls.VERSION):
-        data = UPCASTERS[(envelope.type, version)](dict(data))
-    struct, extra = _compiled(envelope.type)
+    if current is not None and envelope.version == current[0]:  # the usual case, in fewest steps (per event)
+        struct, extra = current[1], current[2]
+    else:
+        cls = EVENT_CLASSES.get(envelope.type)
+        if cls is None:
+            raise UnreadableEvent(f"unknown event type {envelope.type!r}")
+        if not 1 <= envelope.version <= cls.VERSION:
+            raise UnreadableEvent(f"unknown version {envelope.version} of {envelope.type}")
+        for version in range(envelope.version, cls.VERSION):
+            data = UPCASTERS[(envelope.type, version)](dict(data))
+        struct, extra = _compiled(envelope.type)
+        _current[envelope.type] = (cls.VERSION, struct, extra)
     try:
         checked = msgspec.convert(data, struct)
         for name, validator in extra:
@@ -86,3 +91,7 @@ def read_raw(envelope: Envelope) -> dict[str, Any]:
     except (msgspec.ValidationError, marshmallow.ValidationError) as exc:
         raise UnreadableEvent(f"bad {envelope.type} data: {exc}") from None
     return data
+
+
+# type -> (its current version, its compiled check, the validators the check runs after), once read
+_current: dict[str, tuple[int, type[msgspec.Struct], list[tuple[str, Callable[[Any], Any]]]]] = {}
