@@ -83,6 +83,25 @@ def schema_lock(engine: Engine) -> Iterator[Connection]:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
+@contextmanager
+def write_turn(engine: Engine) -> Iterator[None]:
+    """Queues the processes that write one SQLite file in turns (the projection's consumers): each waits
+    here, on a lock the kernel hands over the moment its holder lets go, instead of in SQLite's busy
+    handler, which sleeps 1, 2, 5, ... up to 100 ms between tries and so wakes late: 8 % of a consumer's
+    time was spent asleep there with two processes. SQLite's own lock still guards the file against
+    every other writer. Nothing to do on PostgreSQL (rows are locked, not the database)."""
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(database + ".write.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine, versions_dir: Path) -> None:
     """Bring a service's database to the newest revision in `versions_dir`."""
     cfg = AlembicConfig()

@@ -21,7 +21,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, Offse
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from sqlalchemy import Connection, Engine, Table, select
 
-from shared.db import upsert_many
+from shared.db import upsert_many, write_turn
 from shared.events import Envelope, UnreadableEvent, decode, read_data
 from shared.messaging.records import install
 
@@ -216,7 +216,7 @@ class ConsumerLoop:
                 with self._read_engine.connect() as reader:
                     write = self._prepare(reader, deliveries)
                     reader.rollback()
-            with self._engine.begin() as conn:
+            with write_turn(self._engine), self._engine.begin() as conn:
                 if write is not None:
                     write(conn)
                 elif deliveries:
