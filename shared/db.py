@@ -11,7 +11,19 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -140,40 +152,71 @@ def _psycopg_cursor(conn: Connection) -> Any:
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
-def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Many rows at once, through the driver: COPY on PostgreSQL, executemany on SQLite. For tables that
-    take thousands of rows per transaction, where SQLAlchemy's per-row parameter handling (and psycopg's
-    per-row executemany) would cost more than the inserts. Values must be in the driver's own types
-    (SQLite: dates as ISO text)."""
+def _copy_types(table: Table, columns: Sequence[str]) -> list[str]:
+    """PostgreSQL's names for the columns' types, for a binary COPY (the client encodes each value in the
+    column's own binary form, so the server parses no text)."""
+    names = []
+    for name in columns:
+        kind = table.c[name].type
+        if isinstance(kind, BigInteger):
+            names.append("int8")
+        elif isinstance(kind, Integer):
+            names.append("int4")
+        elif isinstance(kind, String):  # Text too; varchar and text have one binary form
+            names.append("text")
+        elif isinstance(kind, DateTime):
+            names.append("timestamptz" if kind.timezone else "timestamp")
+        elif isinstance(kind, Date):
+            names.append("date")
+        else:
+            raise TypeError(f"no binary COPY type for {table.name}.{name}: {kind!r}")
+    return names
+
+
+def _copy_rows(cursor: Any, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]],
+               into: str | None = None) -> None:
+    # binary, not text: at 2,000 event rows a batch, about a quarter of the client CPU per row (1.9-2.1
+    # against 6.9-7.4 us in bench/pg_copy.py) and less server time parsing dates, timestamps and numbers
+    names = ", ".join(columns)
+    with cursor.copy(f"COPY {into or table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_copy_types(table, columns))
+        for row in rows:
+            copy.write_row(row)
+
+
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Many rows at once, through the driver: binary COPY on PostgreSQL, executemany on SQLite. For tables
+    that take thousands of rows per transaction, where SQLAlchemy's per-row parameter handling (and
+    psycopg's per-row executemany) would cost more than the inserts. Values must be in the driver's own
+    types (SQLite: dates as ISO text; PostgreSQL: exactly the column's type, an aware datetime for a
+    timestamp with time zone)."""
     if not rows:
         return
-    names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        with _psycopg_cursor(conn) as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        with _psycopg_cursor(conn) as cursor:
+            _copy_rows(cursor, table, columns, rows)
         return
-    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)})"
+                         f" VALUES ({', '.join('?' for _ in columns)})", rows)
 
 
-def bulk_put(conn: Connection, table: str, keys: Sequence[str], value: str, rows: list[tuple[Any, ...]]) -> None:
+def bulk_put(conn: Connection, table: Table, keys: Sequence[str], value: str, rows: list[tuple[Any, ...]]) -> None:
     """Writes each row's `value` into the row of the same keys, inserting the keys not there yet; rows are
     (*keys, value), one per key. On PostgreSQL through COPY into a temporary table and one INSERT."""
     if not rows:
         return
-    names = ", ".join([*keys, value])
+    columns = [*keys, value]
+    names = ", ".join(columns)
     upsert_sql = f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {value} = excluded.{value}"
     if conn.dialect.name == "postgresql":
-        staging = f"staging_{table}"
+        staging = f"staging_{table.name}"
         with _psycopg_cursor(conn) as cursor:
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table}) ON COMMIT DELETE ROWS")
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table.name}) ON COMMIT DELETE ROWS")
             cursor.execute(f"DELETE FROM {staging}")
-            with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging}{upsert_sql}")
+            _copy_rows(cursor, table, columns, rows, into=staging)
+            cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging}{upsert_sql}")
         return
-    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in rows[0])}){upsert_sql}",
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in rows[0])}){upsert_sql}",
                          rows)
 
 

@@ -262,7 +262,7 @@ class Projection:
         return rows
 
     def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-        bulk_insert(conn, self.model.events.name, EVENT_COLUMNS, rows)
+        bulk_insert(conn, self.model.events, EVENT_COLUMNS, rows)
 
     def record_dead_letters(self, conn: Connection, reasons: list[str]) -> None:
         self.count(conn, "dead_letters", len(reasons))
@@ -307,7 +307,7 @@ class Projection:
         def day_value(d: date) -> date | str:
             return d.isoformat() if sqlite else d
 
-        _add_amounts(conn, self.model.daily.name, "day", {(u, day_value(d)): a for (u, d), a in daily.items()})
+        _add_amounts(conn, self.model.daily, "day", {(u, day_value(d)): a for (u, d), a in daily.items()})
         # running totals: a change in half-month h adds to every half-month from h to the horizon, which first
         # moves forward (copying its totals) when the batch reaches a later one
         latest_known = horizon(conn, self.model)
@@ -336,10 +336,10 @@ class Projection:
                     target = running[(unit, value)] = {}
                 for metric, amount in change.items():
                     target[metric] = target.get(metric, 0) + amount
-        _add_amounts(conn, cumulative, "period", running)
+        _add_amounts(conn, self.model.cumulative, "period", running)
 
 
-def _add_amounts(conn: Connection, table: str, dated: str, changes: dict[tuple[str, Any], Amounts]) -> None:
+def _add_amounts(conn: Connection, table: Table, dated: str, changes: dict[tuple[str, Any], Amounts]) -> None:
     """Adds `changes` to the figures stored in `table` by (org_unit, `dated`): read, summed and written back
     (the caller holds the lock that serializes batches). Dates in the driver's form."""
     units = sorted({unit for unit, _ in changes})
@@ -350,7 +350,7 @@ def _add_amounts(conn: Connection, table: str, dated: str, changes: dict[tuple[s
     for some_units in (units[i:i + CHUNK // 2] for i in range(0, len(units), CHUNK // 2)):
         for some_days in (days[i:i + CHUNK // 2] for i in range(0, len(days), CHUNK // 2)):
             stored.update(((unit, day), amounts) for unit, day, amounts in conn.exec_driver_sql(
-                f"SELECT org_unit, {dated}, amounts FROM {table}"
+                f"SELECT org_unit, {dated}, amounts FROM {table.name}"
                 f" WHERE org_unit IN ({', '.join(mark for _ in some_units)})"
                 f" AND {dated} IN ({', '.join(mark for _ in some_days)})", (*some_units, *some_days)))
     loads, dumps = orjson.loads, orjson.dumps
