@@ -24,7 +24,11 @@ class Source(Struct, frozen=True):
     key_id: Annotated[str, Meta(min_length=1, max_length=64)]
 
 
-_is_canonical = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
+_CANONICAL = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_is_canonical = re.compile(_CANONICAL).fullmatch
+# both ids in one match, a space between them (which neither can hold, so the split is exact): one call into
+# the regex engine per event instead of two, 0.8-1.9 % of a projection's instructions (bench/projection_cpu.py)
+_both_canonical = re.compile(_CANONICAL + " " + _CANONICAL).fullmatch
 
 
 def _canonical_uuid(value: str, name: str) -> str:
@@ -55,7 +59,7 @@ class Envelope(Struct, frozen=True):
     def __post_init__(self) -> None:
         # ids in canonical form and times in UTC whatever the writer sent: stores without time zones
         # (SQLite) compare recorded_at as text. Runs for every event consumed: the usual case is tested first.
-        if not (_is_canonical(self.event_id) and _is_canonical(self.participant_id)):
+        if not _both_canonical(f"{self.event_id} {self.participant_id}"):
             for name in ("event_id", "participant_id"):
                 value = getattr(self, name)
                 if not _is_canonical(value):  # the form every service writes; others are normalized
