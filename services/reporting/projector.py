@@ -140,6 +140,12 @@ class Projection:
         # True while the cache knows every participant the events table has (this projection started on an
         # empty table and has forgotten nothing): then a participant not in the cache is new, not unread.
         self._complete: bool | None = None
+        # When it does not (another process applied some of these partitions before a rebalance handed them
+        # over, or a batch failed): the participant keys the events table held then. Only participants with
+        # one of them are read back; the others are new, or stored since by this projection and cached
+        # (while nothing is evicted). Reading back every participant not cached instead took the process
+        # that joined a group second through all of its participants' events again.
+        self._stored_keys: set[int] = set()
         # contributions are made at communes; each is also added to every unit above, so that a summary
         # reads its own unit and its children only (a changed hierarchy is applied by a rebuild)
         self._rollup = {u.code: tuple(tree.ancestors(u.code)) for u in tree}
@@ -150,6 +156,7 @@ class Projection:
         participants is in the events table."""
         self.tallies.clear()
         self._complete = True if fresh else None  # None: known again at the next batch
+        self._stored_keys = set()
 
     def apply_batch(self, conn: Connection, deliveries: list[Delivery]) -> None:
         self.prepare(conn, deliveries)(conn)
@@ -176,11 +183,18 @@ class Projection:
             else:
                 tallies[participant_id] = tally
         if self._complete is None:
-            self._complete = conn.execute(select(self.model.events.c.seq).limit(1)).first() is None
-        if self._complete and not self.tallies.evicted:
-            stored: dict[str, list[Fact]] = {pid: [] for pid in missing}
-        else:
+            events = self.model.events
+            self._complete = conn.execute(select(events.c.seq).limit(1)).first() is None
+            if not self._complete:
+                self._stored_keys = set(conn.execute(select(events.c.participant_key).distinct()).scalars())
+        stored: dict[str, list[Fact]]
+        if self.tallies.evicted:
             stored = self._stored_facts(conn, missing)
+        else:
+            stored = {pid: [] for pid in missing}
+            if not self._complete:
+                keys = self._stored_keys
+                stored.update(self._stored_facts(conn, [pid for pid in missing if participant_key(pid) in keys]))
         tallies.update((pid, tally_of(facts) if facts else Tally()) for pid, facts in stored.items())
         changes: list[Change] = []
         slow: list[str] = []

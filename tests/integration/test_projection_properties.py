@@ -36,15 +36,19 @@ class Failed(Exception):
 
 
 def deliver(projection: Projection, engine: Any, deliveries: list[Envelope], batch_sizes: list[int],
-            failures: tuple[str, ...] = ()) -> None:
+            failures: tuple[str, ...] = (), takeover: int | None = None, tree: Any = None) -> None:
     """Applies the deliveries in batches of the given sizes. The n-th batch first fails as failures[n] says
     ("before" its writes, "after" them, "" not at all), then is delivered again, as the consumer does after
-    calling forget(): prepare() has already changed the cached tallies in place when it fails."""
+    calling forget(): prepare() has already changed the cached tallies in place when it fails. From batch
+    `takeover` on, another projection (another process, after a rebalance) continues with an empty cache."""
     position = 0
     sizes = itertools.cycle(batch_sizes)
     for n in itertools.count():
         if position >= len(deliveries):
             return
+        if n == takeover:
+            projection = Projection(projection.model, tree, projection.tallies.capacity)
+            projection.forget(False)  # as the consumer does: these partitions were applied by someone else
         size = next(sizes)
         chunk = [Delivery("t", 0, i, decode(encode(e)), read_raw(decode(encode(e))))
                  for i, e in enumerate(deliveries[position:position + size])]
@@ -110,6 +114,7 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
         cache_size = data.draw(st.integers(0, 8))
         # tiny query chunks: stored figures and facts read back in many queries
         chunk = data.draw(st.sampled_from([2, projector.CHUNK]))
+        takeover = data.draw(st.none() | st.integers(1, 6))
         moments = data.draw(st.lists(st.sampled_from(sorted({e.recorded_at for e in events})), max_size=2))
         incremental = Projection(read_model(next(generations)), tree, cache_size)
         rebuilt = Projection(read_model(next(generations)), tree)
@@ -117,7 +122,7 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
             projection.model.create(engine)
         try:
             with patch.object(projector, "CHUNK", chunk):
-                deliver(incremental, engine, deliveries, batch_sizes, failures)
+                deliver(incremental, engine, deliveries, batch_sizes, failures, takeover, tree)
             # a rebuild reads the log once, in order, in large batches
             deliver(rebuilt, engine, sorted(events, key=lambda e: e.recorded_at), [500])
             with engine.connect() as conn:
