@@ -28,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.consumers import postgres_ticks  # noqa: E402
 from bench.gen import generate  # noqa: E402
 from services.reporting.projector import Projection  # noqa: E402
 from services.reporting.store import read_model  # noqa: E402
@@ -52,19 +53,6 @@ def encoded_events(participants: int, cache: Path) -> list[bytes]:
     with cache.open("wb") as f:
         pickle.dump(raw, f)
     return raw
-
-
-def postgres_ticks() -> int:
-    """CPU ticks of this machine's PostgreSQL processes (0 where there are none)."""
-    pids = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks
 
 
 def project(raw: list[bytes], limit: int, batch: int, url: str) -> None:
