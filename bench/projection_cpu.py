@@ -34,8 +34,8 @@ from services.reporting.projector import Projection  # noqa: E402
 from services.reporting.store import read_model  # noqa: E402
 from shared.config import DEFAULT_ORG_UNITS  # noqa: E402
 from shared.db import make_engine  # noqa: E402
-from shared.events import decode, encode  # noqa: E402
-from shared.events.rawcheck import read_raw  # noqa: E402
+from shared.events import encode  # noqa: E402
+from shared.events.rawcheck import read_event  # noqa: E402
 from shared.messaging.consumer import Delivery  # noqa: E402
 from shared.orgunits import load  # noqa: E402
 
@@ -72,8 +72,7 @@ def project(raw: list[bytes], limit: int, batch: int, url: str) -> None:
         started = time.process_time()
         deliveries = []
         for value in values:
-            envelope = decode(value)
-            deliveries.append(Delivery("bench.events", 0, offset, envelope, read_raw(envelope)))
+            deliveries.append(Delivery("bench.events", 0, offset, *read_event(value)))  # as the consumer loop
             offset += 1
         decoded = time.process_time()
         with reader.connect() as conn:

@@ -27,6 +27,14 @@ DECISIONS = ("participant.selected", "participant.rejected")  # the latest live 
 Change = tuple[str, str, date, int]  # org_unit, metric, day, amount: added to a figure
 
 
+class Payload(Protocol):
+    """An event's payload as the domain reads it: the dict of its JSON, or a checked payload struct that
+    answers the same (shared.events.rawcheck.read_event, for events as delivered)."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
+    def get(self, name: str, default: Any = None, /) -> Any: ...
+
+
 class Fact(NamedTuple):
     """An event as the read side keeps it (a tuple: the projection builds millions)."""
 
@@ -36,7 +44,7 @@ class Fact(NamedTuple):
     org_unit: str
     occurred_on: date
     recorded_at: datetime
-    data: dict[str, Any]
+    data: Payload
 
     def order(self) -> tuple[date, datetime, str]:
         return (self.occurred_on, self.recorded_at, self.event_id)
@@ -184,7 +192,7 @@ def tally_of(facts: list[Fact]) -> Tally:
                  ids, retracted)
 
 
-def advance(tally: Tally, event: Event, data: dict[str, Any], out: list[Change]) -> bool:
+def advance(tally: Tally, event: Event, data: Payload, out: list[Change]) -> bool:
     """Takes one more fact (`event` with its payload `data`) into `tally` and appends what it changes in the
     contributions to `out`, when that can be told from the tally alone (a fact appended in business order,
     or one whose effect does not depend on order). Returns False, changing nothing, when it cannot
@@ -276,7 +284,7 @@ def advance(tally: Tally, event: Event, data: dict[str, Any], out: list[Change])
     return True
 
 
-def _register_pending(tally: Tally, registration: Event, data: dict[str, Any], out: list[Change]) -> bool:
+def _register_pending(tally: Tally, registration: Event, data: Payload, out: list[Change]) -> bool:
     """A registration arriving after other facts of its participant (kept pending): a fresh tally takes it,
     then them in business order, each as `advance` takes it. False, changing nothing, when one of them needs
     all facts (a retraction, an evaluation before another): `tally_of` and `contributions` then decide."""

@@ -104,6 +104,7 @@ def _fact(d: Delivery) -> Fact:
     return Fact(e.event_id, e.type, e.participant_id, e.org_unit, e.occurred_on, e.recorded_at, d.data)
 
 
+
 class Tallies:
     """A bounded LRU cache of participants' tallies (a few hundred bytes each), so the consumer's
     memory stays flat however many participants the program has; the events table is the truth."""
@@ -184,7 +185,7 @@ class Projection:
                 tallies[participant_id] = tally
         if self._complete is None:
             events = self.model.events
-            self._complete = conn.execute(select(events.c.seq).limit(1)).first() is None
+            self._complete = conn.execute(select(events.c.event_id).limit(1)).first() is None
             if not self._complete:
                 self._stored_keys = set(conn.execute(select(events.c.participant_key).distinct()).scalars())
         stored: dict[str, list[Fact]]
@@ -253,7 +254,7 @@ class Projection:
 
     @staticmethod
     def _event_rows(fresh: list[Delivery], sqlite: bool) -> list[tuple[Any, ...]]:
-        dumps = orjson.dumps
+        raw, dumps = msgspec.Raw, orjson.dumps
         keys: dict[str, int] = {}
         days: dict[date, str] = {}
         rows: list[tuple[Any, ...]] = []
@@ -268,9 +269,12 @@ class Projection:
             day: date | str = e.occurred_on
             if sqlite:
                 day = days.get(e.occurred_on) or days.setdefault(e.occurred_on, e.occurred_on.isoformat())
+            # the payload's text as it came (a RawEnvelope's, from read_event), else encoded (dates and UUIDs
+            # in payloads, read by schema, as text)
+            data = e.data  # type: ignore[attr-defined]  # both kinds of envelope have one
             rows.append((e.event_id, e.participant_id, key, e.type, e.version, e.org_unit, day, recorded,
                          e.source.agency, e.source.key_id, e.service,
-                         dumps(d.data).decode()))  # dates and UUIDs (payloads read by schema) as text
+                         str(data, "utf-8") if type(data) is raw else dumps(d.data).decode()))
         # in participant order: consecutive inserts land on neighbouring pages of the participant index
         rows.sort(key=itemgetter(2))
         return rows

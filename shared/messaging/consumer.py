@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from shared.db import upsert_many, write_turn
 from shared.events import Envelope, UnreadableEvent, decode, read_data
+from shared.events.envelope import EnvelopeFields
 from shared.messaging.records import install
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,14 @@ class Delivery(msgspec.Struct, frozen=True, gc=False):
     topic: str
     partition: int
     offset: int
-    envelope: Envelope
-    data: dict  # type: ignore[type-arg]
+    envelope: EnvelopeFields  # an Envelope, or a RawEnvelope (shared.events.rawcheck.read_event)
+    data: Any  # the payload at the current version: a dict, or what read_event gives
+
+
+def read_record(value: bytes | None) -> tuple[Envelope, dict[str, Any]]:
+    """A record's envelope and its payload brought to the current version (UnreadableEvent if it has none)."""
+    envelope = decode(value)  # type: ignore[arg-type]  # None: refused as "not JSON"
+    return envelope, read_data(envelope)
 
 
 ApplyBatch = Callable[[Connection, list[Delivery]], None]
@@ -88,7 +95,7 @@ class ConsumerLoop:
                  on_applied: Callable[[int], None] | None = None,
                  record_dead_letters: RecordDeadLetters | None = None,
                  before_poll: Callable[[ConsumerLoop], None] | None = None,
-                 read: Callable[[Envelope], dict[str, Any]] = read_data,
+                 read: Callable[[bytes | None], tuple[EnvelopeFields, Any]] = read_record,
                  forget: Callable[[bool], None] | None = None,
                  prepare: PrepareBatch | None = None, read_engine: Engine | None = None,
                  fetch_max_bytes: int = 8 * 1024 * 1024, max_partition_fetch_bytes: int = 1024 * 1024) -> None:
@@ -201,8 +208,7 @@ class ConsumerLoop:
         for tp, records in polled.items():
             for record in records:
                 try:
-                    envelope = decode(record.value)
-                    data = self._read(envelope)
+                    envelope, data = self._read(record.value)
                 except UnreadableEvent as exc:
                     dead.append((record.topic, record.partition, record.offset, record.value, str(exc)))
                 else:

@@ -20,7 +20,7 @@ from services.reporting.targets import Targets
 from shared.config import from_env
 from shared.db import make_engine, migrate
 from shared.events import Envelope, decode, encode
-from shared.events.rawcheck import read_raw
+from shared.events.rawcheck import read_event, read_raw
 from shared.messaging.consumer import Delivery
 from shared.orgunits import load
 from tests.support.histories import participant_history, recompute
@@ -50,8 +50,11 @@ def deliver(projection: Projection, engine: Any, deliveries: list[Envelope], bat
             projection = Projection(projection.model, tree, projection.tallies.capacity)
             projection.forget(False)  # as the consumer does: these partitions were applied by someone else
         size = next(sizes)
-        chunk = [Delivery("t", 0, i, decode(encode(e)), read_raw(decode(encode(e))))
-                 for i, e in enumerate(deliveries[position:position + size])]
+        # as the consumer reads them (payload kept as JSON text, read_event), and every third as other
+        # consumers do (payload as a dict): the projection takes both, and they must count the same
+        chunk = [Delivery("t", 0, i, *read_event(encode(e))) if i % 3
+                 else Delivery("t", 0, i, decode(encode(e)), read_raw(decode(encode(e))))
+                 for i, e in enumerate(deliveries[position:position + size], start=position)]
         position += size
         if n < len(failures) and failures[n]:
             try:

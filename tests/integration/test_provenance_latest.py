@@ -18,8 +18,8 @@ from services.reporting.projector import Projection
 from services.reporting.store import VERSIONS, read_model
 from shared.config import from_env
 from shared.db import make_engine, migrate
-from shared.events import Envelope, Source, decode, encode
-from shared.events.rawcheck import read_raw
+from shared.events import Envelope, Source, encode
+from shared.events.rawcheck import read_event
 from shared.events.types import EVENT_CLASSES
 from shared.messaging.consumer import Delivery
 from shared.orgunits import OrgTree, load
@@ -95,7 +95,7 @@ def projected(tmp_path: Path, database_template: str | None) -> Iterator[tuple[A
     tree = load(config.org_units_file)
     projection = Projection(read_model(7), tree)
     projection.model.create(engine)
-    deliveries = [Delivery("t", 0, i, decode(encode(e)), read_raw(decode(encode(e)))) for i, e in enumerate(program())]
+    deliveries = [Delivery("t", 0, i, *read_event(encode(e))) for i, e in enumerate(program())]
     try:
         for start in range(0, len(deliveries), 25):
             with engine.begin() as conn:
