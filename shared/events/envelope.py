@@ -112,7 +112,7 @@ def encode(envelope: Envelope) -> bytes:
 
 _E = TypeVar("_E", Envelope, RawEnvelope)
 _decoder = msgspec.json.Decoder(Envelope)
-_raw_decoder = msgspec.json.Decoder(RawEnvelope)
+raw_decoder = msgspec.json.Decoder(RawEnvelope)  # decode_raw's, for a caller that inlines it
 
 
 def decode(raw: bytes) -> Envelope:
@@ -122,7 +122,7 @@ def decode(raw: bytes) -> Envelope:
 
 def decode_raw(raw: bytes) -> RawEnvelope:
     """Parse and check an envelope, its payload left as JSON text."""
-    return _checked(_raw_decoder, raw)
+    return _checked(raw_decoder, raw)
 
 
 def _checked(decoder: msgspec.json.Decoder[_E], raw: bytes) -> _E:

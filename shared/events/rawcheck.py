@@ -20,7 +20,7 @@ import msgspec.structs
 import orjson
 from marshmallow import fields, validate
 
-from shared.events.envelope import Envelope, RawEnvelope, UnreadableEvent, decode_raw
+from shared.events.envelope import Envelope, RawEnvelope, UnreadableEvent, decode_raw, raw_decoder
 from shared.events.types import EVENT_CLASSES, UPCASTERS
 
 _TYPES: tuple[tuple[type[fields.Field], Any], ...] = (
@@ -128,7 +128,10 @@ def read_event(value: bytes | None) -> tuple[RawEnvelope, Any]:
     payload, read like the dict `read_raw` gives: a struct that answers payload[name] and payload.get(name)
     with the same values, or that dict itself for types with UUID fields (a struct holds a UUID object,
     whose text may differ from the payload's)."""
-    envelope = decode_raw(value)  # type: ignore[arg-type]  # None: refused as "not JSON"
+    try:
+        envelope = raw_decoder.decode(value)  # type: ignore[arg-type]  # per record: decode_raw's calls inlined
+    except Exception:  # noqa: BLE001 - refused with decode_raw's reason
+        envelope = decode_raw(value)  # type: ignore[arg-type]  # None: refused as "not JSON"
     reader = _readers.get(envelope.type)
     if reader is None or envelope.version != reader[0]:
         return _read_other(envelope)
