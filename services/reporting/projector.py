@@ -104,7 +104,6 @@ def _fact(d: Delivery) -> Fact:
     return Fact(e.event_id, e.type, e.participant_id, e.org_unit, e.occurred_on, e.recorded_at, d.data)
 
 
-
 class Tallies:
     """A bounded LRU cache of participants' tallies (a few hundred bytes each), so the consumer's
     memory stays flat however many participants the program has; the events table is the truth."""

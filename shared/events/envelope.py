@@ -82,8 +82,8 @@ class Envelope(EnvelopeFields, frozen=True, kw_only=True):
 class RawEnvelope(EnvelopeFields, frozen=True, kw_only=True):
     """An event as a consumer that stores payloads receives it: the payload left as the JSON text it came
     in, checked and read by `shared.events.rawcheck.read_event` without building a dict of it, and stored
-    as that text (decoding it into a dict, checking the dict and encoding it again for the events table
-    took 3 of the projection's ~30 us per event)."""
+    as that text instead of a dict encoded again (3,400 fewer instructions per event in decoding and
+    encoding, most of them given back to the domain reading the payload struct through Python methods)."""
 
     data: msgspec.Raw
 
