@@ -57,8 +57,18 @@ def facts_of(rows: Iterable[Sequence[Any]]) -> list[Fact]:
 def sqlite_times(times: list[datetime]) -> list[str]:
     """UTC times as SQLAlchemy's SQLite DateTime writes them ('YYYY-MM-DD HH:MM:SS.ffffff'), which the
     readers compare as text. All of a batch's in one msgspec call (C): `isoformat` per time took 1.3 us
-    of the ~30 the projection spends per event, this a quarter of that."""
-    out = msgspec.json.encode(times).decode()[2:-2].split('","') if times else []
+    of the ~30 the projection spends per event, this a quarter of that; and a batch whose times are all in UTC
+    and all whole seconds, or all with a fraction (the usual cases), is rewritten as one text, without a
+    step per time (1.5 us per event before)."""
+    if not times:
+        return []
+    encoded = msgspec.json.encode(times).decode()  # ["2017-10-03T04:05:06.123456Z",...]
+    n = len(times)
+    if encoded.count("Z") == n:  # all in UTC: the only letters are T and Z, one of each per time
+        fractions = encoded.count(".")
+        if fractions == n or not fractions:
+            return encoded[2:-2].replace("T", " ").replace("Z", "" if fractions else ".000000").split('","')
+    out = encoded[2:-2].split('","')
     for i, formatted in enumerate(out):
         if len(formatted) == 27 and formatted[26] == "Z":  # 2017-10-03T04:05:06.123456Z
             out[i] = formatted[:10] + " " + formatted[11:26]

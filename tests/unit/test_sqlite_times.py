@@ -24,6 +24,16 @@ def test_as_sqlalchemy_writes_them_in_utc(times: list[datetime]) -> None:
     assert sqlite_times(times) == [expected(t) for t in times]
 
 
+@given(st.lists(utc_times.map(lambda t: t.replace(microsecond=0)), min_size=1, max_size=40))
+def test_batches_of_whole_seconds(times: list[datetime]) -> None:
+    assert sqlite_times(times) == [expected(t) for t in times]
+
+
+@given(st.lists(utc_times.filter(lambda t: t.microsecond > 0), min_size=1, max_size=40))
+def test_batches_with_fractions(times: list[datetime]) -> None:
+    assert sqlite_times(times) == [expected(t) for t in times]
+
+
 def test_whole_seconds_and_microseconds() -> None:
     hanoi = timezone(timedelta(hours=7))
     times = [datetime(2017, 10, 3, 4, 5, 6, tzinfo=UTC), datetime(2017, 10, 3, 4, 5, 6, 120000, tzinfo=UTC),
