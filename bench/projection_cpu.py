@@ -35,7 +35,7 @@ from services.reporting.store import read_model  # noqa: E402
 from shared.config import DEFAULT_ORG_UNITS  # noqa: E402
 from shared.db import make_engine  # noqa: E402
 from shared.events import encode  # noqa: E402
-from shared.events.rawcheck import read_event  # noqa: E402
+from shared.events.rawcheck import read_events  # noqa: E402
 from shared.messaging.consumer import Delivery  # noqa: E402
 from shared.orgunits import load  # noqa: E402
 
@@ -71,8 +71,9 @@ def project(raw: list[bytes], limit: int, batch: int, url: str) -> None:
     for values in batches:
         started = time.process_time()
         deliveries = []
-        for value in values:
-            deliveries.append(Delivery("bench.events", 0, offset, *read_event(value)))  # as the consumer loop
+        for read in read_events(values):  # as the consumer loop
+            if type(read) is tuple:
+                deliveries.append(Delivery("bench.events", 0, offset, *read))
             offset += 1
         decoded = time.process_time()
         with reader.connect() as conn:

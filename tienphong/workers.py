@@ -13,7 +13,7 @@ from kafka import KafkaProducer
 
 from shared.config import Config
 from shared.db import make_engine, migrate
-from shared.events.rawcheck import read_event
+from shared.events.rawcheck import read_events
 from shared.messaging.consumer import ConsumerLoop
 from shared.messaging.outbox import Relay, make_producer
 from shared.messaging.topics import (
@@ -91,7 +91,7 @@ def build_consumer(config: Config) -> ConsumerLoop:
                             config.kafka_bootstrap_servers, group, topics, live.apply_batch,
                             dead_letter_topic=config.topic(DEAD_LETTER),
                             record_dead_letters=live.record_dead_letters, before_poll=live.before_poll,
-                            read=read_event, max_poll_records=PROJECTION_BATCH, forget=live.forget,
+                            read=read_events, max_poll_records=PROJECTION_BATCH, forget=live.forget,
                             prepare=live.prepare, read_engine=reader,
                             fetch_max_bytes=PROJECTION_FETCH_BYTES,
                             max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES)
@@ -121,7 +121,7 @@ def _projection_loop_factory(engine: Engine, config: Config) -> Callable[[str, s
     def make_loop(name: str, group: str, projection: Projection) -> ConsumerLoop:
         return ConsumerLoop(engine, consumer_offsets, name, config.kafka_bootstrap_servers, group, topics,
                             projection.apply_batch, dead_letter_topic=None,
-                            record_dead_letters=projection.record_dead_letters, read=read_event,
+                            record_dead_letters=projection.record_dead_letters, read=read_events,
                             max_poll_records=PROJECTION_BATCH, forget=projection.forget,
                             prepare=projection.prepare, read_engine=reader,
                             fetch_max_bytes=PROJECTION_FETCH_BYTES,

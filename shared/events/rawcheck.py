@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 import marshmallow
@@ -20,7 +21,15 @@ import msgspec.structs
 import orjson
 from marshmallow import fields, validate
 
-from shared.events.envelope import Envelope, RawEnvelope, UnreadableEvent, decode_raw, raw_decoder
+from shared.events.envelope import (
+    Envelope,
+    EnvelopeBase,
+    RawEnvelope,
+    UnreadableEvent,
+    all_canonical,
+    decode_raw,
+    raw_decoder,
+)
 from shared.events.types import EVENT_CLASSES, UPCASTERS
 
 _TYPES: tuple[tuple[type[fields.Field], Any], ...] = (
@@ -176,3 +185,56 @@ def _read_other(envelope: RawEnvelope) -> tuple[RawEnvelope, Any]:
 # type -> (its current version, a decoder of its payload struct, whether payloads are read as dicts, the
 # validators the struct cannot express), once read
 _readers: dict[str, tuple[int, msgspec.json.Decoder[Any], bool, list[tuple[str, Callable[[Any], Any]]]]] = {}
+
+
+# An envelope as most records hold one: of a known type, from one of the services, decoded without the
+# per-envelope check of its ids and time (`read_events` checks a batch's at once) and with the type's and
+# the service's text shared with every other envelope's (fewer objects made and freed per event).
+UsualRawEnvelope = msgspec.defstruct(
+    "UsualRawEnvelope",
+    [("type", Literal[tuple(EVENT_CLASSES)]),  # type: ignore[valid-type]
+     ("service", Literal["registration", "support", ""], ""), ("data", msgspec.Raw)],
+    bases=(EnvelopeBase,), kw_only=True, frozen=True)
+_usual_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(UsualRawEnvelope)
+_event_ids = attrgetter("event_id")
+_participant_ids = attrgetter("participant_id")
+_time_zones = attrgetter("recorded_at.tzinfo")
+
+
+def read_events(values: list[bytes | None]) -> list[tuple[EnvelopeBase, Any] | UnreadableEvent]:
+    """`read_event` of each of a batch's records: its envelope and payload, or why it cannot be read. The
+    usual envelope's ids (canonical) and time (in UTC) are checked once for the batch, in C: checked per
+    envelope they cost ~6,700 instructions of the projection's ~90,000 per event. A batch where one is not
+    is read again record by record, each envelope checked and normalized (or refused) as it is decoded."""
+    out: list[tuple[EnvelopeBase, Any] | UnreadableEvent] = []
+    usual: list[EnvelopeBase] = []
+    append, keep, decode, readers = out.append, usual.append, _usual_decoder.decode, _readers
+    for value in values:
+        try:
+            envelope = decode(value)  # type: ignore[arg-type]  # None: read below, refused as "not JSON"
+            version, reader, as_dict, extra = readers[envelope.type]
+            if envelope.version != version:
+                raise LookupError
+            checked = reader.decode(envelope.data)
+            if extra:
+                _check_extra(checked, extra)
+        except Exception:  # noqa: BLE001 - anything unusual: read_event reads it, or says why it cannot
+            try:
+                append(read_event(value))
+            except UnreadableEvent as exc:
+                append(exc)
+            continue
+        append((envelope, msgspec.json.decode(envelope.data) if as_dict else checked))
+        keep(envelope)
+    if usual and not (all_canonical(" ".join(map(_event_ids, usual)))
+                      and all_canonical(" ".join(map(_participant_ids, usual)))
+                      and set(map(_time_zones, usual)) == {UTC}):
+        return [_read_or_reason(value) for value in values]
+    return out
+
+
+def _read_or_reason(value: bytes | None) -> tuple[EnvelopeBase, Any] | UnreadableEvent:
+    try:
+        return read_event(value)
+    except UnreadableEvent as exc:
+        return exc

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from shared.db import upsert_many, write_turn
 from shared.events import Envelope, UnreadableEvent, decode, read_data
-from shared.events.envelope import EnvelopeFields
+from shared.events.envelope import EnvelopeBase
 from shared.messaging.records import install
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,29 @@ class Delivery(msgspec.Struct, frozen=True, gc=False):
     topic: str
     partition: int
     offset: int
-    envelope: EnvelopeFields  # an Envelope, or a RawEnvelope (shared.events.rawcheck.read_event)
-    data: Any  # the payload at the current version: a dict, or what read_event gives
+    envelope: EnvelopeBase  # an Envelope, or a raw one (shared.events.rawcheck.read_events)
+    data: Any  # the payload at the current version: a dict, or what read_events gives
 
 
 def read_record(value: bytes | None) -> tuple[Envelope, dict[str, Any]]:
     """A record's envelope and its payload brought to the current version (UnreadableEvent if it has none)."""
     envelope = decode(value)  # type: ignore[arg-type]  # None: refused as "not JSON"
     return envelope, read_data(envelope)
+
+
+# A batch's records (their values) read: each an envelope and its payload, or why it cannot be read.
+ReadRecords = Callable[[list[bytes | None]], list[tuple[EnvelopeBase, Any] | UnreadableEvent]]
+
+
+def read_records(values: list[bytes | None]) -> list[tuple[EnvelopeBase, Any] | UnreadableEvent]:
+    """`read_record` of each record."""
+    out: list[tuple[EnvelopeBase, Any] | UnreadableEvent] = []
+    for value in values:
+        try:
+            out.append(read_record(value))
+        except UnreadableEvent as exc:
+            out.append(exc)
+    return out
 
 
 ApplyBatch = Callable[[Connection, list[Delivery]], None]
@@ -95,7 +110,7 @@ class ConsumerLoop:
                  on_applied: Callable[[int], None] | None = None,
                  record_dead_letters: RecordDeadLetters | None = None,
                  before_poll: Callable[[ConsumerLoop], None] | None = None,
-                 read: Callable[[bytes | None], tuple[EnvelopeFields, Any]] = read_record,
+                 read: ReadRecords = read_records,
                  forget: Callable[[bool], None] | None = None,
                  prepare: PrepareBatch | None = None, read_engine: Engine | None = None,
                  fetch_max_bytes: int = 8 * 1024 * 1024, max_partition_fetch_bytes: int = 1024 * 1024) -> None:
@@ -206,13 +221,11 @@ class ConsumerLoop:
         dead: list[tuple[str, int, int, bytes | None, str]] = []
         next_offsets: dict[TopicPartition, int] = {}
         for tp, records in polled.items():
-            for record in records:
-                try:
-                    envelope, data = self._read(record.value)
-                except UnreadableEvent as exc:
-                    dead.append((record.topic, record.partition, record.offset, record.value, str(exc)))
+            for record, read in zip(records, self._read([record.value for record in records]), strict=True):
+                if type(read) is tuple:
+                    deliveries.append(Delivery(record.topic, record.partition, record.offset, *read))
                 else:
-                    deliveries.append(Delivery(record.topic, record.partition, record.offset, envelope, data))
+                    dead.append((record.topic, record.partition, record.offset, record.value, str(read)))
             next_offsets[tp] = records[-1].offset + 1
         if dead:
             self._send_dead_letters(dead)

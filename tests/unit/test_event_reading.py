@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from shared.events import EVENT_CLASSES, Envelope, Source, UnreadableEvent, decode, encode, new_identity
-from shared.events.rawcheck import read_event, read_raw
+from shared.events.rawcheck import read_event, read_events, read_raw
 
 PID = "6513270e-269e-4d37-b2a7-4de452e6b438"
 EID = "892f902b-d23f-4824-928b-2f330c5c7fd0"
@@ -80,12 +80,50 @@ def test_round_trip_and_normal_forms() -> None:
     (raw(sequence="2"), "bad envelope"),
 ])
 def test_unreadable_envelopes_are_refused_with_a_reason(value: bytes | None, reason: str) -> None:
-    for read in (decode, read_event):
+    for read in (decode, read_event, read_one_of_batch):
         with pytest.raises(UnreadableEvent) as refused:
             read(value)  # type: ignore[operator]
         # read_event takes the payload as JSON text of any kind, and then finds it is not its type's object
-        assert str(refused.value).startswith("bad participant.selected data" if read is read_event
+        assert str(refused.value).startswith("bad participant.selected data" if read is not decode
                                              and value == raw(data=[1]) else reason)
+
+
+def read_one_of_batch(value: bytes | None) -> Any:
+    """What read_events makes of `value` in a batch between two readable records, which it reads as
+    read_event does whatever is between them; the refusal raised."""
+    good = raw(event_id="0fd2f4b5-4a67-4b2c-9a0e-3c7a34f1e2aa")
+    first, read, last = read_events([good, value, good])
+    assert not isinstance(first, Exception) and not isinstance(last, Exception)
+    assert same_envelope(first[0], read_event(good)[0]) and same_envelope(last[0], read_event(good)[0])
+    if isinstance(read, UnreadableEvent):
+        raise read
+    return read
+
+
+def same_envelope(a: Any, b: Any) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in Envelope.__struct_fields__ if name != "data") \
+        and bytes(a.data) == bytes(b.data)
+
+
+def test_a_batch_reads_as_its_records_one_by_one() -> None:
+    """read_events checks the usual envelopes' ids and times once per batch: a batch holding another form
+    (normalized by read_event) is read record by record, so every envelope comes out as read_event's."""
+    usual = [encode(envelope_of(t, VALID[t])) for t in sorted(VALID)] * 2
+    others = [raw(participant_id=PID.upper()), raw(event_id=EID.replace("-", "")),
+              raw(recorded_at="2019-01-01T07:00:01+07:00"), raw(recorded_at="2019-01-01T00:00:01"),
+              raw(service="elsewhere"), raw(type="participant.selected", version=1, sequence=...)]
+    for other in (None, *others):
+        batch = usual[:5] + ([other] if other is not None else []) + usual[5:]
+        read = read_events(batch)
+        assert len(read) == len(batch)
+        for value, got in zip(batch, read, strict=True):
+            assert not isinstance(got, Exception)
+            envelope, payload = read_event(value)
+            assert same_envelope(got[0], envelope) and got[0].recorded_at.tzinfo is UTC
+            assert type(got[1]) is type(payload) and \
+                {name: got[1].get(name) for name in json.loads(bytes(got[0].data))} == \
+                {name: payload.get(name) for name in json.loads(bytes(envelope.data))}
+    assert read_events([]) == []
 
 
 def test_raw_envelopes_read_alike() -> None:
@@ -117,11 +155,11 @@ def read_both(envelope: Envelope) -> dict[str, Any]:
 def refused_by_both(envelope: Envelope) -> str:
     """The reason both readers give for refusing the envelope's payload (the same)."""
     reasons = []
-    for read in (read_raw, lambda e: read_event(encode(e))):
+    for read in (read_raw, lambda e: read_event(encode(e)), lambda e: read_one_of_batch(encode(e))):
         with pytest.raises(UnreadableEvent) as refused:
             read(envelope)
         reasons.append(str(refused.value).split(":")[0])
-    assert reasons[0] == reasons[1]
+    assert reasons[0] == reasons[1] == reasons[2]
     return reasons[0]
 
 
