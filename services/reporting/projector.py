@@ -30,8 +30,9 @@ DEFAULT_CACHE = 100_000  # participants whose tally is kept in memory
 UnitDay = tuple[str, date]  # org_unit, day (or a half-month's first day)
 Amounts = dict[str, int]  # metric -> amount, the non-zero ones
 HORIZON = "cumulative_horizon"  # stats row: the latest half-month (ordinal of its first day) with running totals
-EVENT_COLUMNS = ("event_id", "participant_id", "participant_key", "type", "version", "org_unit", "occurred_on",
-                 "recorded_at", "source_agency", "source_key_id", "service", "data")  # in _event_rows' order
+# in _event_rows' order. Not the envelope's version: the payload is stored at its type's current version
+EVENT_COLUMNS = ("event_id", "participant_id", "participant_key", "type", "org_unit", "occurred_on", "recorded_at",
+                 "source_agency", "source_key_id", "service", "data")
 
 
 def row_to_fact(row: Any) -> Fact:
@@ -281,7 +282,7 @@ class Projection:
             # the payload's text as it came (a RawEnvelope's, from read_event), else encoded (dates and UUIDs
             # in payloads, read by schema, as text)
             data = e.data  # type: ignore[attr-defined]  # both kinds of envelope have one
-            rows.append((e.event_id, e.participant_id, key, e.type, e.version, e.org_unit, day, recorded,
+            rows.append((e.event_id, e.participant_id, key, e.type, e.org_unit, day, recorded,
                          e.source.agency, e.source.key_id, e.service,
                          str(data, "utf-8") if type(data) is raw else dumps(d.data).decode()))
         # in participant order: consecutive inserts land on neighbouring pages of the participant index

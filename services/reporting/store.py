@@ -81,7 +81,7 @@ class ReadModel:
 
 # Version of the tables below; changed with their columns, keys or meaning. A process running a new
 # layout projects the whole log into new tables (the old ones stay until dropped).
-LAYOUT = 5
+LAYOUT = 6
 REGISTERED = text("type = 'participant.registered'")
 
 
@@ -122,7 +122,6 @@ def read_model(generation: int) -> ReadModel:
         # third of the index pages that every batch rewrites; lookups filter participant_id as well
         Column("participant_key", BigInteger, nullable=False),
         Column("type", String(64), nullable=False),
-        Column("version", Integer, nullable=False),
         Column("org_unit", String(64), nullable=False),
         Column("occurred_on", Date, nullable=False),
         Column("recorded_at", DateTime(timezone=True), nullable=False),

@@ -26,13 +26,18 @@ from kafka.protocol.consumer.offsets import IsolationLevel
 log = logging.getLogger(__name__)
 
 
-class Record(msgspec.Struct, frozen=True, gc=False):
-    """What the consumer loop reads of a record (a msgspec struct: built in C, a fifth of a NamedTuple's cost)."""
+class Delivery(msgspec.Struct, gc=False):
+    """A record as the consumer loop takes it: where it is and its value (all it reads of a record), then the
+    event it holds, which the loop sets once it has read it. One object per record from fetch to projection
+    (a msgspec struct: built in C, a fifth of a NamedTuple's cost); not tracked by the garbage collector, as it
+    refers to no object that refers back to it."""
 
     topic: str
     partition: int
     offset: int
-    value: bytes | None
+    envelope: Any = None  # an Envelope, or a raw one (shared.events.rawcheck.read_events)
+    data: Any = None  # the payload at the current version: a dict, or what read_events gives
+    value: bytes | None = None
 
 
 def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int) -> list[tuple[int, bytes | None]]:
@@ -121,7 +126,7 @@ def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int) -> li
 
 
 class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
-    """kafka-python's parsed partition data, yielding `Record`s read by `read_v2_records`."""
+    """kafka-python's parsed partition data, yielding `Delivery`s read by `read_v2_records`."""
 
     def _unpack_records(self, tp: Any, records: Any, key_deserializer: Any,
                         value_deserializer: Any) -> Iterator[Any]:
@@ -139,7 +144,7 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
                 for record in batch:
                     self.records_read += 1
                     self.next_fetch_offset = record.offset + 1
-                    yield Record(topic, partition, record.offset, record.value)
+                    yield Delivery(topic, partition, record.offset, None, None, record.value)
             else:
                 self.leader_epoch = batch.leader_epoch
                 if batch.is_control_batch:  # a transaction's marker, not a record for the consumer
@@ -150,7 +155,7 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
                     for offset, value in read_v2_records(body, batch._pos, batch.records_count, batch.base_offset):
                         self.records_read += 1
                         self.next_fetch_offset = offset + 1
-                        yield Record(topic, partition, offset, value)
+                        yield Delivery(topic, partition, offset, None, None, value)
                     self.bytes_read += len(body)
             batch = records.next_batch()
         # a v2 batch keeps its last offset even when compaction removed its last records
@@ -160,7 +165,7 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
 
 
 def install(consumer: KafkaConsumer) -> bool:
-    """Makes `consumer`'s fetcher hand out `Record`s; False (and the consumer unchanged) if this
+    """Makes `consumer`'s fetcher hand out `Delivery`s; False (and the consumer unchanged) if this
     kafka-python has not the internals it replaces."""
     fetcher = getattr(consumer, "_fetcher", None)
     expected = getattr(Fetcher, "PartitionRecords", None)

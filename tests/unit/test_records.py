@@ -13,7 +13,7 @@ from kafka.errors import CorruptRecordError
 from kafka.record.default_records import DefaultRecordBatch
 from kafka.record.memory_records import MemoryRecords, MemoryRecordsBuilder
 
-from shared.messaging.records import LightPartitionRecords, Record, read_v2_records
+from shared.messaging.records import Delivery, LightPartitionRecords, read_v2_records
 
 TP = TopicPartition("t.registration.events", 3)
 record = st.tuples(
@@ -44,14 +44,14 @@ def built(batches: list[tuple[int, int, int, list[tuple[int, bytes | None, bytes
     return out
 
 
-def taken(cls: type, data: bytes, fetch_offset: int, step: int | None) -> tuple[list[Record], int, int]:
+def taken(cls: type, data: bytes, fetch_offset: int, step: int | None) -> tuple[list[Delivery], int, int]:
     part = cls(fetch_offset, TP, MemoryRecords(data))
-    out: list[Record] = []
+    out: list[Delivery] = []
     while part:  # in takes of `step` records, as the fetcher hands out max_poll_records
         got = part.take(step)
         if not got:
             break
-        out.extend(Record(r.topic, r.partition, r.offset, r.value) for r in got)
+        out.extend(Delivery(r.topic, r.partition, r.offset, None, None, r.value) for r in got)
     return out, part.next_fetch_offset, part.leader_epoch
 
 
@@ -64,7 +64,7 @@ def test_light_records_equal_kafka_python_s(batches: list, skip: int, step: int 
     got, got_next, got_epoch = taken(LightPartitionRecords, data, skip, step)
     assert got == expected
     assert (got_next, got_epoch) == (expected_next, expected_epoch)
-    assert all(type(r) is Record for r in taken(LightPartitionRecords, data, 0, None)[0])
+    assert all(type(r) is Delivery for r in taken(LightPartitionRecords, data, 0, None)[0])
 
 
 def v2_body(values: list[bytes]) -> tuple[bytes, int]:
