@@ -7,6 +7,7 @@ a changed definition or layout is applied to all history by building a new gener
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +84,21 @@ class ReadModel:
 # layout projects the whole log into new tables (the old ones stay until dropped).
 LAYOUT = 6
 REGISTERED = text("type = 'participant.registered'")
+
+
+def participant_keys(participant_ids: list[str]) -> list[int]:
+    """participant_key of each id, for ids in canonical form (as envelopes hold them): their first 16
+    hexadecimal digits converted at once, a fifth of a call per id; others are converted one by one."""
+    n = len(participant_ids)
+    heads = "".join([p[:18] for p in participant_ids])  # 'xxxxxxxx-xxxx-xxxx' each
+    try:
+        packed = bytes.fromhex(heads.replace("-", ""))
+    except ValueError:
+        packed = b""
+    # hyphens where a UUID has them, and 16 hexadecimal digits around them (fromhex skips spaces: fewer)
+    if len(heads) != 18 * n or heads[8::18] != "-" * n or heads[13::18] != "-" * n or len(packed) != 8 * n:
+        return [participant_key(p) for p in participant_ids]
+    return [number >> 4 for (number,) in struct.iter_unpack(">Q", packed)]
 
 
 def participant_key(participant_id: str) -> int:
