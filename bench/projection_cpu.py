@@ -69,13 +69,10 @@ def project(raw: list[bytes], limit: int, batch: int, url: str) -> None:
     cpu, wall, server = time.process_time(), time.perf_counter(), postgres_ticks()
     offset = 0
     for values in batches:
-        deliveries = []
         records = [Delivery("bench.events", 0, offset + i, None, None, value) for i, value in enumerate(values)]
         started = time.process_time()  # the records as the fetcher hands them out, then as the consumer loop
-        for record, read in zip(records, read_events([record.value for record in records]), strict=True):
-            if type(read) is tuple:
-                record.envelope, record.data = read
-                deliveries.append(record)
+        refused = {id(record) for record, _ in read_events(records)}
+        deliveries = [record for record in records if id(record) not in refused] if refused else records
         offset += len(values)
         del records
         decoded = time.process_time()

@@ -22,7 +22,6 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from shared.db import upsert_many, write_turn
 from shared.events import Envelope, UnreadableEvent, decode, read_data
-from shared.events.envelope import EnvelopeBase
 from shared.messaging.records import Delivery, install
 
 log = logging.getLogger(__name__)
@@ -51,19 +50,19 @@ def read_record(value: bytes | None) -> tuple[Envelope, dict[str, Any]]:
     return envelope, read_data(envelope)
 
 
-# A batch's records (their values) read: each an envelope and its payload, or why it cannot be read.
-ReadRecords = Callable[[list[bytes | None]], list[tuple[EnvelopeBase, Any] | UnreadableEvent]]
+# Reads each record's event into it (its envelope and data); returns the records that cannot be read, with why.
+ReadRecords = Callable[[list[Delivery]], list[tuple[Delivery, UnreadableEvent]]]
 
 
-def read_records(values: list[bytes | None]) -> list[tuple[EnvelopeBase, Any] | UnreadableEvent]:
-    """`read_record` of each record."""
-    out: list[tuple[EnvelopeBase, Any] | UnreadableEvent] = []
-    for value in values:
+def read_records(records: list[Delivery]) -> list[tuple[Delivery, UnreadableEvent]]:
+    """`read_record` of each record, into it."""
+    unreadable: list[tuple[Delivery, UnreadableEvent]] = []
+    for record in records:
         try:
-            out.append(read_record(value))
+            record.envelope, record.data = read_record(record.value)
         except UnreadableEvent as exc:
-            out.append(exc)
-    return out
+            unreadable.append((record, exc))
+    return unreadable
 
 
 ApplyBatch = Callable[[Connection, list[Delivery]], None]
@@ -207,15 +206,15 @@ class ConsumerLoop:
         dead: list[tuple[str, int, int, bytes | None, str]] = []
         next_offsets: dict[TopicPartition, int] = {}
         for tp, records in polled.items():
-            light = type(records[0]) is Delivery  # else kafka-python's own records (shared.messaging.records)
-            for record, read in zip(records, self._read([record.value for record in records]), strict=True):
-                if type(read) is not tuple:
-                    dead.append((record.topic, record.partition, record.offset, record.value, str(read)))
-                elif light:
-                    record.envelope, record.data = read
-                    deliveries.append(record)
-                else:
-                    deliveries.append(Delivery(record.topic, record.partition, record.offset, *read, record.value))
+            if type(records[0]) is not Delivery:  # kafka-python's own records (see shared.messaging.records)
+                records = [Delivery(r.topic, r.partition, r.offset, None, None, r.value) for r in records]
+            unreadable = self._read(records)
+            if unreadable:
+                refused = {id(record) for record, _ in unreadable}
+                deliveries.extend(record for record in records if id(record) not in refused)
+                dead.extend((r.topic, r.partition, r.offset, r.value, str(reason)) for r, reason in unreadable)
+            else:
+                deliveries.extend(records)
             next_offsets[tp] = records[-1].offset + 1
         if dead:
             self._send_dead_letters(dead)

@@ -12,6 +12,7 @@ import pytest
 
 from shared.events import EVENT_CLASSES, Envelope, Source, UnreadableEvent, decode, encode, new_identity
 from shared.events.rawcheck import read_event, read_events, read_raw
+from shared.messaging.records import Delivery
 
 PID = "6513270e-269e-4d37-b2a7-4de452e6b438"
 EID = "892f902b-d23f-4824-928b-2f330c5c7fd0"
@@ -88,11 +89,21 @@ def test_unreadable_envelopes_are_refused_with_a_reason(value: bytes | None, rea
                                              and value == raw(data=[1]) else reason)
 
 
+def read_batch(values: list[bytes | None]) -> list[Any]:
+    """read_events over records of these values: each record's (envelope, payload), or why it was refused
+    (then the record holds no event)."""
+    records = [Delivery("t", 0, i, None, None, value) for i, value in enumerate(values)]
+    refused = {id(record): reason for record, reason in read_events(records)}
+    assert all(isinstance(reason, UnreadableEvent) for reason in refused.values())
+    assert all((r.envelope is None and r.data is None) == (id(r) in refused) for r in records)
+    return [refused.get(id(r)) or (r.envelope, r.data) for r in records]
+
+
 def read_one_of_batch(value: bytes | None) -> Any:
     """What read_events makes of `value` in a batch between two readable records, which it reads as
     read_event does whatever is between them; the refusal raised."""
     good = raw(event_id="0fd2f4b5-4a67-4b2c-9a0e-3c7a34f1e2aa")
-    first, read, last = read_events([good, value, good])
+    first, read, last = read_batch([good, value, good])
     assert not isinstance(first, Exception) and not isinstance(last, Exception)
     assert same_envelope(first[0], read_event(good)[0]) and same_envelope(last[0], read_event(good)[0])
     if isinstance(read, UnreadableEvent):
@@ -114,7 +125,7 @@ def test_a_batch_reads_as_its_records_one_by_one() -> None:
               raw(service="elsewhere"), raw(type="participant.selected", version=1, sequence=...)]
     for other in (None, *others):
         batch = usual[:5] + ([other] if other is not None else []) + usual[5:]
-        read = read_events(batch)
+        read = read_batch(batch)
         assert len(read) == len(batch)
         for value, got in zip(batch, read, strict=True):
             assert not isinstance(got, Exception)
@@ -123,7 +134,7 @@ def test_a_batch_reads_as_its_records_one_by_one() -> None:
             assert type(got[1]) is type(payload) and \
                 {name: got[1].get(name) for name in json.loads(bytes(got[0].data))} == \
                 {name: payload.get(name) for name in json.loads(bytes(envelope.data))}
-    assert read_events([]) == []
+    assert read_batch([]) == [] and read_events([]) == []
 
 
 def test_raw_envelopes_read_alike() -> None:
