@@ -166,7 +166,10 @@ class Projection:
         self._stored_keys: set[int] = set()
         # contributions are made at communes; each is also added to every unit above, so that a summary
         # reads its own unit and its children only (a changed hierarchy is applied by a rebuild)
-        self._rollup = {u.code: tuple(tree.ancestors(u.code)) for u in tree}
+        chains = {u.code: tree.ancestors(u.code) for u in tree}
+        self._parent = {code: chain[1] for code, chain in chains.items() if len(chain) > 1}
+        self._depth = {code: len(chain) - 1 for code, chain in chains.items()}  # a unit not in the tree: 0
+        self._levels = max(self._depth.values(), default=0) + 1
 
     def forget(self, fresh: bool = False) -> None:
         """Drop the cache (the database stays the truth): after a failed batch or a rebalance. `fresh`:
@@ -339,18 +342,36 @@ class Projection:
                 by_day[(unit, day)] = {metric: amount}
             else:
                 group[metric] = group.get(metric, 0) + amount
-        daily: dict[UnitDay, Amounts] = {}
+        # each unit's sums added to its parent's, from the lowest units up: a commune's once, not once per unit
+        # above it; then every unit's days to its half-months
+        daily: dict[UnitDay, Amounts] = by_day
+        parent, depth = self._parent, self._depth
+        by_level: list[list[UnitDay]] = [[] for _ in range(self._levels)]
+        for key in by_day:
+            by_level[depth.get(key[0], 0)].append(key)
+        for level in range(self._levels - 1, 0, -1):
+            above = by_level[level - 1]
+            for unit, day in by_level[level]:
+                group = daily[(unit, day)]
+                target = daily.get((parent[unit], day))
+                if target is None:
+                    daily[(parent[unit], day)] = dict(group)
+                    above.append((parent[unit], day))
+                else:
+                    for metric, amount in group.items():
+                        target[metric] = target.get(metric, 0) + amount
         halves: dict[UnitDay, Amounts] = {}
-        rollup = self._rollup
         periods: dict[date, date] = {}
-        for (unit, day), group in by_day.items():
+        for (unit, day), group in daily.items():
             period = periods.get(day)
             if period is None:
                 period = periods[day] = period_of(day)
-            for code in rollup.get(unit) or (unit,):
-                for target in (daily.setdefault((code, day), {}), halves.setdefault((code, period), {})):
-                    for metric, amount in group.items():
-                        target[metric] = target.get(metric, 0) + amount
+            target = halves.get((unit, period))
+            if target is None:
+                halves[(unit, period)] = dict(group)
+            else:
+                for metric, amount in group.items():
+                    target[metric] = target.get(metric, 0) + amount
         return daily, halves
 
     def _add_sums(self, conn: Connection, daily: dict[UnitDay, Amounts], halves: dict[UnitDay, Amounts]) -> None:
