@@ -344,13 +344,20 @@ class Projection:
     def _sum_changes(self, changes: list[Change]) -> tuple[dict[UnitDay, Amounts], dict[UnitDay, Amounts]]:
         """The changes to the daily figures and to the half-month figures (by the half's first day) of each
         unit and every unit above it."""
-        by_day: dict[UnitDay, Amounts] = {}
+        # by unit, then day: two lookups of keys whose hashes are cached, instead of a (unit, day) tuple made,
+        # hashed and freed per change
+        by_unit: dict[str, dict[date, Amounts]] = {}
         for unit, metric, day, amount in changes:
-            group = by_day.get((unit, day))
+            days = by_unit.get(unit)
+            if days is None:
+                by_unit[unit] = {day: {metric: amount}}
+                continue
+            group = days.get(day)
             if group is None:
-                by_day[(unit, day)] = {metric: amount}
+                days[day] = {metric: amount}
             else:
                 group[metric] = group.get(metric, 0) + amount
+        by_day = {(unit, day): group for unit, days in by_unit.items() for day, group in days.items()}
         # each unit's sums added to its parent's, from the lowest units up: a commune's once, not once per unit
         # above it; then every unit's days to its half-months
         daily: dict[UnitDay, Amounts] = by_day

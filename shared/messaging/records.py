@@ -40,13 +40,14 @@ class Delivery(msgspec.Struct, gc=False):
     value: bytes | None = None
 
 
-def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int) -> list[tuple[int, bytes | None]]:
-    """(offset, value) of the `count` records of a v2 (uncompressed) batch's body starting at `pos`.
+def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int, topic: str = "",
+                    partition: int = 0) -> list[Delivery]:
+    """The `count` records of a v2 (uncompressed) batch's body starting at `pos`, of `topic`'s `partition`.
 
     Record => Length Attributes TimestampDelta OffsetDelta KeyLength Key ValueLength Value Headers, the
     numbers zigzag varints. Headers are skipped by the record's length; a length that does not add up
     raises CorruptRecordError (the batch's CRC has already vouched for its bytes)."""
-    out: list[tuple[int, bytes | None]] = []
+    out: list[Delivery] = []
     append = out.append
     try:
         for _ in range(count):
@@ -111,12 +112,12 @@ def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int) -> li
                         break
                     shift += 7
             if n == 1:
-                append((offset, None))
+                append(Delivery(topic, partition, offset, None, None, None))
             else:
                 n = (n >> 1) ^ -(n & 1)
                 if n < 0 or pos + n >= end:  # at least the header count follows the value
                     raise CorruptRecordError(f"record at offset {offset}: value overruns the record")
-                append((offset, buffer[pos:pos + n]))
+                append(Delivery(topic, partition, offset, None, None, buffer[pos:pos + n]))
             pos = end
     except IndexError as exc:
         raise CorruptRecordError(f"record batch at offset {base_offset} ends inside a record") from exc
@@ -152,10 +153,11 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
                 else:
                     batch._maybe_uncompress()
                     body = bytes(batch._buffer)
-                    for offset, value in read_v2_records(body, batch._pos, batch.records_count, batch.base_offset):
+                    for record in read_v2_records(body, batch._pos, batch.records_count, batch.base_offset, topic,
+                                                  partition):
                         self.records_read += 1
-                        self.next_fetch_offset = offset + 1
-                        yield Delivery(topic, partition, offset, None, None, value)
+                        self.next_fetch_offset = record.offset + 1
+                        yield record
                     self.bytes_read += len(body)
             batch = records.next_batch()
         # a v2 batch keeps its last offset even when compaction removed its last records
