@@ -239,8 +239,7 @@ class Projection:
         slow: list[str] = []
         for participant_id, group in groups.items():
             # most facts change the figures in a way the tally alone tells; the events table's row of each is
-            # made in the same pass, while its objects are in the processor's cache (a second pass over the
-            # batch cost as much again in cache misses)
+            # made in the same pass (one walk over the batch, not two)
             tally = tallies[participant_id]
             key = keys[participant_id]
             mark, row_mark = len(changes), len(event_rows)
@@ -357,13 +356,12 @@ class Projection:
                 days[day] = {metric: amount}
             else:
                 group[metric] = group.get(metric, 0) + amount
-        by_day = {(unit, day): group for unit, days in by_unit.items() for day, group in days.items()}
+        daily = {(unit, day): group for unit, days in by_unit.items() for day, group in days.items()}
         # each unit's sums added to its parent's, from the lowest units up: a commune's once, not once per unit
         # above it; then every unit's days to its half-months
-        daily: dict[UnitDay, Amounts] = by_day
         parent, depth = self._parent, self._depth
         by_level: list[list[UnitDay]] = [[] for _ in range(self._levels)]
-        for key in by_day:
+        for key in daily:
             by_level[depth.get(key[0], 0)].append(key)
         for level in range(self._levels - 1, 0, -1):
             above = by_level[level - 1]
