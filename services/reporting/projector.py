@@ -255,7 +255,8 @@ class Projection:
                 day = days.get(e.occurred_on)
                 if day is None:
                     day = days[e.occurred_on] = e.occurred_on.isoformat() if sqlite else e.occurred_on
-                # the payload's text as it came (a RawEnvelope's, from read_events), else encoded (dates and
+                # the same row as _event_rows makes (EVENT_COLUMNS), inline: a call per event cost more.
+                # The payload's text as it came (a RawEnvelope's, from read_events), else encoded (dates and
                 # UUIDs in payloads, read by schema, as text)
                 data = e.data  # type: ignore[attr-defined]  # both kinds of envelope have one
                 append_row((e.event_id, participant_id, key, e.type, e.org_unit, day, next_time(), e.source.agency,
@@ -312,7 +313,7 @@ class Projection:
     @staticmethod
     def _event_rows(fresh: list[Delivery], sqlite: bool, keys: dict[str, int]) -> list[tuple[Any, ...]]:
         """The events table's rows of `fresh` (events of recomputed participants), whose participants' keys
-        are `keys`."""
+        are `keys`: the rows `prepare` makes inline for the others."""
         raw, dumps = msgspec.Raw, orjson.dumps
         days: dict[date, str] = {}
         rows: list[tuple[Any, ...]] = []

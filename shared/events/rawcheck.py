@@ -232,10 +232,7 @@ def read_events(records: Sequence[_R]) -> list[tuple[_R, UnreadableEvent]]:
             if extra:
                 _check_extra(checked, extra)
         except Exception:  # noqa: BLE001 - anything unusual: read_event reads it, or says why it cannot
-            try:
-                record.envelope, record.data = read_event(record.value)
-            except UnreadableEvent as exc:
-                unreadable.append((record, exc))
+            _read_one(record, unreadable)
             continue
         record.envelope = envelope
         record.data = decode_json(envelope.data) if as_dict else checked
@@ -245,9 +242,14 @@ def read_events(records: Sequence[_R]) -> list[tuple[_R, UnreadableEvent]]:
                       and set(map(_time_zones, usual)) == {UTC}):
         unreadable = []
         for record in records:
-            try:
-                record.envelope, record.data = read_event(record.value)
-            except UnreadableEvent as exc:
-                record.envelope = record.data = None
-                unreadable.append((record, exc))
+            _read_one(record, unreadable)
     return unreadable
+
+
+def _read_one(record: _R, unreadable: list[tuple[_R, UnreadableEvent]]) -> None:
+    """`read_event` of one record, into it; or the record (holding no event) and why, into `unreadable`."""
+    try:
+        record.envelope, record.data = read_event(record.value)
+    except UnreadableEvent as exc:
+        record.envelope = record.data = None
+        unreadable.append((record, exc))
