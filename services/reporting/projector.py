@@ -228,10 +228,11 @@ class Projection:
         tallies.update((pid, tally_of(facts) if facts else Tally()) for pid, facts in stored.items())
         sqlite = conn.dialect.name == "sqlite"
         keys = dict(zip(groups, participant_keys(list(groups)), strict=True))
-        # each event's recording time in the form the table stores, in the order of the loop below
-        times = self._times([d.envelope.recorded_at for group in groups.values() for d in group], sqlite)
-        next_time = iter(times).__next__
-        days: dict[date, date | str] = {}
+        # on SQLite, each event's recording time and day as the text the table stores (the times of a batch
+        # formatted at once, in the order of the loop below); PostgreSQL takes the envelope's own objects
+        next_time = iter(sqlite_times([d.envelope.recorded_at for group in groups.values() for d in group])
+                         if sqlite else ()).__next__
+        days: dict[date, str] = {}
         raw, dumps = msgspec.Raw, orjson.dumps
         changes: list[Change] = []
         event_rows: list[tuple[Any, ...]] = []
@@ -248,18 +249,23 @@ class Projection:
                 if not advance(tally, e, d.data, changes):
                     del changes[mark:]  # this participant's other facts of the batch are recomputed below
                     del event_rows[row_mark:]
-                    for _ in range(len(group) - group.index(d)):
-                        next_time()  # the times of this one and the rest of the group
+                    if sqlite:
+                        for _ in range(len(group) - group.index(d)):
+                            next_time()  # the times of this one and the rest of the group
                     slow.append(participant_id)
                     break
-                day = days.get(e.occurred_on)
-                if day is None:
-                    day = days[e.occurred_on] = e.occurred_on.isoformat() if sqlite else e.occurred_on
+                if sqlite:
+                    day = days.get(e.occurred_on)
+                    if day is None:
+                        day = days[e.occurred_on] = e.occurred_on.isoformat()
+                    recorded = next_time()
+                else:
+                    day, recorded = e.occurred_on, e.recorded_at
                 # the same row as _event_rows makes (EVENT_COLUMNS), inline: a call per event cost more.
                 # The payload's text as it came (a RawEnvelope's, from read_events), else encoded (dates and
                 # UUIDs in payloads, read by schema, as text)
                 data = e.data  # type: ignore[attr-defined]  # both kinds of envelope have one
-                append_row((e.event_id, participant_id, key, e.type, e.org_unit, day, next_time(), e.source.agency,
+                append_row((e.event_id, participant_id, key, e.type, e.org_unit, day, recorded, e.source.agency,
                             e.source.key_id, e.service,
                             str(data, "utf-8") if type(data) is raw else dumps(d.data).decode()))
         if slow:
