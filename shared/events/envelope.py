@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -29,8 +30,29 @@ _is_canonical = re.compile(_CANONICAL).fullmatch
 # both ids in one match, a space between them (which neither can hold, so the split is exact): one call into
 # the regex engine per event instead of two, 0.8-1.9 % of a projection's instructions (bench/projection_cpu.py)
 _both_canonical = re.compile(_CANONICAL + " " + _CANONICAL).fullmatch
-# ids separated by spaces, all canonical: a batch's ids in one call into the regex engine
-all_canonical = re.compile(f"(?:{_CANONICAL} )*{_CANONICAL}").fullmatch
+
+
+def all_canonical(ids: Sequence[str]) -> bool:
+    """Whether every id is in canonical form (what `_is_canonical` matches), checked for a batch at once by
+    string operations in C: ~70 ns an id against ~270 for one regular-expression match over them all (the
+    engine steps through each character in turn). Joined by spaces, the ids must be 37 characters apart,
+    hyphens and spaces exactly where a UUID and the joining put them, no upper-case hexadecimal letter, and
+    everything else hexadecimal digits: bytes.fromhex then reads 16 bytes an id (fewer, or an error, if any
+    other character, white space or one not ASCII, took a digit's place)."""
+    n = len(ids)
+    joined = " ".join(ids)
+    if not n or len(joined) != 37 * n - 1:
+        return n == 0
+    hyphens = "-" * n
+    if (joined[8::37] != hyphens or joined[13::37] != hyphens or joined[18::37] != hyphens
+            or joined[23::37] != hyphens or joined[36::37] != " " * (n - 1)):
+        return False
+    if any(letter in joined for letter in "ABCDEF"):
+        return False
+    try:
+        return len(bytes.fromhex(joined.replace("-", ""))) == 16 * n
+    except ValueError:
+        return False
 
 
 def _canonical_uuid(value: str, name: str) -> str:

@@ -237,8 +237,8 @@ def read_events(records: Sequence[_R]) -> list[tuple[_R, UnreadableEvent]]:
         record.envelope = envelope
         record.data = decode_json(envelope.data) if as_dict else checked
         keep(envelope)
-    if usual and not (all_canonical(" ".join(map(_event_ids, usual)))
-                      and all_canonical(" ".join(map(_participant_ids, usual)))
+    if usual and not (all_canonical(list(map(_event_ids, usual)))
+                      and all_canonical(list(map(_participant_ids, usual)))
                       and set(map(_time_zones, usual)) == {UTC}):
         unreadable = []
         for record in records:
