@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 import uuid
@@ -34,11 +35,11 @@ _both_canonical = re.compile(_CANONICAL + " " + _CANONICAL).fullmatch
 
 def all_canonical(ids: Sequence[str]) -> bool:
     """Whether every id is in canonical form (what `_is_canonical` matches), checked for a batch at once by
-    string operations in C: ~70 ns an id against ~270 for one regular-expression match over them all (the
+    string operations in C: ~60 ns an id against ~250 for one regular-expression match over them all (the
     engine steps through each character in turn). Joined by spaces, the ids must be 37 characters apart,
     hyphens and spaces exactly where a UUID and the joining put them, no upper-case hexadecimal letter, and
-    everything else hexadecimal digits: bytes.fromhex then reads 16 bytes an id (fewer, or an error, if any
-    other character, white space or one not ASCII, took a digit's place)."""
+    everything else hexadecimal digits: 16 bytes an id once hyphens and spaces are taken out (fewer, or an
+    error, if any other character took a digit's place)."""
     n = len(ids)
     joined = " ".join(ids)
     if not n or len(joined) != 37 * n - 1:
@@ -49,9 +50,9 @@ def all_canonical(ids: Sequence[str]) -> bool:
         return False
     if any(letter in joined for letter in "ABCDEF"):
         return False
-    try:
-        return len(bytes.fromhex(joined.replace("-", ""))) == 16 * n
-    except ValueError:
+    try:  # hyphens and spaces, all in their places, taken out; unhexlify refuses anything but hexadecimal pairs
+        return len(binascii.unhexlify(joined.encode().translate(None, b"- "))) == 16 * n
+    except (ValueError, UnicodeEncodeError):  # binascii.Error is a ValueError
         return False
 
 
