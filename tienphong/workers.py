@@ -37,7 +37,11 @@ CONSUMER_SERVICES = ("reporting", "support")
 PROJECTION_BATCH = 20_000
 # Fetch responses that hold a whole batch (~12 MB of events): with 8 MiB, every poll waited a round trip
 # for a second response (5 % of a projection process's time); 12 MiB keeps two processes under 300 MiB.
-PROJECTION_FETCH_BYTES, PROJECTION_PARTITION_FETCH_BYTES = 12 * 1024 * 1024, 2 * 1024 * 1024
+# Partitions are read in step by time (ConsumerLoop's in_step) in slices of 1 MiB (~2,500 events): with 2
+# MiB a batch spanned more days, whose sums it rewrote (daily sums rewritten 77,000-93,000 times against
+# 54,000-57,000 in paired runs of bench/consumers.py, 1,000,000 events), and the largest process held 240-248
+# MiB against 199-205.
+PROJECTION_FETCH_BYTES, PROJECTION_PARTITION_FETCH_BYTES = 12 * 1024 * 1024, 1024 * 1024
 # SQLite page cache of a projection's writing connection: the events table's participant index takes
 # random inserts, and with the default 2 MiB most of them read their page back from the OS
 PROJECTION_PAGE_CACHE_MIB = 32
@@ -94,7 +98,7 @@ def build_consumer(config: Config) -> ConsumerLoop:
                             read=read_events, max_poll_records=PROJECTION_BATCH, forget=live.forget,
                             prepare=live.prepare, read_engine=reader,
                             fetch_max_bytes=PROJECTION_FETCH_BYTES,
-                            max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES)
+                            max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES, in_step=True)
     if config.service == "support":
         from services.support.store import VERSIONS as SUPPORT_VERSIONS
         from services.support.store import consumer_offsets as support_offsets
@@ -125,7 +129,7 @@ def _projection_loop_factory(engine: Engine, config: Config) -> Callable[[str, s
                             max_poll_records=PROJECTION_BATCH, forget=projection.forget,
                             prepare=projection.prepare, read_engine=reader,
                             fetch_max_bytes=PROJECTION_FETCH_BYTES,
-                            max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES)
+                            max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES, in_step=True)
 
     return make_loop
 

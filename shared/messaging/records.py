@@ -38,15 +38,19 @@ class Delivery(msgspec.Struct, gc=False):
     envelope: Any = None  # an Envelope, or a raw one (shared.events.rawcheck.read_events)
     data: Any = None  # the payload at the current version: a dict, or what read_events gives
     value: bytes | None = None
+    # the latest timestamp of the record batch that held it (Kafka's batch header: the records' own are not
+    # read), in ms; -1 if unknown
+    timestamp: int = -1
 
 
 def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int, topic: str = "",
-                    partition: int = 0) -> list[Delivery]:
+                    partition: int = 0, timestamp: int = -1) -> list[Delivery]:
     """The `count` records of a v2 (uncompressed) batch's body starting at `pos`, of `topic`'s `partition`.
 
     Record => Length Attributes TimestampDelta OffsetDelta KeyLength Key ValueLength Value Headers, the
     numbers zigzag varints. Headers are skipped by the record's length; a length that does not add up
-    raises CorruptRecordError (the batch's CRC has already vouched for its bytes)."""
+    raises CorruptRecordError (the batch's CRC has already vouched for its bytes). Each record gets the
+    batch's `timestamp`."""
     out: list[Delivery] = []
     append = out.append
     try:
@@ -112,12 +116,12 @@ def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int, topic
                         break
                     shift += 7
             if n == 1:
-                append(Delivery(topic, partition, offset, None, None, None))
+                append(Delivery(topic, partition, offset, None, None, None, timestamp))
             else:
                 n = (n >> 1) ^ -(n & 1)
                 if n < 0 or pos + n >= end:  # at least the header count follows the value
                     raise CorruptRecordError(f"record at offset {offset}: value overruns the record")
-                append(Delivery(topic, partition, offset, None, None, buffer[pos:pos + n]))
+                append(Delivery(topic, partition, offset, None, None, buffer[pos:pos + n], timestamp))
             pos = end
     except IndexError as exc:
         raise CorruptRecordError(f"record batch at offset {base_offset} ends inside a record") from exc
@@ -145,7 +149,8 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
                 for record in batch:
                     self.records_read += 1
                     self.next_fetch_offset = record.offset + 1
-                    yield Delivery(topic, partition, record.offset, None, None, record.value)
+                    yield Delivery(topic, partition, record.offset, None, None, record.value,
+                                   -1 if record.timestamp is None else record.timestamp)
             else:
                 self.leader_epoch = batch.leader_epoch
                 if batch.is_control_batch:  # a transaction's marker, not a record for the consumer
@@ -154,7 +159,7 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
                     batch._maybe_uncompress()
                     body = bytes(batch._buffer)
                     for record in read_v2_records(body, batch._pos, batch.records_count, batch.base_offset, topic,
-                                                  partition):
+                                                  partition, batch.max_timestamp):
                         self.records_read += 1
                         self.next_fetch_offset = record.offset + 1
                         yield record
@@ -164,6 +169,21 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
         if last is not None and last.magic == 2:
             self.next_fetch_offset = last.next_offset
         self.drain()
+
+
+def resume(consumer: KafkaConsumer, partitions: list[Any]) -> None:
+    """`consumer.resume(*partitions)`, and what its fetcher parked of them dropped, to be fetched again from
+    their positions. The pinned kafka-python parks the records of a partition paused while partly handed
+    out and gives them back one partition at a time, only when its in-line slot is empty (None), which
+    after most polls it is not (it holds spent records); until then it fetches nothing more of the
+    partition, whose records seem in hand: a consumer that paused and resumed partitions stopped (seen
+    2026-12-03, and in tests/integration/test_consumer_in_step.py). The position of a partition is that of
+    the next record to hand out, so the records dropped are fetched again, none skipped."""
+    consumer.resume(*partitions)
+    parked = getattr(getattr(consumer, "_fetcher", None), "_paused_partition_records", None)
+    if isinstance(parked, dict):
+        for tp in partitions:
+            parked.pop(tp, None)
 
 
 def install(consumer: KafkaConsumer) -> bool:

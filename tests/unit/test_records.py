@@ -4,6 +4,7 @@ a fetch starting inside a batch), the same offsets and values, and the same posi
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,8 +52,19 @@ def taken(cls: type, data: bytes, fetch_offset: int, step: int | None) -> tuple[
         got = part.take(step)
         if not got:
             break
-        out.extend(Delivery(r.topic, r.partition, r.offset, None, None, r.value) for r in got)
+        out.extend(r if type(r) is Delivery else Delivery(r.topic, r.partition, r.offset, None, None, r.value)
+                   for r in got)
     return out, part.next_fetch_offset, part.leader_epoch
+
+
+def batch_timestamps(data: bytes) -> dict[int, int]:
+    """Each record's offset -> the timestamp a light record carries: its batch's latest (v2), its own before."""
+    out: dict[int, int] = {}
+    records = MemoryRecords(data)
+    while (batch := records.next_batch()) is not None:
+        for r in batch:
+            out[r.offset] = batch.max_timestamp if batch.magic == 2 else (-1 if r.timestamp is None else r.timestamp)
+    return out
 
 
 @settings(max_examples=300, deadline=None)
@@ -62,6 +74,9 @@ def test_light_records_equal_kafka_python_s(batches: list, skip: int, step: int 
     skip = skip if skip < 10 else skip + batches[0][2]  # sometimes inside the first batch
     expected, expected_next, expected_epoch = taken(Fetcher.PartitionRecords, data, skip, step)
     got, got_next, got_epoch = taken(LightPartitionRecords, data, skip, step)
+    timestamps = batch_timestamps(data)
+    assert [r.timestamp for r in got] == [timestamps[r.offset] for r in got]
+    got = [msgspec.structs.replace(r, timestamp=-1) for r in got]
     assert got == expected
     assert (got_next, got_epoch) == (expected_next, expected_epoch)
     assert all(type(r) is Delivery for r in taken(LightPartitionRecords, data, 0, None)[0])
