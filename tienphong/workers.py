@@ -38,9 +38,9 @@ PROJECTION_BATCH = 20_000
 # Fetch responses that hold a whole batch (~12 MB of events): with 8 MiB, every poll waited a round trip
 # for a second response (5 % of a projection process's time); 12 MiB keeps two processes under 300 MiB.
 # Partitions are read in step by time (ConsumerLoop's in_step) in slices of 1 MiB (~2,500 events): with 2
-# MiB a batch spanned more days, whose sums it rewrote (daily sums rewritten 77,000-93,000 times against
-# 54,000-57,000 in paired runs of bench/consumers.py, 1,000,000 events), and the largest process held 240-248
-# MiB against 199-205.
+# MiB a batch spanned more days, whose sums it rewrote (PostgreSQL's count of daily rows updated: 77,000-93,000
+# against 54,000-57,000 in paired runs of bench/consumers.py, 1,000,000 events), and the largest process held
+# 240-248 MiB against 199-205.
 PROJECTION_FETCH_BYTES, PROJECTION_PARTITION_FETCH_BYTES = 12 * 1024 * 1024, 1024 * 1024
 # SQLite page cache of a projection's writing connection: the events table's participant index takes
 # random inserts, and with the default 2 MiB most of them read their page back from the OS

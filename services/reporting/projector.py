@@ -312,18 +312,14 @@ class Projection:
         return facts
 
     @staticmethod
-    def _times(recorded_at: list[datetime], sqlite: bool) -> list[datetime] | list[str]:
-        """Recording times as the events table takes them: on SQLite, the text SQLAlchemy's type writes."""
-        return sqlite_times(recorded_at) if sqlite else recorded_at
-
-    @staticmethod
     def _event_rows(fresh: list[Delivery], sqlite: bool, keys: dict[str, int]) -> list[tuple[Any, ...]]:
         """The events table's rows of `fresh` (events of recomputed participants), whose participants' keys
         are `keys`: the rows `prepare` makes inline for the others."""
         raw, dumps = msgspec.Raw, orjson.dumps
         days: dict[date, str] = {}
         rows: list[tuple[Any, ...]] = []
-        times = Projection._times([d.envelope.recorded_at for d in fresh], sqlite)
+        recorded_at = [d.envelope.recorded_at for d in fresh]
+        times: list[datetime] | list[str] = sqlite_times(recorded_at) if sqlite else recorded_at  # as prepare's
         for d, recorded in zip(fresh, times, strict=True):
             e = d.envelope
             key = keys[e.participant_id]
