@@ -6,8 +6,8 @@ leaves it (its prefix is in the broker's topic list); alternate the checkouts ru
 machine's speed drifts.
 
     KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 .venv/bin/python bench/consumers.py PREFIX [--consumers 2] [--repo DIR]
-    (with DATABASE_URL='postgresql+psycopg://tienphong:tienphong@127.0.0.1:5432/{database}?sslmode=disable' for PostgreSQL:
-    a database of that name is created per run)
+    (with DATABASE_URL='postgresql+psycopg://tienphong:tienphong@127.0.0.1:5432/{database}?sslmode=disable'
+    for PostgreSQL: a database of that name is created per run)
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 the binary COPY that shared.db.bulk_insert uses, into a scratch generation of the real events table (its
 indexes included). Prints client CPU and wall time per row, rounds alternating.
 
-    DATABASE_URL=postgresql+psycopg://tienphong:tienphong@127.0.0.1:5432/<db>?sslmode=disable .venv/bin/python bench/pg_copy.py
+    DATABASE_URL='postgresql+psycopg://tienphong:tienphong@127.0.0.1:5432/<db>?sslmode=disable' \\
+        .venv/bin/python bench/pg_copy.py
 """
 
 from __future__ import annotations

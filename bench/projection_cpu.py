@@ -9,7 +9,8 @@ cachegrind; the same for the same code and events, to a fraction of a percent): 
 events, a short one and a long one, and their difference per event, free of start-up and loading.
 
     .venv/bin/python bench/projection_cpu.py [--participants 20000] [--instructions]
-    DATABASE_URL=postgresql+psycopg://tienphong:tienphong@127.0.0.1:5432/<db>?sslmode=disable .venv/bin/python bench/projection_cpu.py
+    DATABASE_URL='postgresql+psycopg://tienphong:tienphong@127.0.0.1:5432/<db>?sslmode=disable' \\
+        .venv/bin/python bench/projection_cpu.py
 """
 
 from __future__ import annotations
