@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -84,6 +85,11 @@ class ReadModel:
 # layout projects the whole log into new tables (the old ones stay until dropped).
 LAYOUT = 6
 REGISTERED = text("type = 'participant.registered'")
+# The sums' rows are rewritten batch after batch. On PostgreSQL, pages kept half empty take the new version
+# of a row beside the old one (a HOT update: no new index entry, the old version pruned in place): after
+# 1,000,000 events, 86 % of the daily rows' updates were HOT instead of 44 %, and the tables took 24 MB
+# and 4.5 MB instead of 28-30 and 11-13 (bench/consumers.py, 2026-12-03; no change in CPU per event).
+SUMS_STORAGE: dict[str, Any] = {"postgresql_with": {"fillfactor": 50}}
 
 
 def participant_keys(participant_ids: list[str]) -> list[int]:
@@ -158,6 +164,7 @@ def read_model(generation: int) -> ReadModel:
         Column("day", Date, primary_key=True),
         Column("amounts", Text, nullable=False),
         sqlite_with_rowid=False,  # one B-tree per table: upserts by key touch it once
+        **SUMS_STORAGE,
     )
     # Running totals: each figure summed from the start through the end of each half-month, kept up to the
     # horizon (the latest half-month with any figure), so that a figure at any date is one row of this
@@ -168,6 +175,7 @@ def read_model(generation: int) -> ReadModel:
         Column("period", Date, primary_key=True),  # a half-month, by its first day (the 1st or the 16th)
         Column("amounts", Text, nullable=False),
         sqlite_with_rowid=False,
+        **SUMS_STORAGE,
     )
     stats = Table("rp_stats" + g, md, Column("name", String(100), primary_key=True),
                   Column("value", BigInteger, nullable=False), sqlite_with_rowid=False)

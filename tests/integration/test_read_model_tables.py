@@ -8,7 +8,7 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from services.reporting.store import VERSIONS, read_model
 from shared.config import from_env
@@ -45,3 +45,29 @@ def test_processes_started_together_create_the_read_model_once(tmp_path: Path, d
         finally:
             model.drop(engine)
     engine.dispose()
+
+
+def test_sums_tables_leave_room_for_updates_in_place(tmp_path: Path, database_template: str | None) -> None:
+    """PostgreSQL: the daily and half-month sums are created with fillfactor 50 (the events table with the
+    default); SQLite: as tables without rowid, one B-tree each."""
+    config = from_env("reporting", {"TIENPHONG_DATA_DIR": str(tmp_path), **(
+        {"DATABASE_URL": database_template} if database_template else {})})
+    engine = make_engine(config.database_url)
+    model = read_model(next(generations))
+    model.create(engine)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                options = dict(conn.execute(text("SELECT relname, reloptions FROM pg_class WHERE relname IN"
+                                                 " (:daily, :cumulative, :events)"),
+                                            {"daily": model.daily.name, "cumulative": model.cumulative.name,
+                                             "events": model.events.name}).all())
+                assert options == {model.daily.name: ["fillfactor=50"], model.cumulative.name: ["fillfactor=50"],
+                                   model.events.name: None}
+            else:
+                sql = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+                assert "WITHOUT ROWID" in sql[model.daily.name] and "WITHOUT ROWID" in sql[model.cumulative.name]
+                assert "WITHOUT ROWID" not in sql[model.events.name]
+    finally:
+        model.drop(engine)
+        engine.dispose()
