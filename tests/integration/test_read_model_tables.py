@@ -11,10 +11,15 @@ from typing import Any
 from sqlalchemy import inspect, text
 
 from services.reporting.store import VERSIONS, read_model
-from shared.config import from_env
+from shared.config import Config, from_env
 from shared.db import make_engine, migrate
 
 generations = itertools.count(900)
+
+
+def reporting_config(tmp_path: Path, database_template: str | None) -> Config:
+    return from_env("reporting", {"TIENPHONG_DATA_DIR": str(tmp_path), **(
+        {"DATABASE_URL": database_template} if database_template else {})})
 
 
 def create(url: str, generation: int, start: Any) -> None:
@@ -25,8 +30,7 @@ def create(url: str, generation: int, start: Any) -> None:
 
 
 def test_processes_started_together_create_the_read_model_once(tmp_path: Path, database_template: str | None) -> None:
-    config = from_env("reporting", {"TIENPHONG_DATA_DIR": str(tmp_path), **(
-        {"DATABASE_URL": database_template} if database_template else {})})
+    config = reporting_config(tmp_path, database_template)
     engine = make_engine(config.database_url)
     migrate(engine, VERSIONS)
     context = multiprocessing.get_context("fork")
@@ -50,8 +54,7 @@ def test_processes_started_together_create_the_read_model_once(tmp_path: Path, d
 def test_sums_tables_leave_room_for_updates_in_place(tmp_path: Path, database_template: str | None) -> None:
     """PostgreSQL: the daily and half-month sums are created with fillfactor 50 (the events table with the
     default); SQLite: as tables without rowid, one B-tree each."""
-    config = from_env("reporting", {"TIENPHONG_DATA_DIR": str(tmp_path), **(
-        {"DATABASE_URL": database_template} if database_template else {})})
+    config = reporting_config(tmp_path, database_template)
     engine = make_engine(config.database_url)
     model = read_model(next(generations))
     model.create(engine)
