@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,10 @@ class Config:
     consumer_group: str = ""
     # participants whose state the reporting projection keeps in memory (~1 KiB each)
     projection_cache: int = 100_000
+    # this consumer process's stable name in its group (Kafka static membership), "" for none
+    consumer_instance: str = ""
+    # a consumer that has applied nothing for this long while records wait makes its service not ready
+    stall_seconds: float = 60.0
 
     @property
     def database_url(self) -> str:
@@ -72,4 +77,12 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         log_level=env.get("TIENPHONG_LOG_LEVEL", "INFO"),
         consumer_group=env.get("TIENPHONG_CONSUMER_GROUP", ""),
         projection_cache=int(env.get("TIENPHONG_PROJECTION_CACHE", "100000")),
+        consumer_instance=consumer_instance(env.get("TIENPHONG_CONSUMER_INSTANCE", "")),
+        stall_seconds=float(env.get("TIENPHONG_STALL_SECONDS", "60")),
     )
+
+
+def consumer_instance(value: str) -> str:
+    """`@hostname` stands for this machine's name (a container's, under compose, which stays the same
+    when the container restarts)."""
+    return socket.gethostname() if value == "@hostname" else value

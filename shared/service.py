@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
 
 from shared.access_web import install_auth
 from shared.auth import AccessStore
 from shared.config import Config
 from shared.db import make_engine
 from shared.health import database_check, kafka_check
+from shared.messaging.progress import ConsumerProgress, MessagingCollector, OutboxBacklog
 from shared.orgunits import OrgTree, load
 from shared.ratelimit import RateLimiter
 from shared.web import Metrics, base_app, install_request_metrics, ops_blueprint
@@ -24,6 +26,8 @@ class ServiceParts:
     access: AccessStore
     tree: OrgTree
     metrics: Metrics
+    # checks /readyz runs, in order; a service appends what else it needs (its relay, its consumer)
+    readiness: list[tuple[str, Callable[[], None]]]
 
 
 def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
@@ -41,4 +45,18 @@ def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
                  ("kafka", kafka_check(config.kafka_bootstrap_servers))]
     app.register_blueprint(ops_blueprint(config.service, readiness, metrics, title))
     app.extensions["tienphong"] = {"engine": engine, "access": access, "tree": tree}
-    return ServiceParts(app, engine, access, tree, metrics)
+    return ServiceParts(app, engine, access, tree, metrics, readiness)
+
+
+def watch_messaging(parts: ServiceParts, config: Config, reader: Engine, outbox: Table | None = None,
+                    consumer: ConsumerProgress | None = None, dead_letters: Table | None = None) -> None:
+    """The service's relay (its outbox) and consumer in /readyz and /metrics: not ready while either has
+    work waiting and has done none of it for `config.stall_seconds`. `reader` is a read-only engine of the
+    service's database (on SQLite the writers' engine takes the write lock even to read)."""
+    backlog = None if outbox is None else OutboxBacklog(reader, outbox, config.stall_seconds)
+    if backlog is not None:
+        parts.readiness.append(("relay", backlog.check))
+    if consumer is not None:
+        parts.readiness.append(("consumer", consumer.check))
+    parts.metrics.registry.register(MessagingCollector(
+        config.service, consumer, None if dead_letters is None else (reader, dead_letters), backlog))

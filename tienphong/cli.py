@@ -39,8 +39,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
     from tienphong import workers
     config = from_env(args.service)
     setup(config.log_level)
-    workers.create_topics(config)
-    workers.run_until_signalled(workers.build_relay(config))
+    workers.run_until_signalled(config, lambda: workers.build_relay(config), f"{args.service} relay")
     return 0
 
 
@@ -49,9 +48,8 @@ def cmd_consume(args: argparse.Namespace) -> int:
     from tienphong import workers
     config = from_env(args.service)
     setup(config.log_level)
-    workers.create_topics(config)
     workers.settle_gc()  # a process of its own: only consuming from here on
-    workers.run_until_signalled(workers.build_consumer(config))
+    workers.run_until_signalled(config, lambda: workers.build_consumer(config), f"{args.service} consumer")
     return 0
 
 
@@ -255,6 +253,8 @@ def parser() -> argparse.ArgumentParser:
     regs.add_argument("--url", help="a running registration service (default: run the endpoint in-process)")
     imp_sub.add_parser("template", help="write the XLSX template").add_argument("file")
     imp.set_defaults(func=cmd_import)
+    from tienphong import deadletters
+    deadletters.add_parser(sub)
     return root
 
 

@@ -14,6 +14,7 @@ from kafka import KafkaProducer
 from shared.config import Config
 from shared.db import make_engine, migrate
 from shared.events.rawcheck import read_events
+from shared.messaging.backoff import until_it_works
 from shared.messaging.consumer import ConsumerLoop
 from shared.messaging.outbox import Relay, make_producer
 from shared.messaging.topics import (
@@ -85,7 +86,7 @@ def build_consumer(config: Config) -> ConsumerLoop:
     group = config.consumer_group or f"{config.topic_prefix}-{config.service}"
     if config.service == "reporting":
         from services.reporting.projector import LiveProjection
-        from services.reporting.store import VERSIONS, consumer_offsets
+        from services.reporting.store import VERSIONS, consumer_offsets, dead_letters
         topics = [config.topic(n) for n in (REGISTRATION_EVENTS, SUPPORT_EVENTS)]
         migrate(engine, VERSIONS)
         from shared.orgunits import load
@@ -98,23 +99,35 @@ def build_consumer(config: Config) -> ConsumerLoop:
                             read=read_events, max_poll_records=PROJECTION_BATCH, forget=live.forget,
                             prepare=live.prepare, read_engine=reader,
                             fetch_max_bytes=PROJECTION_FETCH_BYTES,
-                            max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES, in_step=True)
+                            max_partition_fetch_bytes=PROJECTION_PARTITION_FETCH_BYTES, in_step=True,
+                            dead_letters=dead_letters, instance_id=config.consumer_instance or None)
     if config.service == "support":
         from services.support.store import VERSIONS as SUPPORT_VERSIONS
         from services.support.store import consumer_offsets as support_offsets
+        from services.support.store import dead_letters as support_dead_letters
         from services.support.view import apply_batch as apply_view
         migrate(engine, SUPPORT_VERSIONS)
         return ConsumerLoop(engine, support_offsets, group, config.kafka_bootstrap_servers, group,
                             [config.topic(REGISTRATION_EVENTS)], apply_view,
-                            dead_letter_topic=config.topic(DEAD_LETTER))
+                            dead_letter_topic=config.topic(DEAD_LETTER), dead_letters=support_dead_letters,
+                            instance_id=config.consumer_instance or None)
     raise ValueError(f"{config.service} consumes nothing")
 
 
-def run_until_signalled(target: Relay | ConsumerLoop) -> None:
+def run_until_signalled(config: Config, build: Callable[[], Relay | ConsumerLoop], what: str) -> None:
+    """Starts a relay or a consumer and runs it until SIGTERM or SIGINT. A broker or database that is away
+    at start is waited for (with capped backoff, logged when it starts and ends), never a reason to exit."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    target.run(stop)
+
+    def start() -> Relay | ConsumerLoop:
+        create_topics(config)
+        return build()
+
+    target = until_it_works(start, stop, log, f"starting the {what}")
+    if target is not None:
+        target.run(stop)
 
 
 def _projection_loop_factory(engine: Engine, config: Config) -> Callable[[str, str, Projection], ConsumerLoop]:

@@ -10,14 +10,15 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
 from services.reporting import api, dashboard
-from services.reporting.store import VERSIONS, active_generation, read_model
+from services.reporting.store import VERSIONS, active_generation, consumer_offsets, dead_letters, read_model
 from services.reporting.targets import Targets
 from shared.config import Config, from_env
 from shared.db import make_engine
 from shared.db import migrate as run_migrations
 from shared.messaging.offsets import EndOffsets
+from shared.messaging.progress import ConsumerProgress
 from shared.messaging.topics import EVENT_TOPICS
-from shared.service import build_service
+from shared.service import build_service, watch_messaging
 from shared.sessions import install_sessions
 
 
@@ -52,6 +53,11 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     reader = make_engine(config.database_url, read_only=True)
     # reads never on the writer's engine: on SQLite it takes the write lock and waits for a consumer's batch
     parts.metrics.registry.register(ProjectionCollector(reader))
+    # the live projection stores its offsets under the active generation's consumer name
+    projection = ConsumerProgress(reader, consumer_offsets,
+                                  lambda conn: read_model(active_generation(conn)).consumer_name, end_offsets,
+                                  config.stall_seconds)
+    watch_messaging(parts, config, reader, consumer=projection, dead_letters=dead_letters)
     parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, Targets.load(), end_offsets))
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
     return parts.app

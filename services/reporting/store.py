@@ -34,12 +34,13 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import schema_lock
-from shared.messaging.tables import consumer_offsets_table
+from shared.messaging.tables import consumer_offsets_table, dead_letters_table
 
 VERSIONS = Path(__file__).resolve().parent / "migrations"
 
 metadata = MetaData()
 consumer_offsets = consumer_offsets_table(metadata)
+dead_letters = dead_letters_table(metadata)
 generations = Table(
     "rp_generation", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),

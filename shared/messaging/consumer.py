@@ -8,7 +8,6 @@ are updated afterwards only so that lag shows in Kafka's own tools.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import re
 import threading
@@ -22,10 +21,19 @@ from sqlalchemy import Connection, Engine, Table, select
 
 from shared.db import upsert_many, write_turn
 from shared.events import Envelope, UnreadableEvent, decode, read_data
+from shared.messaging.backoff import Backoff, Condition, describe
+from shared.messaging.deadletters import DeadLetter, Forwarder, store
 from shared.messaging.records import Delivery, install, resume
 
 log = logging.getLogger(__name__)
 FULL_COLLECTION_SECONDS = 60.0  # between full garbage collections, in a process that turned automatic ones off
+# A member that stops heartbeating (killed with -9) loses its partitions after this long, not the client's
+# 45 s default; 6 s is the broker's smallest allowed (group.min.session.timeout.ms). Heartbeats run in
+# kafka-python's own thread, a third of that apart, so a long batch does not count against it.
+SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS = 6000, 1000
+# reconnecting to a broker that was away: at most 1 s apart, not the client's 30 s (events written during an
+# outage reached the summaries up to 36 s after the broker was back)
+RECONNECT_BACKOFF_MAX_MS = 1000
 
 
 class _GilBoundTaskFilter(logging.Filter):
@@ -117,7 +125,8 @@ class ConsumerLoop:
                  forget: Callable[[bool], None] | None = None,
                  prepare: PrepareBatch | None = None, read_engine: Engine | None = None,
                  fetch_max_bytes: int = 8 * 1024 * 1024, max_partition_fetch_bytes: int = 1024 * 1024,
-                 in_step: bool = False) -> None:
+                 in_step: bool = False, dead_letters: Table | None = None,
+                 instance_id: str | None = None) -> None:
         self._engine = engine
         self._offsets = offsets
         self._name = consumer_name
@@ -152,7 +161,17 @@ class ConsumerLoop:
         self._consumer: KafkaConsumer | None = None
         self._subscribed_at = 0.0
         self._full_collection_at = time.monotonic()
-        self._producer: KafkaProducer | None = None
+        # records it cannot apply: kept in its database (with the batch) and copied to the dead-letter topic
+        self._dead_letters = dead_letters
+        self._forwarder = None if dead_letter_topic is None else Forwarder(
+            lambda: KafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True,
+                                  reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS, max_block_ms=10_000),
+            dead_letter_topic, group_id)
+        # static group membership: a member restarted under the same id gets its partitions back at once,
+        # without waiting for the session of the one it replaces to time out
+        self._instance_id = instance_id
+        self._resync = False  # after a failed batch: go back to the stored offsets before polling again
+        self.condition = Condition(log, f"consumer {consumer_name}")
 
     @property
     def consumer(self) -> KafkaConsumer:
@@ -168,6 +187,10 @@ class ConsumerLoop:
                 max_partition_fetch_bytes=self._max_partition_fetch_bytes,
                 # a topic created a moment ago is seen within seconds, not after the 5-minute default
                 metadata_max_age_ms=5000,
+                session_timeout_ms=SESSION_TIMEOUT_MS,
+                heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
+                reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
+                group_instance_id=self._instance_id,
                 # partition N of every topic to the same member: topics are keyed by participant with equal
                 # partition counts, so each participant's events, whatever their topic, meet in one process
                 partition_assignment_strategy=(RangePartitionAssignor,),
@@ -223,6 +246,10 @@ class ConsumerLoop:
         """Apply one polled batch; returns the number of records it covered."""
         if not gc.isenabled():
             self._collect_garbage()
+        if self._resync:
+            if self._consumer is not None:
+                self.seek_assigned(list(self._consumer.assignment()))
+            self._resync = False
         if self._before_poll is not None:
             self._before_poll(self)
         polled = self.consumer.poll(timeout_ms=timeout_ms)
@@ -230,24 +257,25 @@ class ConsumerLoop:
             self._rejoin_if_stuck()
             return 0
         deliveries: list[Delivery] = []
-        dead: list[tuple[str, int, int, bytes | None, str]] = []
+        dead: list[DeadLetter] = []
         next_offsets: dict[TopicPartition, int] = {}
         for tp, records in polled.items():
             if type(records[0]) is not Delivery:  # kafka-python's own records (see shared.messaging.records)
                 records = [Delivery(r.topic, r.partition, r.offset, None, None, r.value,
-                                    -1 if r.timestamp is None else r.timestamp) for r in records]
+                                    -1 if r.timestamp is None else r.timestamp, r.key) for r in records]
             unreadable = self._read(records)
             if unreadable:
                 refused = {id(record) for record, _ in unreadable}
                 deliveries.extend(record for record in records if id(record) not in refused)
-                dead.extend((r.topic, r.partition, r.offset, r.value, str(reason)) for r, reason in unreadable)
+                dead.extend(DeadLetter(r.topic, r.partition, r.offset, r.key, r.value, str(reason))
+                            for r, reason in unreadable)
             else:
                 deliveries.extend(records)
             next_offsets[tp] = records[-1].offset + 1
         if self._in_step:
             self._keep_in_step(polled)
         if dead:
-            self._send_dead_letters(dead)
+            self._forward_dead_letters(dead)
         try:
             write = None
             if deliveries and self._prepare is not None:
@@ -259,8 +287,10 @@ class ConsumerLoop:
                     write(conn)
                 elif deliveries:
                     self._apply_batch(conn, deliveries)
+                if dead and self._dead_letters is not None:
+                    store(conn, self._dead_letters, dead)
                 if dead and self._record_dead_letters is not None:
-                    self._record_dead_letters(conn, [reason for *_, reason in dead])
+                    self._record_dead_letters(conn, [letter.reason for letter in dead])
                 upsert_many(conn, self._offsets, [
                     {"consumer": self._name, "topic": tp.topic, "partition": tp.partition, "next_offset": offset}
                     for tp, offset in next_offsets.items()], keys=["consumer", "topic", "partition"])
@@ -311,19 +341,13 @@ class ConsumerLoop:
         else:
             gc.collect(1)
 
-    def _send_dead_letters(self, dead: list[tuple[str, int, int, bytes | None, str]]) -> None:
-        if self._dead_letter_topic is None:
-            for _topic, _partition, offset, _value, reason in dead:
-                log.error("unreadable event at offset %s dropped: %s", offset, reason)
+    def _forward_dead_letters(self, dead: list[DeadLetter]) -> None:
+        if self._forwarder is None:
+            for letter in dead:
+                log.error("unreadable record %s[%s]@%s: %s", letter.topic, letter.partition, letter.offset,
+                          letter.reason)
             return
-        if self._producer is None:
-            self._producer = KafkaProducer(bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True)
-        for topic, partition, offset, value, reason in dead:
-            log.warning("unreadable event %s[%s]@%s to dead letters: %s", topic, partition, offset, reason)
-            headers = [("reason", reason.encode()), ("consumer", self._group_id.encode()), ("origin",
-                       json.dumps({"topic": topic, "partition": partition, "offset": offset}).encode())]
-            self._producer.send(self._dead_letter_topic, value=value or b"", headers=headers)
-        self._producer.flush()
+        self._forwarder.forward(dead)
 
     def _rejoin_if_stuck(self, after_seconds: float = 20.0) -> None:
         """A member still without partitions long after subscribing (seen rarely, right after topics
@@ -363,19 +387,26 @@ class ConsumerLoop:
         return lag is None or lag == 0
 
     def run(self, stop: threading.Event) -> None:
+        """Polls and applies until `stop`. A failure (the broker or the database away) is retried from the
+        stored offsets with capped backoff for as long as it lasts, logged when it starts and ends."""
+        backoff = Backoff()
         while not stop.is_set():
             try:
                 self.poll_once()
-            except Exception:  # noqa: BLE001 - keep consuming; the batch is retried from stored offsets
-                log.exception("consumer batch failed; rewinding to stored offsets")
-                stop.wait(1.0)
-                self.seek_assigned(list(self.consumer.assignment()))
+            except Exception as exc:  # noqa: BLE001 - keep consuming; the batch is retried from stored offsets
+                if self.condition.failing is None:
+                    log.exception("consumer batch failed; going back to the stored offsets")
+                self.condition.fail(describe(exc))
+                self._resync = True
+                stop.wait(backoff.next())
+                continue
+            self.condition.ok()
+            backoff.reset()
         self.close()
 
     def close(self) -> None:
         if self._consumer is not None:
             self._consumer.close(autocommit=False)
             self._consumer = None
-        if self._producer is not None:
-            self._producer.close(timeout=10)
-            self._producer = None
+        if self._forwarder is not None:
+            self._forwarder.close()

@@ -15,6 +15,7 @@ from kafka import KafkaProducer
 from sqlalchemy import Connection, Engine, Table, delete, insert, select
 
 from shared.events import Envelope, encode
+from shared.messaging.backoff import Backoff, Condition, describe
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,13 @@ def make_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
         linger_ms=5,
         retries=2**31 - 1,
         compression_type=None,
+        # a broker that was away is tried again every second at most (the client's default backs off to
+        # 30 s, which delayed events written during an outage by up to that once it was back), and a pass
+        # gives up after 30 s, to be tried again, rather than after 2 minutes
+        reconnect_backoff_max_ms=1000,
+        max_block_ms=5000,
+        request_timeout_ms=10_000,
+        delivery_timeout_ms=30_000,
     )
 
 
@@ -48,6 +56,8 @@ class Relay:
         self._batch_size = batch_size
         self._idle_sleep = idle_sleep
         self._on_published = on_published
+        self.condition = Condition(log, "relay")
+        self.waiting = 0  # outbox rows the last pass found
 
     def run_once(self) -> int:
         """Publish one batch; returns how many rows Kafka acknowledged (and were deleted)."""
@@ -59,6 +69,7 @@ class Relay:
                 .order_by(self._outbox.c.id).limit(self._batch_size)
             ).all()
             conn.rollback()
+        self.waiting = len(rows)
         if not rows:
             return 0
         futures = [
@@ -70,8 +81,8 @@ class Relay:
         for row_id, future in futures:
             try:
                 future.get(timeout=30)
-            except Exception:  # noqa: BLE001 - keep the row; the next pass sends it again
-                log.exception("kafka did not acknowledge outbox row %s", row_id)
+            except Exception as exc:  # noqa: BLE001 - keep the row; the next pass sends it again
+                self.condition.fail(f"Kafka did not acknowledge outbox row {row_id}: {describe(exc)}")
                 break
             acknowledged.append(row_id)
         if acknowledged:
@@ -82,15 +93,23 @@ class Relay:
         return len(acknowledged)
 
     def run(self, stop: threading.Event) -> None:
+        """Publishes until `stop`; an outage of the broker or the database is retried with capped backoff
+        for as long as it lasts (the writes meanwhile wait in the outbox)."""
+        backoff = Backoff()
         while not stop.is_set():
             try:
                 sent = self.run_once()
-            except Exception:  # noqa: BLE001 - a broker or database outage must not kill the relay
-                log.exception("relay pass failed; retrying")
-                sent = 0
-                stop.wait(1.0)
-            if sent == 0:
-                stop.wait(self._idle_sleep)
+            except Exception as exc:  # noqa: BLE001 - a broker or database outage must not kill the relay
+                self.condition.fail(describe(exc))
+                stop.wait(backoff.next())
+                continue
+            if sent or not self.waiting:  # published, or nothing to publish
+                self.condition.ok()
+                backoff.reset()
+                if not sent:
+                    stop.wait(self._idle_sleep)
+            else:  # rows waiting and none acknowledged: the broker is away
+                stop.wait(backoff.next())
         self.close()
 
     def close(self) -> None:

@@ -41,6 +41,7 @@ class Delivery(msgspec.Struct, gc=False):
     # the latest timestamp of the record batch that held it (Kafka's batch header: the records' own are not
     # read), in ms; -1 if unknown
     timestamp: int = -1
+    key: bytes | None = None  # kept for dead letters, which name their origin
 
 
 def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int, topic: str = "",
@@ -87,7 +88,7 @@ def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int, topic
                         break
                     shift += 7
             offset = base_offset + ((n >> 1) ^ -(n & 1))
-            b = buffer[pos]  # key length, then the key skipped
+            b = buffer[pos]  # key length, then the key
             pos += 1
             if b < 128:
                 n = b
@@ -101,7 +102,11 @@ def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int, topic
                         break
                     shift += 7
             if n != 1:  # zigzag 1 is -1: no key
+                key_start = pos
                 pos += (n >> 1) ^ -(n & 1)
+                key = buffer[key_start:pos]
+            else:
+                key = None
             b = buffer[pos]  # value length
             pos += 1
             if b < 128:
@@ -116,12 +121,12 @@ def read_v2_records(buffer: bytes, pos: int, count: int, base_offset: int, topic
                         break
                     shift += 7
             if n == 1:
-                append(Delivery(topic, partition, offset, None, None, None, timestamp))
+                append(Delivery(topic, partition, offset, None, None, None, timestamp, key))
             else:
                 n = (n >> 1) ^ -(n & 1)
                 if n < 0 or pos + n >= end:  # at least the header count follows the value
                     raise CorruptRecordError(f"record at offset {offset}: value overruns the record")
-                append(Delivery(topic, partition, offset, None, None, buffer[pos:pos + n], timestamp))
+                append(Delivery(topic, partition, offset, None, None, buffer[pos:pos + n], timestamp, key))
             pos = end
     except IndexError as exc:
         raise CorruptRecordError(f"record batch at offset {base_offset} ends inside a record") from exc
@@ -150,7 +155,7 @@ class LightPartitionRecords(Fetcher.PartitionRecords):  # type: ignore[misc]
                     self.records_read += 1
                     self.next_fetch_offset = record.offset + 1
                     yield Delivery(topic, partition, record.offset, None, None, record.value,
-                                   -1 if record.timestamp is None else record.timestamp)
+                                   -1 if record.timestamp is None else record.timestamp, record.key)
             else:
                 self.leader_epoch = batch.leader_epoch
                 if batch.is_control_batch:  # a transaction's marker, not a record for the consumer

@@ -34,3 +34,25 @@ def outbox_table(metadata: MetaData) -> Table:
 
 def consumer_offsets_table(metadata: MetaData) -> Table:
     return Table("consumer_offsets", metadata, *consumer_offsets_columns_v1())
+
+
+def dead_letters_columns_v1() -> list[Column]:  # type: ignore[type-arg]
+    """Records a consumer could not apply, whole, with where they came from: kept in the consumer's own
+    database, in the transaction that moves its offsets past them, so none is lost or listed twice."""
+    return [
+        Column("topic", String(200), primary_key=True),
+        Column("partition", Integer, primary_key=True, autoincrement=False),
+        Column("offset", BigInteger, primary_key=True, autoincrement=False),
+        Column("key", LargeBinary, nullable=True),
+        Column("reason", String(1000), nullable=False),
+        Column("category", String(40), nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("size", Integer, nullable=False),
+        Column("value", LargeBinary, nullable=True),
+        Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("replayed_at", DateTime(timezone=True), nullable=True),
+    ]
+
+
+def dead_letters_table(metadata: MetaData) -> Table:
+    return Table("dead_letters", metadata, *dead_letters_columns_v1())

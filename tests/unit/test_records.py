@@ -1,6 +1,6 @@
 """The consumer loop's own reading of fetched record batches against kafka-python's: for any batches (keys or
 none, values of any size or none, headers, timestamps far apart, compressed or not, old message formats,
-a fetch starting inside a batch), the same offsets and values, and the same position to fetch next."""
+a fetch starting inside a batch), the same offsets, keys and values, and the same position to fetch next."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def taken(cls: type, data: bytes, fetch_offset: int, step: int | None) -> tuple[
         got = part.take(step)
         if not got:
             break
-        out.extend(r if type(r) is Delivery else Delivery(r.topic, r.partition, r.offset, None, None, r.value)
+        out.extend(r if type(r) is Delivery else Delivery(r.topic, r.partition, r.offset, None, None, r.value,
+                                                          key=r.key)
                    for r in got)
     return out, part.next_fetch_offset, part.leader_epoch
 

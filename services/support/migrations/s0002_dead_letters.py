@@ -1,0 +1,21 @@
+"""Support: the records its consumer could not apply (dead letters), kept whole for inspection and replay.
+
+Revision ID: s0002
+"""
+
+from alembic import op
+
+from shared.messaging.tables import dead_letters_columns_v1
+
+revision = "s0002"
+down_revision = "s0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("dead_letters", *dead_letters_columns_v1())
+
+
+def downgrade() -> None:
+    op.drop_table("dead_letters")
