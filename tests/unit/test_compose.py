@@ -572,3 +572,15 @@ def test_checks_detect_broken_dockerfile() -> None:
     assert check_dockerfile(re.sub(r"(?m)^USER .*$", "USER root", text), [])
     assert check_dockerfile(text.replace('ENTRYPOINT ["tienphong"]', "ENTRYPOINT tienphong"), [])
     assert check_dockerfile(text.replace("TIENPHONG_BIND=0.0.0.0", "TIENPHONG_BIND=127.0.0.1"), [])
+
+
+def test_stop_grace_and_consumer_membership(compose: Compose) -> None:
+    """Workers get time to leave their group and close cleanly; consumers keep a stable member name, and the
+    single broker flushes each append before acknowledging it (issue 28)."""
+    services = compose["services"]
+    for name, _ in PROCESSES:
+        grace = str(services[name].get("stop_grace_period", "10s"))
+        assert grace.endswith("s") and int(grace[:-1]) >= 15, (name, grace)
+    for name in ("consumer-reporting", "consumer-support"):
+        assert services[name]["environment"]["TIENPHONG_CONSUMER_INSTANCE"] == "@hostname"
+    assert str(services["kafka"]["environment"]["KAFKA_LOG_FLUSH_INTERVAL_MESSAGES"]) == "1"
