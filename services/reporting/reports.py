@@ -7,12 +7,27 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from services.reporting.domain import COUNT_PREFIX, SOURCE_PREFIX, shape
+from services.reporting.domain import COUNT_PREFIX, SECTOR_SELECTED, SECTOR_SUCCESSFUL, SOURCE_PREFIX
 from services.reporting.figures import PerUnit, figures_of, known_metrics, reported_units, unit_metrics
 from services.reporting.periods import Period
 from services.reporting.store import ReadModel
 from services.reporting.targets import Targets
 from shared.orgunits import OrgTree
+
+TOTALS = ("registered", "selected", "rejected", "trained", "funded", "supported", "evaluated", "successful",
+          "commended", "replications", "funding_vnd", "jobs_created")
+
+
+def shape(metrics: dict[str, int]) -> dict[str, Any]:
+    """Raw metric sums as the summary's totals, funding_by_source and by_sector."""
+    totals = {name: int(metrics.get(name, 0)) for name in TOTALS}
+    by_source = {k[len(SOURCE_PREFIX):]: v for k, v in sorted(metrics.items()) if k.startswith(SOURCE_PREFIX) and v}
+    sectors: dict[str, dict[str, int]] = {}
+    for key, value in sorted(metrics.items()):
+        for prefix, field in ((SECTOR_SELECTED, "selected"), (SECTOR_SUCCESSFUL, "successful")):
+            if key.startswith(prefix) and value:
+                sectors.setdefault(key[len(prefix):], {"selected": 0, "successful": 0})[field] = value
+    return {"totals": totals, "funding_by_source": by_source, "by_sector": sectors}
 
 
 def summary_from(tree: OrgTree, targets: Targets, code: str, as_of: date, per_unit: PerUnit) -> dict[str, Any]:
