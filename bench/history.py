@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.memory import rss_mib  # noqa: E402
-from services.reporting import queries  # noqa: E402
+from services.reporting import figures as read_figures  # noqa: E402
+from services.reporting import provenance  # noqa: E402
 from services.reporting.store import active_generation, read_model  # noqa: E402
 from shared.config import from_env  # noqa: E402
 from shared.db import make_engine  # noqa: E402
@@ -45,12 +46,12 @@ def main() -> None:
         model = read_model(active_generation(conn))
         for code in ("TX-XUANHOA", "TX", "TH"):
             started = time.perf_counter()
-            listed = queries.events_behind(conn, model, tree, code, "commended", AS_OF)
+            listed = provenance.events_behind(conn, model, tree, code, "commended", AS_OF)
             print(f"provenance of 'commended' in {code:10s}: {listed.total:6,} events in"
                   f" {time.perf_counter() - started:5.2f}s; peak RSS {peak_mib():.0f} MiB")
         # a province's summary as known at moments after which 0 %, ~10 % and ~60 % of its participants had
         # events recorded: the first two are corrected from the current figures, the last recomputed from
-        # every event recorded by then (see queries.KNOWN_AT_CORRECTED_SHARE)
+        # every event recorded by then (see read_figures.KNOWN_AT_CORRECTED_SHARE)
         e = model.events
         first, last = conn.execute(select(func.min(e.c.recorded_at), func.max(e.c.recorded_at))).one()
         first, last = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (first, last))
@@ -58,7 +59,7 @@ def main() -> None:
                               ("40 % in", first + (last - first) * 0.4)):
             started = time.perf_counter()
             with engine.connect() as fresh:  # as a request does (on PostgreSQL, one snapshot from its start)
-                figures = queries.known_metrics(fresh, model, tree, "TH", [AS_OF], moment)
+                figures = read_figures.known_metrics(fresh, model, tree, "TH", [AS_OF], moment)
             print(f"summary of TH as known {label:8s} ({moment:%Y-%m-%d %H:%M}):"
                   f" {figures[AS_OF].get('TH', {}).get('registered', 0):,} registered in"
                   f" {time.perf_counter() - started:5.2f}s; peak RSS {peak_mib():.0f} MiB")
@@ -67,7 +68,7 @@ def main() -> None:
         for metric, limit in (("funded", 300), ("registered", 300), ("successful", 300), ("funded", None)):
             started = time.perf_counter()  # the whole list last: its peak memory would hide the others'
             with engine.connect() as fresh:
-                listed = queries.events_behind(fresh, model, tree, "TH", metric, AS_OF, limit)
+                listed = provenance.events_behind(fresh, model, tree, "TH", metric, AS_OF, limit)
             # written as the API writes it
             size = sum(map(len, streamed_json({"count": listed.total}, "events", listed.shaped()))) / 2**20
             print(f"provenance of {metric!r:12s} in TH, {'whole list' if limit is None else f'latest {limit}':10s}:"

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from services.reporting.projector import EVENT_COLUMNS
+from services.reporting.event_rows import EVENT_COLUMNS
 from services.reporting.store import participant_key, read_model
 from shared.db import bulk_insert, make_engine
 

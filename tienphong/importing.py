@@ -81,9 +81,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def write_template(args: argparse.Namespace) -> int:
-    from services.registration.template import template_workbook
+    from services.registration.import_layout import REGISTRATIONS
+    from shared.imports.template import template_workbook
     from shared.orgunits import load
     tree = load(from_env("registration").org_units_file)
-    Path(args.file).write_bytes(template_workbook(u for u in tree if u.level == "commune"))
+    Path(args.file).write_bytes(template_workbook(REGISTRATIONS, (u for u in tree if u.level == "commune")))
     print(f"template written to {args.file}")
     return 0

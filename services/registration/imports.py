@@ -9,33 +9,39 @@ file are an error.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from services.registration import handlers
-from services.registration.rows import Row, RowProblem, parse_rows
-from services.registration.spreadsheets import read_table
-from services.registration.template import BY_FIELD, XLSX_MIMETYPE, file_error, template_workbook
+from services.registration import handlers, schemas
+from services.registration.import_layout import REGISTRATIONS
 from shared.access_web import current_principal
 from shared.events.types import ParticipantRegistered
-from shared.eventstore import EventStore
+from shared.imports.cells import Row, RowProblem, read_rows
+from shared.imports.layout import XLSX_MIMETYPE, file_error
+from shared.imports.reading import Table, read_table
+from shared.imports.template import template_workbook
+from shared.imports.upload import file_idempotency, refusal, uploaded_file
 from shared.orgunits import OrgTree
-from shared.rules import RuleViolation
+from shared.rules import RuleViolation, clean_name, identity_name
 from shared.web import doc, lang
-from shared.write_api import IDEMPOTENCY_KEY, Writer, violation_response
-from shared.writes import Context, Idempotency, Reply, UnitOfWork, authorize
+from shared.write_api import Writer, violation_response
+from shared.writes import Context, Reply, UnitOfWork, authorize
 
-MAX_LISTED_PROBLEMS = 1_000  # a file wrong everywhere still gets a readable answer
 IMPORT_RESPONSES = {200: "nothing new: every row was already registered", 201: "rows recorded",
                     401: "no valid key", 403: "not allowed", 413: "file over 1 MiB or too many rows",
                     415: "not a spreadsheet (XLSX or UTF-8 CSV) or not multipart", 422: "rows refused (listed)",
                     429: "rate limited"}
 
 
-# --- the all-or-nothing write ---------------------------------------------------------------------
+def parse_rows(table: Table, tree: OrgTree, org_unit: str | None) -> list[Row]:
+    """Each data row as a validated registration body (the schema of POST /participants), or with its
+    problems; a second row for one person is one of them."""
+    rows = read_rows(table, REGISTRATIONS, tree, org_unit, schemas.RegistrationBody())
+    _mark_repeats(rows)
+    return rows
+
+
 
 def record_rows(rows: list[Row], filename: str, uow: UnitOfWork, ctx: Context, language: str) -> Reply:
     """Register every row in this one unit of work; any failing row makes the reply a 422 listing all
@@ -54,8 +60,8 @@ def record_rows(rows: list[Row], filename: str, uow: UnitOfWork, ctx: Context, l
             if violation.code == "duplicate_participant" and existing not in created:
                 outcomes.append({"row": row.number, "participant_id": existing, "status": "already_registered"})
                 continue
-            column = BY_FIELD.get(violation.field_name or "") or (BY_FIELD["org_unit"] if violation.status == 403
-                                                                   else None)
+            column = REGISTRATIONS.column(violation.field_name or "") or (
+                REGISTRATIONS.column("org_unit") if violation.status == 403 else None)
             problems.append(RowProblem(row.number, column.header if column else "",
                                        column.field if column else None, violation.code, violation.vi, violation.en))
             continue
@@ -63,7 +69,7 @@ def record_rows(rows: list[Row], filename: str, uow: UnitOfWork, ctx: Context, l
         outcomes.append({"row": row.number, "participant_id": reply.body["participant_id"],
                          "event_id": reply.body["event_id"], "status": "registered"})
     if problems:
-        return _refusal(problems, filename, language)
+        return refusal(problems, filename, language)
     new = len(created)
     old = len(outcomes) - new
     return Reply(201 if new else 200, {
@@ -72,39 +78,6 @@ def record_rows(rows: list[Row], filename: str, uow: UnitOfWork, ctx: Context, l
                     else f"{new} người mới, {old} người đã đăng ký trước đó"),
         "participants": outcomes,
     })
-
-
-def _refusal(problems: list[RowProblem], filename: str, language: str) -> Reply:
-    problems.sort(key=lambda p: (p.row, p.column))
-    failing = len({p.row for p in problems})
-    message = (f"{failing} row(s) of the file are invalid; nothing was recorded. Fix them and send the whole file "
-               "again." if language == "en" else
-               f"Tệp có {failing} dòng lỗi; chưa dòng nào được ghi nhận. Sửa các dòng dưới đây rồi gửi lại cả tệp.")
-    listed = problems[:MAX_LISTED_PROBLEMS]
-    return Reply(422, {"error": {
-        "code": "import_rejected", "message": message, "fields": {"file": message}, "file": filename,
-        "failing_rows": failing, "problems_total": len(problems), "truncated": len(listed) < len(problems),
-        "rows": [p.as_dict(language) for p in listed],
-    }})
-
-
-# --- HTTP -------------------------------------------------------------------------------------------
-
-def _upload() -> tuple[bytes, str, str | None]:
-    if request.mimetype != "multipart/form-data":
-        raise RuleViolation(415, "unsupported_media_type", None,
-                            "Gửi tệp dạng multipart/form-data, trong trường 'file'.",
-                            "Send the file as multipart/form-data, in the field 'file'.")
-    try:
-        upload, org_unit = request.files.get("file"), request.form.get("org_unit", "").strip() or None
-    except ValueError:
-        raise RuleViolation(400, "bad_request", None, "Nội dung multipart không hợp lệ.",
-                            "Malformed multipart body.") from None
-    if upload is None:
-        raise RuleViolation(422, "validation_failed", "file", "Thiếu tệp (trường 'file').",
-                            "No file (field 'file').")
-    filename = re.sub(r"[\x00-\x1f\x7f]", "", (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1])[:200]
-    return upload.read(), filename, org_unit
 
 
 def _check_org_unit(tree: OrgTree, ctx: Context, org_unit: str | None) -> None:
@@ -125,7 +98,7 @@ def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
     def template() -> Response:
         scope = current_principal().scope
         communes = [u for u in tree if u.level == "commune" and tree.within(u.code, scope)]
-        return Response(template_workbook(communes), mimetype=XLSX_MIMETYPE, headers={
+        return Response(template_workbook(REGISTRATIONS, communes), mimetype=XLSX_MIMETYPE, headers={
             "Content-Disposition": 'attachment; filename="mau-danh-sach-dang-ky.xlsx"'})
 
     @bp.post("/imports")
@@ -136,10 +109,10 @@ def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
         language = lang()
         try:
             authorize(ctx, ParticipantRegistered.TYPE, "")
-            content, filename, org_unit = _upload()
+            content, filename, org_unit = uploaded_file()
             _check_org_unit(tree, ctx, org_unit)
-            idempotency = _idempotency(ctx, content, org_unit)
-            rows = parse_rows(read_table(content), tree, org_unit)
+            idempotency = file_idempotency(ctx, content, org_unit)
+            rows = parse_rows(read_table(content, REGISTRATIONS), tree, org_unit)
             if not rows:
                 raise file_error(422, "no_rows", "Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.",
                                  "The file has no rows below its header row.")
@@ -152,14 +125,20 @@ def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
     return bp
 
 
-def _idempotency(ctx: Context, content: bytes, org_unit: str | None) -> Idempotency | None:
-    """Keyed on the file's bytes and the org unit, not the multipart body (whose boundary is random)."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not IDEMPOTENCY_KEY.fullmatch(key):
-        raise RuleViolation(422, "validation_failed", "Idempotency-Key",
-                            "1-200 ký tự ASCII nhìn thấy được (không dấu cách).",
-                            "1-200 visible ASCII characters (no spaces).")
-    digest = hashlib.sha256(content).hexdigest() + "|" + (org_unit or "")
-    return Idempotency(ctx.principal.key_id, key, EventStore.request_hash("POST", request.path, digest.encode()))
+def _identity(body: dict[str, Any]) -> str:
+    """As handlers.register computes it: the same person is the same normalized name, birth date, unit."""
+    return f"{identity_name(clean_name(body['full_name']))}|{body['birth_date'].isoformat()}|{body['org_unit']}"
+
+
+def _mark_repeats(rows: list[Row]) -> None:
+    first_row: dict[str, int] = {}
+    for row in rows:
+        if row.problems:
+            continue
+        identity = _identity(row.body)
+        if identity in first_row:
+            row.problem(REGISTRATIONS.column("full_name"), "duplicate_row",
+                        f"Trùng với dòng {first_row[identity]} (cùng họ tên, ngày sinh và xã).",
+                        f"Same person as row {first_row[identity]} (same name, birth date and commune).")
+        else:
+            first_row[identity] = row.number

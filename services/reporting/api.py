@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, select
 
-from services.reporting import exports, queries
+from services.reporting import exports, provenance, reports
 from services.reporting.domain import Fact, live_facts
+from services.reporting.history import row_to_fact
 from services.reporting.periods import Period, parse_period
-from services.reporting.projector import row_to_fact
 from services.reporting.store import ReadModel, active_generation, consumer_offsets, of_participants, read_model
 from services.reporting.targets import Targets
 from shared.access_web import current_principal, require_scope
@@ -117,14 +117,14 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
         as_of, known_at = parse_date("as_of", date.today()), parse_known_at()
         model = models.current()
         with reader.connect() as conn:
-            return queries.summary(conn, model, tree, targets, org_code, as_of, known_at)
+            return reports.summary(conn, model, tree, targets, org_code, as_of, known_at)
 
     def report_body(org_code: str) -> dict[str, Any]:
         known_unit(org_code)
         period, known_at = parse_period_arg(), parse_known_at()
         model = models.current()
         with reader.connect() as conn:
-            return queries.period_report(conn, model, tree, targets, org_code, period, known_at)
+            return reports.period_report(conn, model, tree, targets, org_code, period, known_at)
 
     @bp.get("/org-units")
     @doc("Every org unit in the key's scope", responses=READ_RESPONSES, tags=["org units"])
@@ -162,14 +162,14 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
     def summary_events(org_code: str) -> Response:
         known_unit(org_code)
         metric = request.args.get("metric", "")
-        if metric not in queries.METRIC_EVENT_TYPES:
-            raise _invalid("metric", "Chỉ số không hợp lệ: " + ", ".join(queries.METRIC_EVENT_TYPES),
-                           "Unknown metric; one of: " + ", ".join(queries.METRIC_EVENT_TYPES))
+        if metric not in provenance.METRIC_EVENT_TYPES:
+            raise _invalid("metric", "Chỉ số không hợp lệ: " + ", ".join(provenance.METRIC_EVENT_TYPES),
+                           "Unknown metric; one of: " + ", ".join(provenance.METRIC_EVENT_TYPES))
         as_of = parse_date("as_of", date.today())
         limit = parse_limit()
         model = models.current()
         with reader.connect() as conn:
-            listed = queries.events_behind(conn, model, tree, org_code, metric, as_of, limit)
+            listed = provenance.events_behind(conn, model, tree, org_code, metric, as_of, limit)
         head = {"org_unit": org_code, "metric": metric, "as_of": as_of.isoformat(), "count": listed.total}
         return Response(streamed_json(head, "events", listed.shaped()), mimetype="application/json")
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from services.reporting.domain import live_facts
-from services.reporting.projector import row_to_fact
+from services.reporting.history import row_to_fact
 from services.reporting.store import active_generation, of_participants, read_model
 from shared.auth import Principal
 from shared.config import Config

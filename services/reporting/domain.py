@@ -3,17 +3,20 @@
 A figure at a date is the sum of contributions dated on or before it. Contributions depend only on
 the set of live events (ordered by business date, then recording time, then id), never on the order
 they arrived in, so any delivery order gives the same figures.
+
+One computation: `_take` adds what one fact changes, given what the participant's `Tally` remembers.
+`contributions` (and `tally_of`) fold it over all facts in a canonical order; the projection's `advance`
+applies it to one new fact at a time when the tally alone can tell its effect.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 
-TOTALS = ("registered", "selected", "rejected", "trained", "funded", "supported", "evaluated", "successful",
-          "commended", "replications", "funding_vnd", "jobs_created")
 FIRST_OCCURRENCE = {
     "participant.trained": "trained", "participant.funded": "funded", "participant.supported": "supported",
     "participant.evaluated": "evaluated", "participant.commended": "commended",
@@ -57,56 +60,55 @@ def live_facts(facts: list[Fact]) -> list[Fact]:
                   key=Fact.order)
 
 
+
 def contributions(facts: list[Fact]) -> dict[tuple[str, str, date], int]:
     """(org_unit, metric, day) -> amount, for one participant's facts (any order, duplicates allowed)."""
-    unique = list({f.event_id: f for f in facts}.values())
-    live = live_facts(unique)
+    return summed(_fold(facts)[1])
+
+
+def tally_of(facts: list[Fact]) -> Tally:
+    """The tally that remembers these facts (any order, duplicates allowed)."""
+    return _fold(facts)[0]
+
+
+def summed(changes: Iterable[Change]) -> dict[tuple[str, str, date], int]:
+    """Changes added up by (org_unit, metric, day), the non-zero sums."""
+    out: dict[tuple[str, str, date], int] = defaultdict(int)
+    for unit, metric, day, amount in changes:
+        out[(unit, metric, day)] += amount
+    return {key: amount for key, amount in out.items() if amount}
+
+
+def _fold(facts: list[Fact]) -> tuple[Tally, list[Change]]:
+    """A participant's tally and contributions from all its facts: `_take` over its live facts in an order
+    where each fact's effect is told by the tally. The latest live registration decides the unit (counted
+    nowhere without one), the latest live decision the sector, so both come first; superseded
+    registrations and decisions count as activity only; the rest follow in business order (the latest
+    evaluation decides "successful" and jobs_created: a step function)."""
+    unique = {f.event_id: f for f in facts}
+    retracted = array("q", (hash(str(f.data.get("retracted_event_id"))) for f in unique.values()
+                            if f.type == "event.retracted"))
+    ids = array("q", (hash(e) for e in unique))
+    live = live_facts(list(unique.values()))
     registrations = [f for f in live if f.type == "participant.registered"]
-    if not registrations:
-        return {}  # counted nowhere until the registration arrives (or if it was retracted)
+    if not registrations:  # nothing counts until a registration: the rest is read again then
+        return Tally(facts=len(unique), ids=ids, retracted=retracted, pending=list(unique.values())), []
     registration = registrations[-1]
     unit = registration.org_unit
-    out: dict[tuple[str, str, date], int] = defaultdict(int)
-
-    def add(metric: str, day: date, amount: int) -> None:
-        if amount:
-            out[(unit, metric, day)] += amount
-
-    add("registered", registration.occurred_on, 1)
+    tally = Tally(unit, len(unique), ids=ids, retracted=retracted)
+    changes: list[Change] = [(unit, "registered", registration.occurred_on, 1)]
     decisions = [f for f in live if f.type in DECISIONS]
-    sector: str | None = None
-    if decisions:
-        decision = decisions[-1]
-        if decision.type == "participant.selected":
-            sector = str(decision.data["sector"])
-            add("selected", decision.occurred_on, 1)
-            add(SECTOR_SELECTED + sector, decision.occurred_on, 1)
-        else:
-            add("rejected", decision.occurred_on, 1)
-    first_seen: dict[str, date] = {}
+    decision = decisions[-1] if decisions else None
+    if decision is not None:
+        _take(tally, unit, decision, decision.data, changes)
     for fact in live:
-        add(COUNT_PREFIX + fact.type, fact.occurred_on, 1)
-        metric = FIRST_OCCURRENCE.get(fact.type)
-        if metric is not None and metric not in first_seen:
-            first_seen[metric] = fact.occurred_on
-            add(metric, fact.occurred_on, 1)
-        if fact.type == "participant.funded":
-            amount = int(fact.data["amount_vnd"])
-            add("funding_vnd", fact.occurred_on, amount)
-            add(SOURCE_PREFIX + str(fact.data["source"]), fact.occurred_on, amount)
-        elif fact.type == "model.replicated":
-            add("replications", fact.occurred_on, 1)
-    # Latest evaluation by evaluated_on decides "successful" and jobs_created: a step function.
-    successful, jobs = 0, 0
-    for evaluation in (f for f in live if f.type == "participant.evaluated"):
-        now_successful = 1 if evaluation.data["status"] == "successful" else 0
-        now_jobs = int(evaluation.data.get("jobs_created") or 0)
-        add("successful", evaluation.occurred_on, now_successful - successful)
-        if sector is not None:
-            add(SECTOR_SUCCESSFUL + sector, evaluation.occurred_on, now_successful - successful)
-        add("jobs_created", evaluation.occurred_on, now_jobs - jobs)
-        successful, jobs = now_successful, now_jobs
-    return {key: amount for key, amount in out.items() if amount}
+        if fact is decision:
+            continue
+        if fact.type in DECISIONS:
+            changes.append((unit, COUNT_PREFIX + fact.type, fact.occurred_on, 1))
+        else:
+            _take(tally, unit, fact, fact.data, changes)
+    return tally, changes
 
 
 class Event(Protocol):
@@ -168,77 +170,41 @@ class Tally:
                 sorted(self.ids), sorted(self.retracted), sorted(f.event_id for f in self.pending))
 
 
-def tally_of(facts: list[Fact]) -> Tally:
-    unique = {f.event_id: f for f in facts}
-    retracted = array("q", (hash(str(f.data.get("retracted_event_id"))) for f in unique.values()
-                            if f.type == "event.retracted"))
-    ids = array("q", (hash(e) for e in unique))
-    live = live_facts(list(unique.values()))
-    registrations = [f for f in live if f.type == "participant.registered"]
-    if not registrations:  # nothing counts until a registration: the rest is read again then
-        return Tally(facts=len(unique), ids=ids, retracted=retracted, pending=list(unique.values()))
-    decisions = [f for f in live if f.type in DECISIONS]
-    sector = str(decisions[-1].data["sector"]) if decisions and decisions[-1].type == "participant.selected" else None
-    firsts = [0] * len(FIRST_TYPES)
-    last_evaluation = None
-    for fact in live:
-        i = _FIRST_INDEX.get(fact.type)
-        if i is not None and not firsts[i]:
-            firsts[i] = fact.occurred_on.toordinal()
-        if fact.type == "participant.evaluated":
-            last_evaluation = (fact.occurred_on, fact.recorded_at, fact.data["status"] == "successful",
-                               int(fact.data.get("jobs_created") or 0))
-    return Tally(registrations[-1].org_unit, len(unique), bool(decisions), sector, last_evaluation, firsts,
-                 ids, retracted)
-
-
 def advance(tally: Tally, event: Event, data: Payload, out: list[Change]) -> bool:
     """Takes one more fact (`event` with its payload `data`) into `tally` and appends what it changes in the
     contributions to `out`, when that can be told from the tally alone (a fact appended in business order,
     or one whose effect does not depend on order). Returns False, changing nothing, when it cannot
     (retractions, a second registration or decision, an evaluation before the latest one, a possibly
     repeated event): then `contributions` over all facts decides.
-    Runs once per projected event: written for speed (no helper calls, no zero entries to filter)."""
+    Runs once per projected event: the guards inline, one call to `_take`."""
     key = hash(event.event_id)
     if key in tally.ids:
         return False
     kind = event.type
     unit = tally.unit
-    if unit is None:  # nothing counted yet: keep the fact; a registration counts them all
-        if kind == "participant.registered":
-            if not tally.pending:
-                # the usual first fact, nothing known before it: what tally_of and contributions give for it
-                # alone (a tenth of all events; building them took half of this function's time)
-                unit = tally.unit = event.org_unit
-                tally.facts = 1
-                tally.ids.append(key)
-                out.append((unit, "registered", event.occurred_on, 1))
-                out.append((unit, _COUNT_METRIC[kind], event.occurred_on, 1))
-                return True
-            if _register_pending(tally, event, data, out):
-                return True
-        facts = [*tally.pending, Fact(event.event_id, kind, event.participant_id, event.org_unit,
-                                      event.occurred_on, event.recorded_at, data)]
-        if kind == "participant.registered":
-            tally.become(tally_of(facts))
-            out.extend((u, metric, day, amount) for (u, metric, day), amount in contributions(facts).items())
-        elif kind == "event.retracted":
-            tally.become(tally_of(facts))
-        else:
-            tally.facts += 1
-            tally.ids.append(key)
-            tally.pending = facts
-        return True
+    if unit is None:
+        return _advance_unregistered(tally, event, data, out, key)
     if kind == "event.retracted" or kind == "participant.registered" or key in tally.retracted:
         return False
-    day = event.occurred_on
     # the cases that need all facts, before anything changes
     if kind == "participant.evaluated":
         last = tally.last_evaluation
-        if last is not None and (day, event.recorded_at) <= (last[0], last[1]):
+        if last is not None and (event.occurred_on, event.recorded_at) <= (last[0], last[1]):
             return False  # not the latest evaluation: the step function changes in the middle
     elif kind in DECISIONS and (tally.decided or tally.last_evaluation is not None):
         return False  # the latest decision and the sector of past evaluations may change
+    _take(tally, unit, event, data, out)
+    tally.facts += 1
+    tally.ids.append(key)
+    return True
+
+
+def _take(tally: Tally, unit: str, event: Event, data: Payload, out: list[Change]) -> None:
+    """Appends to `out` what one fact changes in the contributions counted in `unit`, and remembers it in
+    `tally` (not its id), for a fact whose effect the tally tells: the callers make sure of that. Written
+    for speed (no helper calls, no zero entries to filter)."""
+    kind = event.type
+    day = event.occurred_on
     out.append((unit, _COUNT_METRIC.get(kind) or COUNT_PREFIX + kind, day, 1))
     if kind in DECISIONS:
         tally.decided = True
@@ -248,39 +214,64 @@ def advance(tally: Tally, event: Event, data: Payload, out: list[Change]) -> boo
             out.append((unit, SECTOR_SELECTED + sector, day, 1))
         else:
             out.append((unit, "rejected", day, 1))
+        return
+    i = _FIRST_INDEX.get(kind)
+    if i is not None:
+        firsts = tally.firsts
+        first = firsts[i]
+        ordinal = day.toordinal()
+        if not first or ordinal < first:
+            metric = FIRST_TYPES_METRIC[i]
+            if first:
+                out.append((unit, metric, date.fromordinal(first), -1))
+            out.append((unit, metric, day, 1))
+            firsts[i] = ordinal
+    if kind == "participant.funded":
+        amount = int(data["amount_vnd"])
+        if amount:
+            out.append((unit, "funding_vnd", day, amount))
+            out.append((unit, SOURCE_PREFIX + str(data["source"]), day, amount))
+    elif kind == "model.replicated":
+        out.append((unit, "replications", day, 1))
+    elif kind == "participant.evaluated":
+        last = tally.last_evaluation
+        successful = data["status"] == "successful"
+        jobs = int(data.get("jobs_created") or 0)
+        was_successful, had_jobs = (last[2], last[3]) if last else (False, 0)
+        if successful != was_successful:
+            out.append((unit, "successful", day, successful - was_successful))
+            if tally.sector is not None:
+                out.append((unit, SECTOR_SUCCESSFUL + tally.sector, day, successful - was_successful))
+        if jobs != had_jobs:
+            out.append((unit, "jobs_created", day, jobs - had_jobs))
+        tally.last_evaluation = (day, event.recorded_at, successful, jobs)
+
+
+def _advance_unregistered(tally: Tally, event: Event, data: Payload, out: list[Change], key: int) -> bool:
+    """`advance` before a registration counts: the facts are kept pending; a registration counts them all."""
+    kind = event.type
+    if kind == "participant.registered":
+        if not tally.pending:
+            # the usual first fact, nothing known before it: what _fold gives for it alone (a tenth of all
+            # events; building that took half of advance's time)
+            unit = tally.unit = event.org_unit
+            tally.facts = 1
+            tally.ids.append(key)
+            out.append((unit, "registered", event.occurred_on, 1))
+            out.append((unit, _COUNT_METRIC[kind], event.occurred_on, 1))
+            return True
+        if _register_pending(tally, event, data, out):
+            return True
+    facts = [*tally.pending, Fact(event.event_id, kind, event.participant_id, event.org_unit,
+                                  event.occurred_on, event.recorded_at, data)]
+    if kind == "participant.registered" or kind == "event.retracted":
+        fresh, changes = _fold(facts)
+        tally.become(fresh)
+        out.extend((u, metric, day, amount) for (u, metric, day), amount in summed(changes).items())
     else:
-        i = _FIRST_INDEX.get(kind)
-        if i is not None:
-            firsts = tally.firsts
-            first = firsts[i]
-            ordinal = day.toordinal()
-            if not first or ordinal < first:
-                metric = FIRST_TYPES_METRIC[i]
-                if first:
-                    out.append((unit, metric, date.fromordinal(first), -1))
-                out.append((unit, metric, day, 1))
-                firsts[i] = ordinal
-        if kind == "participant.funded":
-            amount = int(data["amount_vnd"])
-            if amount:
-                out.append((unit, "funding_vnd", day, amount))
-                out.append((unit, SOURCE_PREFIX + str(data["source"]), day, amount))
-        elif kind == "model.replicated":
-            out.append((unit, "replications", day, 1))
-        elif kind == "participant.evaluated":
-            last = tally.last_evaluation
-            successful = data["status"] == "successful"
-            jobs = int(data.get("jobs_created") or 0)
-            was_successful, had_jobs = (last[2], last[3]) if last else (False, 0)
-            if successful != was_successful:
-                out.append((unit, "successful", day, successful - was_successful))
-                if tally.sector is not None:
-                    out.append((unit, SECTOR_SUCCESSFUL + tally.sector, day, successful - was_successful))
-            if jobs != had_jobs:
-                out.append((unit, "jobs_created", day, jobs - had_jobs))
-            tally.last_evaluation = (day, event.recorded_at, successful, jobs)
-    tally.facts += 1
-    tally.ids.append(key)
+        tally.facts += 1
+        tally.ids.append(key)
+        tally.pending = facts
     return True
 
 
@@ -297,15 +288,3 @@ def _register_pending(tally: Tally, registration: Event, data: Payload, out: lis
     tally.become(fresh)
     out.extend(changes)
     return True
-
-
-def shape(metrics: dict[str, int]) -> dict[str, Any]:
-    """Raw metric sums as the summary's totals, funding_by_source and by_sector."""
-    totals = {name: int(metrics.get(name, 0)) for name in TOTALS}
-    by_source = {k[len(SOURCE_PREFIX):]: v for k, v in sorted(metrics.items()) if k.startswith(SOURCE_PREFIX) and v}
-    sectors: dict[str, dict[str, int]] = {}
-    for key, value in sorted(metrics.items()):
-        for prefix, field in ((SECTOR_SELECTED, "selected"), (SECTOR_SUCCESSFUL, "successful")):
-            if key.startswith(prefix) and value:
-                sectors.setdefault(key[len(prefix):], {"selected": 0, "successful": 0})[field] = value
-    return {"totals": totals, "funding_by_source": by_source, "by_sector": sectors}

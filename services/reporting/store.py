@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from shared.db import schema_lock
 from shared.messaging.tables import consumer_offsets_table, dead_letters_table
 
 VERSIONS = Path(__file__).resolve().parent / "migrations"
+CHUNK = 900  # bound parameters per IN (...) query, under SQLite's limit
+HORIZON = "cumulative_horizon"  # stats row: the latest half-month (ordinal of its first day) with running totals
 
 metadata = MetaData()
 consumer_offsets = consumer_offsets_table(metadata)
@@ -190,3 +193,9 @@ def active_generation(conn: Connection) -> int:
 
 def activate(conn: Connection, generation: int) -> None:
     conn.execute(update(generations).where(generations.c.id == 1).values(active=generation))
+
+
+def horizon(conn: Connection, model: ReadModel) -> date | None:
+    """The latest half-month (its first day) the running totals reach; None before any figure."""
+    value = conn.execute(select(model.stats.c.value).where(model.stats.c.name == HORIZON)).scalar()
+    return None if value is None else date.fromordinal(int(value))

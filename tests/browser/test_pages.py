@@ -10,7 +10,7 @@ import yaml
 from flask.testing import FlaskClient
 
 from services.reporting.dashboard import CSP, TEXTS_FILE, texts
-from services.reporting.queries import activity
+from services.reporting.reports import activity
 from tests.support.system import System
 
 STATIC = Path(__file__).resolve().parents[2] / "services" / "reporting" / "static"

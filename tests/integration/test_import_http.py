@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 from werkzeug.test import TestResponse
 
-from services.registration.template import COLUMNS, ROW_NUMBER_HEADER
+from services.registration.import_layout import COLUMNS
+from shared.imports.layout import ROW_NUMBER_HEADER
 from tests.support.system import System
 from tests.support.write_checks import EN, error_of, leaves_no_trace, shared_system, trace
 

@@ -13,7 +13,8 @@ from unittest.mock import patch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.reporting import projector, queries
+from services.reporting import figures as read_figures
+from services.reporting import provenance, reports, store
 from services.reporting.projector import Projection
 from services.reporting.store import read_model
 from services.reporting.targets import Targets
@@ -71,12 +72,12 @@ def deliver(projection: Projection, engine: Any, deliveries: list[Envelope], bat
 
 def check_provenance(conn: Any, model: Any, tree: Any, code: str, as_of: date, totals: dict[str, int]) -> None:
     """The events listed behind each figure add up to it."""
-    for metric in queries.METRIC_EVENT_TYPES:
-        behind = queries.events_behind(conn, model, tree, code, metric, as_of)
+    for metric in provenance.METRIC_EVENT_TYPES:
+        behind = provenance.events_behind(conn, model, tree, code, metric, as_of)
         listed = behind.events
         assert behind.total == len(listed)
         # the latest few in business order, and how many there are in all
-        latest = queries.events_behind(conn, model, tree, code, metric, as_of, limit=2)
+        latest = provenance.events_behind(conn, model, tree, code, metric, as_of, limit=2)
         assert (latest.total, latest.events) == (len(listed), listed[-2:])
         if metric == "funding_vnd":
             value = sum(int(e["data"]["amount_vnd"]) for e in listed)
@@ -116,7 +117,7 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
         # a cache smaller than the participants makes batches load evicted states from the events table
         cache_size = data.draw(st.integers(0, 8))
         # tiny query chunks: stored figures and facts read back in many queries
-        chunk = data.draw(st.sampled_from([2, projector.CHUNK]))
+        chunk = data.draw(st.sampled_from([2, store.CHUNK]))
         takeover = data.draw(st.none() | st.integers(1, 6))
         moments = data.draw(st.lists(st.sampled_from(sorted({e.recorded_at for e in events})), max_size=2))
         incremental = Projection(read_model(next(generations)), tree, cache_size)
@@ -124,7 +125,7 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
         for projection in (incremental, rebuilt):
             projection.model.create(engine)
         try:
-            with patch.object(projector, "CHUNK", chunk):
+            with patch.object(store, "CHUNK", chunk):
                 deliver(incremental, engine, deliveries, batch_sizes, failures, takeover, tree)
             # a rebuild reads the log once, in order, in large batches
             deliver(rebuilt, engine, sorted(events, key=lambda e: e.recorded_at), [500])
@@ -133,9 +134,9 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
                     for code in ("TH", "TX", "TX-XUANHOA", "TS"):
                         expected = recompute(events, set(tree.descendants(code)), as_of)
                         expected["totals"] = {k: v for k, v in expected["totals"].items() if v}
-                        got = figures(queries.summary(conn, incremental.model, tree, targets, code, as_of))
+                        got = figures(reports.summary(conn, incremental.model, tree, targets, code, as_of))
                         assert got == expected, (code, as_of)
-                        again = figures(queries.summary(conn, rebuilt.model, tree, targets, code, as_of))
+                        again = figures(reports.summary(conn, rebuilt.model, tree, targets, code, as_of))
                         assert again == got, (code, as_of)
                         if as_of in AS_OF_DATES[::4]:
                             check_provenance(conn, incremental.model, tree, code, as_of, got["totals"])
@@ -143,13 +144,13 @@ def test_figures_equal_recomputation_for_any_delivery(tmp_path: Path, database_t
                 # recomputed from what was recorded by then (whichever is cheaper), equal to the recomputation
                 for moment in moments:
                     for share in (0.0, 1.0):  # never correct unless nothing changed since, always correct
-                        with patch.object(queries, "KNOWN_AT_CORRECTED_SHARE", share):
+                        with patch.object(read_figures, "KNOWN_AT_CORRECTED_SHARE", share):
                             for code, as_of in (("TH", AS_OF_DATES[-1]), ("TX-XUANHOA", AS_OF_DATES[4])):
                                 expected = recompute([e for e in events if e.recorded_at <= moment],
                                                      set(tree.descendants(code)), as_of)
                                 expected["totals"] = {k: v for k, v in expected["totals"].items() if v}
                                 with reader.connect() as fresh:  # as a request does: its first statement
-                                    got = figures(queries.summary(fresh, incremental.model, tree, targets, code,
+                                    got = figures(reports.summary(fresh, incremental.model, tree, targets, code,
                                                                   as_of, known_at=moment))
                                 assert got == expected, (code, as_of, moment, share)
         finally:

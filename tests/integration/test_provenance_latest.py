@@ -13,7 +13,7 @@ from unittest.mock import patch
 
 import pytest
 
-from services.reporting import queries
+from services.reporting import provenance
 from services.reporting.projector import Projection
 from services.reporting.store import VERSIONS, read_model
 from shared.config import from_env
@@ -109,20 +109,20 @@ def test_latest_events_behind_a_figure_are_the_last_of_the_whole_list(projected:
     engine, model, tree = projected
     windows: list[Any] = []
     widened = 0  # calls that needed a window further back
-    window_start = queries._window_start
+    window_start = provenance._window_start
 
     def spy(*args: Any) -> Any:
         windows.append(window_start(*args))
         return windows[-1]
 
-    with engine.connect() as conn, patch.object(queries, "_window_start", spy):
+    with engine.connect() as conn, patch.object(provenance, "_window_start", spy):
         for code in ("TH", "TX", "TX-XUANHOA"):
             for metric in ("registered", "selected", "funded", "funding_vnd", "successful", "jobs_created"):
                 for as_of in (date(2017, 6, 30), date(2017, 9, 1), date(2017, 9, 20), date(2018, 12, 31)):
-                    whole = queries.events_behind(conn, model, tree, code, metric, as_of)
+                    whole = provenance.events_behind(conn, model, tree, code, metric, as_of)
                     for limit in (1, 3, 7, 40):
                         before = len(windows)
-                        latest = queries.events_behind(conn, model, tree, code, metric, as_of, limit)
+                        latest = provenance.events_behind(conn, model, tree, code, metric, as_of, limit)
                         widened += len(windows) - before > 1
                         assert latest.total == whole.total, (code, metric, as_of, limit)
                         assert latest.events == whole.events[-limit:], (code, metric, as_of, limit)

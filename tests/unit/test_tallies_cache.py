@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.reporting.domain import Tally
-from services.reporting.projector import Tallies
+from services.reporting.tallies import Tallies
 
 
 def test_evicts_the_least_recently_put_once_three_quarters_full() -> None:

@@ -1,6 +1,6 @@
-"""The rows of an uploaded registration list as registration bodies: each cell read as the template
-means it (Excel dates or dd/mm/yyyy text, Nam/Nữ, Có/Không, commune code or name), then the same schema
-as POST /participants; every problem kept with its row number and Vietnamese column header."""
+"""An uploaded list's rows as request bodies: each cell read as the template means it (Excel dates or
+dd/mm/yyyy text, closed lists, commune code or name), then the endpoint's own schema; every problem kept
+with its row number and Vietnamese column header."""
 
 from __future__ import annotations
 
@@ -9,15 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from openpyxl.utils.datetime import from_excel
 
-from services.registration import schemas
-from services.registration.spreadsheets import Table
-from services.registration.template import BY_FIELD, CHOICES, Column, column_map, normalized
 from shared.i18n import field_message
+from shared.imports.layout import Choice, Column, Layout, normalized
+from shared.imports.reading import Table
 from shared.orgunits import OrgTree
-from shared.rules import clean_name, identity_name
 
 
 @dataclass
@@ -91,17 +89,13 @@ def _as_phone(value: Any) -> str:
     return text
 
 
-def _as_choice(kind: str, value: Any) -> Any:
-    if isinstance(value, bool) and kind == "yes_no":
-        return value
-    choice = CHOICES[kind].get(normalized(_as_text(value)))
-    if choice is None:
-        vi, en = {"gender": ("Nam, Nữ hoặc Khác", "Nam, Nữ or Khác (male, female, other)"),
-                  "branch_kind": ("Khu dân cư, Trường học, Doanh nghiệp hoặc Khác",
-                                  "Khu dân cư, Trường học, Doanh nghiệp or Khác"),
-                  "yes_no": ("Có hoặc Không", "Có or Không (yes or no)")}[kind]
-        raise CellProblem(f"Phải là {vi}.", f"Must be {en}.")
-    return choice
+def _as_choice(choice: Choice, value: Any) -> Any:
+    if isinstance(value, bool) and True in choice.values.values():
+        return value  # a yes/no cell Excel kept as a boolean
+    picked = choice.values.get(normalized(_as_text(value)))
+    if picked is None:
+        raise CellProblem(f"Phải là {choice.vi}.", f"Must be {choice.en}.")
+    return picked
 
 
 def _as_org_unit(value: Any, tree: OrgTree) -> str:
@@ -116,13 +110,13 @@ def _as_org_unit(value: Any, tree: OrgTree) -> str:
     return named[0] if len(named) == 1 else text
 
 
-def _convert(column: Column, value: Any, tree: OrgTree) -> Any:
+def _convert(layout: Layout, column: Column, value: Any, tree: OrgTree) -> Any:
     if column.kind == "date":
         return _as_date(value)
     if column.kind == "phone":
         return _as_phone(value)
-    if column.kind in CHOICES:
-        return _as_choice(column.kind, value)
+    if column.kind in layout.choices:
+        return _as_choice(layout.choices[column.kind], value)
     if column.kind == "org_unit":
         return _as_org_unit(value, tree)
     return _as_text(value)
@@ -132,11 +126,14 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def parse_rows(table: Table, tree: OrgTree, org_unit: str | None) -> list[Row]:
-    """Each data row as a validated registration body, or with its problems, cell by cell."""
-    mapping = column_map(table.headers, org_unit_given=org_unit is not None)
+def read_rows(table: Table, layout: Layout, tree: OrgTree, org_unit: str | None, schema: Schema) -> list[Row]:
+    """Each data row as a request body that `schema` loaded, or with its problems, cell by cell. `org_unit`,
+    when given, fills the layout's unit column where it is blank and bounds the units the rows name."""
+    mapping = layout.column_map(table.headers, org_unit_given=org_unit is not None)
+    unit_field = layout.unit_field
+    unit_column = layout.column(unit_field)
+    by_field = {c.field: c for c in mapping.values()}
     formulas = {(r, c) for r, c in table.formulas}
-    schema = schemas.RegistrationBody()
     rows: list[Row] = []
     for number, values in table.rows:
         cells = {c.field: (values[i] if i < len(values) else None, (number, i) in formulas)
@@ -145,33 +142,32 @@ def parse_rows(table: Table, tree: OrgTree, org_unit: str | None) -> list[Row]:
             continue  # only the row-number column filled in: a row of the template left empty
         row = Row(number)
         for name, (value, is_formula) in cells.items():
-            column = BY_FIELD[name]
+            column = by_field[name]
             if is_formula:
                 row.problem(column, "formula", "Ô chứa công thức; hãy dán giá trị (Paste Values) thay cho công thức.",
                             "The cell holds a formula; paste the values instead.")
             elif _blank(value):
-                if column.required and not (name == "org_unit" and org_unit):
+                if column.required and not (name == unit_field and org_unit):
                     row.problem(column, "required", "Ô này không được để trống.", "This cell may not be blank.")
             else:
                 try:
-                    row.body[name] = _convert(column, value, tree)
+                    row.body[name] = _convert(layout, column, value, tree)
                 except CellProblem as problem:
                     row.problem(column, "validation_failed", problem.vi, problem.en)
-        if org_unit and "org_unit" not in row.body and "org_unit" not in {p.field_name for p in row.problems}:
-            row.body["org_unit"] = org_unit
-        commune = row.body.get("org_unit")
+        if org_unit and unit_field not in row.body and unit_field not in {p.field_name for p in row.problems}:
+            row.body[unit_field] = org_unit
+        commune = row.body.get(unit_field)
         if org_unit and isinstance(commune, str) and commune in tree and not tree.within(commune, org_unit):
-            row.problem(BY_FIELD["org_unit"], "outside_import_unit",
+            row.problem(unit_column, "outside_import_unit",
                         f"Đơn vị {commune} không thuộc {org_unit}, đơn vị đã chọn cho cả tệp.",
                         f"{commune} is not within {org_unit}, the org unit chosen for the whole file.")
-        _validate(row, schema)
+        _validate(row, schema, layout)
         rows.append(row)
-    _mark_repeats(rows)
     return rows
 
 
-def _validate(row: Row, schema: schemas.RegistrationBody) -> None:
-    """The same schema as POST /participants; fields already refused above are not reported twice."""
+def _validate(row: Row, schema: Schema, layout: Layout) -> None:
+    """The same schema as the endpoint's; fields already refused above are not reported twice."""
     failed = {p.field_name for p in row.problems if p.field_name}
     try:
         row.body = dict(schema.load(row.body, partial=tuple(failed)))
@@ -179,24 +175,5 @@ def _validate(row: Row, schema: schemas.RegistrationBody) -> None:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         for name, texts in messages.items():
             text = texts[0] if isinstance(texts, list) and texts else str(texts)
-            row.problem(BY_FIELD.get(str(name)), "validation_failed", field_message(str(text), "vi"),
+            row.problem(layout.column(str(name)), "validation_failed", field_message(str(text), "vi"),
                         field_message(str(text), "en"))
-
-
-def _identity(body: dict[str, Any]) -> str:
-    """As handlers.register computes it: the same person is the same normalized name, birth date, unit."""
-    return f"{identity_name(clean_name(body['full_name']))}|{body['birth_date'].isoformat()}|{body['org_unit']}"
-
-
-def _mark_repeats(rows: list[Row]) -> None:
-    first_row: dict[str, int] = {}
-    for row in rows:
-        if row.problems:
-            continue
-        identity = _identity(row.body)
-        if identity in first_row:
-            row.problem(BY_FIELD["full_name"], "duplicate_row",
-                        f"Trùng với dòng {first_row[identity]} (cùng họ tên, ngày sinh và xã).",
-                        f"Same person as row {first_row[identity]} (same name, birth date and commune).")
-        else:
-            first_row[identity] = row.number

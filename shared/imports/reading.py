@@ -1,4 +1,4 @@
-"""Reading an uploaded registration list, XLSX or CSV, into its header row and rows of cells, refusing
+"""Reading an uploaded list, XLSX or CSV, into its header row and rows of cells, refusing
 what is not such a list with a clear 4xx (never a 500): not a spreadsheet, an old .xls, a zip or XML
 bomb, a CSV that is not UTF-8, too many rows."""
 
@@ -13,16 +13,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from services.registration.template import (
-    COLUMNS,
-    DATA_SHEET,
-    HEADER_LOOKUP,
-    MAX_ROWS,
-    column_map,
-    file_error,
-    normalized,
-    wrong_headers,
-)
+from shared.imports.layout import Layout, file_error, normalized, wrong_headers
 from shared.rules import RuleViolation
 
 MAX_SHEET_ROW = 100_000  # a data row further down than this is refused without reading on
@@ -45,17 +36,18 @@ class Table:
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_table(content: bytes) -> Table:
-    """XLSX (by its zip signature) or CSV (UTF-8, BOM optional, comma, semicolon or tab)."""
+def read_table(content: bytes, layout: Layout) -> Table:
+    """XLSX (by its zip signature) or CSV (UTF-8, BOM optional, comma, semicolon or tab), laid out as
+    `layout` (whose data sheet is read, if the workbook has one, and whose headers find the header row)."""
     if not content.strip():
         raise file_error(422, "empty_file", "Tệp rỗng.", "The file is empty.")
     if content.startswith(b"PK\x03\x04"):
-        return _table(_xlsx_rows(content))
+        return _table(_xlsx_rows(content, layout.data_sheet), layout)
     if content.startswith(OLE2):
         raise file_error(415, "unsupported_file",
                          "Tệp Excel 97-2003 (.xls) chưa được hỗ trợ; hãy lưu lại dạng .xlsx hoặc CSV UTF-8.",
                          "Excel 97-2003 files (.xls) are not supported; save as .xlsx or UTF-8 CSV.")
-    return _table(_csv_rows(content))
+    return _table(_csv_rows(content), layout)
 
 
 def _not_a_spreadsheet() -> RuleViolation:
@@ -64,7 +56,7 @@ def _not_a_spreadsheet() -> RuleViolation:
                       "The file is neither an Excel workbook (.xlsx) nor CSV; download the template and fill it in.")
 
 
-def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list[Any], list[int]]]:
+def _xlsx_rows(content: bytes, data_sheet: str) -> Iterable[tuple[int, list[Any], list[int]]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         entries = archive.infolist()
@@ -88,7 +80,7 @@ def _xlsx_rows(content: bytes) -> Iterable[tuple[int, list[Any], list[int]]]:
         raise _not_a_spreadsheet() from None
     try:
         names = workbook.sheetnames
-        sheet = workbook[DATA_SHEET] if DATA_SHEET in names else workbook.worksheets[0]
+        sheet = workbook[data_sheet] if data_sheet in names else workbook.worksheets[0]
         sheet.reset_dimensions()  # a declared size is not to be trusted; read what is there
         for number, row in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
             values = [cell.value for cell in row]
@@ -134,23 +126,24 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _table(rows: Iterable[tuple[int, list[Any], list[int]]]) -> Table:
+def _table(rows: Iterable[tuple[int, list[Any], list[int]]], layout: Layout) -> Table:
     """Find the header row (the first with known headers, among the first few non-empty rows; title
-    lines above it are skipped), then collect the rows below it, stopping past MAX_ROWS."""
+    lines above it are skipped), then collect the rows below it, stopping past the layout's maximum."""
+    lookup = layout.header_lookup()
     header_row, headers, candidates = 0, [], 0
     first: list[str] | None = None
     data: list[tuple[int, list[Any]]] = []
     formulas: list[tuple[int, int]] = []
     for number, values, formula_columns in rows:
         if number > MAX_SHEET_ROW:
-            raise _too_many_rows()
+            raise _too_many_rows(layout.max_rows)
         if all(_blank(v) for v in values):
             continue
         if not header_row:
             texts = [str(v) if v is not None else "" for v in values]
             first = texts if first is None else first
             candidates += 1
-            if sum(1 for t in texts if normalized(t) and normalized(t) in HEADER_LOOKUP) >= 3:
+            if sum(1 for t in texts if normalized(t) and normalized(t) in lookup) >= 3:
                 header_row, headers = number, texts
                 formulas.extend((number, c) for c in formula_columns)
             elif candidates >= HEADER_SEARCH_ROWS:
@@ -158,17 +151,17 @@ def _table(rows: Iterable[tuple[int, list[Any], list[int]]]) -> Table:
             continue
         data.append((number, values))
         formulas.extend((number, c) for c in formula_columns)
-        if len(data) > MAX_ROWS:
-            raise _too_many_rows()
+        if len(data) > layout.max_rows:
+            raise _too_many_rows(layout.max_rows)
     if not header_row:
         if first is None:
             raise file_error(422, "empty_file", "Tệp không có dữ liệu.", "The file holds no data.")
-        column_map(first, org_unit_given=False)  # names what is wrong with the first line
-        raise wrong_headers([], [c.header for c in COLUMNS if c.required])
+        layout.column_map(first, org_unit_given=False)  # names what is wrong with the first line
+        raise wrong_headers([], [c.header for c in layout.columns if c.required])
     return Table(header_row, headers, data, formulas)
 
 
-def _too_many_rows() -> RuleViolation:
+def _too_many_rows(max_rows: int) -> RuleViolation:
     return file_error(413, "too_many_rows",
-                      f"Tệp có quá nhiều dòng: tối đa {MAX_ROWS} dòng mỗi tệp; hãy chia thành nhiều tệp.",
-                      f"Too many rows: at most {MAX_ROWS} rows per file; split it into several files.")
+                      f"Tệp có quá nhiều dòng: tối đa {max_rows} dòng mỗi tệp; hãy chia thành nhiều tệp.",
+                      f"Too many rows: at most {max_rows} rows per file; split it into several files.")
