@@ -37,6 +37,8 @@ class Config:
     consumer_instance: str = ""
     # a consumer that has applied nothing for this long while records wait makes its service not ready
     stall_seconds: float = 60.0
+    # bulk writes through each backend's fast path (shared.bulk), or only through public APIs
+    fast_paths: bool = True
 
     @property
     def database_url(self) -> str:
@@ -79,7 +81,17 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         projection_cache=int(env.get("TIENPHONG_PROJECTION_CACHE", "100000")),
         consumer_instance=consumer_instance(env.get("TIENPHONG_CONSUMER_INSTANCE", "")),
         stall_seconds=float(env.get("TIENPHONG_STALL_SECONDS", "60")),
+        fast_paths=fast_paths_from_env(env),
     )
+
+
+def fast_paths_from_env(env: dict[str, str] | None = None) -> bool:
+    """TIENPHONG_FAST_PATHS: on (the default) or off (the reference paths only, to compare or to rule a fast
+    path out)."""
+    value = (os.environ if env is None else env).get("TIENPHONG_FAST_PATHS", "on").strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"TIENPHONG_FAST_PATHS must be on or off, not {value!r}")
+    return value == "on"
 
 
 def consumer_instance(value: str) -> str:

@@ -48,21 +48,21 @@ def cmd_consume(args: argparse.Namespace) -> int:
     from tienphong import workers
     config = from_env(args.service)
     setup(config.log_level)
-    workers.settle_gc()  # a process of its own: only consuming from here on
+    from shared.messaging.consumer import settle_gc
+    settle_gc()  # a process of its own: only consuming from here on
     workers.run_until_signalled(config, lambda: workers.build_consumer(config), f"{args.service} consumer")
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from shared.db import make_engine, migrate
-    _access()
+    from tienphong import workers
     unknown = set(args.services) - set(SERVICES)
     if unknown:
         print(f"unknown service(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    for service in args.services or SERVICES:
-        module = __import__(f"services.{service}.store", fromlist=["VERSIONS"])
-        migrate(make_engine(from_env(service).database_url), module.VERSIONS)
+    services = tuple(args.services or SERVICES)
+    workers.migrate_all(services)
+    for service in services:
         print(f"migrated {service}")
     return 0
 
@@ -166,7 +166,8 @@ def cmd_projections(args: argparse.Namespace) -> int:
     config = from_env("reporting")
     setup(config.log_level)
     started = time.monotonic()
-    workers.settle_gc()
+    from shared.messaging.consumer import settle_gc
+    settle_gc()
     generation = workers.rebuild_projections(config, show_progress=not args.quiet, processes=args.processes)
     print(f"read models rebuilt as generation {generation} in {time.monotonic() - started:.1f}s; now serving")
     return 0

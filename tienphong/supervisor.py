@@ -38,10 +38,9 @@ def wait_ready(url: str, timeout: float) -> bool:
 
 def run_all(with_demo: bool = True) -> int:
     from tienphong import workers
-    from tienphong.cli import main as cli_main
 
     workers.create_topics(from_env("registration"))
-    cli_main(["migrate"])  # once, before the processes start
+    workers.migrate_all()  # once, before the processes start
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     stopping = False
 

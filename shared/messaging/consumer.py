@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
@@ -28,9 +29,10 @@ from shared.messaging.records import Delivery, install, resume
 log = logging.getLogger(__name__)
 FULL_COLLECTION_SECONDS = 60.0  # between full garbage collections, in a process that turned automatic ones off
 # A member that stops heartbeating (killed with -9) loses its partitions after this long, not the client's
-# 45 s default; 6 s is the broker's smallest allowed (group.min.session.timeout.ms). Heartbeats run in
-# kafka-python's own thread, a third of that apart, so a long batch does not count against it.
-SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS = 6000, 1000
+# 45 s default. Heartbeats run in kafka-python's own thread, but on a busy 2-core machine (load 30, tests and
+# benchmarks at once) 6 s, the broker's smallest, expired live members. A consumer restarted under its
+# member name (static membership: `tienphong run` and compose give one) gets its partitions back at once.
+SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS = 10_000, 2000
 # reconnecting to a broker that was away: at most 1 s apart, not the client's 30 s (events written during an
 # outage reached the summaries up to 36 s after the broker was back)
 RECONNECT_BACKOFF_MAX_MS = 1000
@@ -50,6 +52,17 @@ class _GilBoundTaskFilter(logging.Filter):
 
 
 logging.getLogger("kafka.net.selector").addFilter(_GilBoundTaskFilter())
+
+
+def settle_gc() -> None:
+    """For batch consumers, which allocate millions of short-lived objects: with the default thresholds
+    the cyclic collector runs every 700 allocations and walks the long-lived tally cache each time (a
+    quarter of the projection's time); even every 100,000 it walked the objects of the batch in hand (2 us
+    per event). What exists at start is frozen out of collection and automatic collection turned off: the
+    consumer loop collects between batches instead (ConsumerLoop._collect_garbage), when the batch's
+    objects are gone. Refcounting frees nearly everything anyway; memory stays flat."""
+    gc.freeze()
+    gc.disable()
 
 
 def read_record(value: bytes | None) -> tuple[Envelope, dict[str, Any]]:
@@ -114,90 +127,98 @@ class _SeekToStored(ConsumerRebalanceListener):
         self._loop.seek_assigned(list(assigned))
 
 
+@dataclass(frozen=True)
+class ConsumerSettings:
+    """Where a consumer reads, under which names, and how much at once."""
+
+    bootstrap_servers: str
+    group_id: str
+    topics: tuple[str, ...]
+    name: str = ""  # whose stored offsets (a row's `consumer`); the group's id when empty
+    dead_letter_topic: str | None = None  # where copies of unreadable records go (None: logged only)
+    # this process's stable name in its group (static membership): a member restarted under the same name
+    # gets its partitions back at once, without waiting for the old one's session to time out
+    instance_id: str | None = None
+    max_poll_records: int = 2000
+    # A poll returns at most what one fetch response holds, then waits a round trip for the next: a loop
+    # taking large batches needs responses of a batch's size (the defaults suit ~600-byte events in batches
+    # of a few thousand, and keep the consumer's memory low).
+    fetch_max_bytes: int = 8 * 1024 * 1024
+    max_partition_fetch_bytes: int = 1024 * 1024
+    in_step: bool = False  # partitions read in step by their records' timestamps (see _keep_in_step)
+    # the fenced fast reader of fetched batches (shared.messaging.records); off, kafka-python's own records
+    light_records: bool = True
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """What a consumer does with its batches: `apply_batch` in the batch's transaction, or `prepare` first
+    (reads and computes on a read-only connection, outside the write transaction: consumer processes
+    sharing a SQLite file then hold its write lock only to write) returning the writes. `forget` drops what
+    the handler keeps in memory: called when partitions are (re)assigned, since another member may have
+    applied their events meanwhile, and when a batch's transaction fails; its argument tells whether
+    nothing at all was applied from the assigned partitions yet."""
+
+    apply_batch: ApplyBatch
+    prepare: PrepareBatch | None = None
+    forget: Callable[[bool], None] | None = None
+    before_poll: Callable[[ConsumerLoop], None] | None = None
+    record_dead_letters: RecordDeadLetters | None = None
+    read: ReadRecords = read_records
+    on_applied: Callable[[int], None] | None = None
+
+
 class ConsumerLoop:
-    def __init__(self, engine: Engine, offsets: Table, consumer_name: str, bootstrap_servers: str,
-                 group_id: str, topics: list[str], apply_batch: ApplyBatch,
-                 dead_letter_topic: str | None = None, max_poll_records: int = 2000,
-                 on_applied: Callable[[int], None] | None = None,
-                 record_dead_letters: RecordDeadLetters | None = None,
-                 before_poll: Callable[[ConsumerLoop], None] | None = None,
-                 read: ReadRecords = read_records,
-                 forget: Callable[[bool], None] | None = None,
-                 prepare: PrepareBatch | None = None, read_engine: Engine | None = None,
-                 fetch_max_bytes: int = 8 * 1024 * 1024, max_partition_fetch_bytes: int = 1024 * 1024,
-                 in_step: bool = False, dead_letters: Table | None = None,
-                 instance_id: str | None = None) -> None:
+    def __init__(self, engine: Engine, offsets: Table, settings: ConsumerSettings, handler: BatchHandler,
+                 read_engine: Engine | None = None, dead_letters: Table | None = None) -> None:
         self._engine = engine
         self._offsets = offsets
-        self._name = consumer_name
-        self._bootstrap = bootstrap_servers
-        self._group_id = group_id
-        self._topics = topics
-        self._apply_batch = apply_batch
-        self._dead_letter_topic = dead_letter_topic
-        self._max_poll_records = max_poll_records
-        # A poll returns at most what one fetch response holds, then waits a round trip for the next: a loop
-        # taking large batches needs responses of a batch's size (the default suits ~600-byte events in
-        # batches of a few thousand, and keeps the consumer's memory low).
-        self._fetch_max_bytes = fetch_max_bytes
-        self._max_partition_fetch_bytes = max_partition_fetch_bytes
-        self._on_applied = on_applied
-        self._record_dead_letters = record_dead_letters
-        self._before_poll = before_poll
-        self._read = read
-        # Drops what apply_batch keeps in memory: called when partitions are (re)assigned, since another
-        # member may have applied their events meanwhile, and when a batch's transaction fails. Its
-        # argument tells whether nothing at all was applied from the assigned partitions yet.
-        self._forget = forget
+        self.settings = settings
+        self._name = settings.name or settings.group_id
+        self._handler = handler
         self._written: dict[TopicPartition, int] = {}  # the offsets this process last stored
-        # With `in_step`, partitions are read in step by their records' timestamps (see _keep_in_step): the
-        # latest timestamp and next offset read of each
-        self._in_step = in_step
+        # with `in_step`: the latest timestamp and next offset read of each partition
         self._reached: dict[TopicPartition, tuple[int, int]] = {}
-        # With `prepare`, the work before the writes runs on a read-only connection, outside the write
-        # transaction: consumer processes sharing a SQLite file then hold its write lock only to write.
-        self._prepare = prepare
         self._read_engine = read_engine or engine
         self._consumer: KafkaConsumer | None = None
         self._subscribed_at = 0.0
         self._full_collection_at = time.monotonic()
         # records it cannot apply: kept in its database (with the batch) and copied to the dead-letter topic
         self._dead_letters = dead_letters
-        self._forwarder = None if dead_letter_topic is None else Forwarder(
-            lambda: KafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True,
+        self._forwarder = None if settings.dead_letter_topic is None else Forwarder(
+            lambda: KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", enable_idempotence=True,
                                   reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS, max_block_ms=10_000),
-            dead_letter_topic, group_id)
-        # static group membership: a member restarted under the same id gets its partitions back at once,
-        # without waiting for the session of the one it replaces to time out
-        self._instance_id = instance_id
+            settings.dead_letter_topic, settings.group_id)
         self._resync = False  # after a failed batch: go back to the stored offsets before polling again
-        self.condition = Condition(log, f"consumer {consumer_name}")
+        self.condition = Condition(log, f"consumer {self._name}")
 
     @property
     def consumer(self) -> KafkaConsumer:
         if self._consumer is None:
+            settings = self.settings
             self._consumer = KafkaConsumer(
-                bootstrap_servers=self._bootstrap,
-                group_id=self._group_id,
+                bootstrap_servers=settings.bootstrap_servers,
+                group_id=settings.group_id,
                 client_id=self._name,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                max_poll_records=self._max_poll_records,
-                fetch_max_bytes=self._fetch_max_bytes,
-                max_partition_fetch_bytes=self._max_partition_fetch_bytes,
+                max_poll_records=settings.max_poll_records,
+                fetch_max_bytes=settings.fetch_max_bytes,
+                max_partition_fetch_bytes=settings.max_partition_fetch_bytes,
                 # a topic created a moment ago is seen within seconds, not after the 5-minute default
                 metadata_max_age_ms=5000,
                 session_timeout_ms=SESSION_TIMEOUT_MS,
                 heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
                 reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
-                group_instance_id=self._instance_id,
+                group_instance_id=settings.instance_id,
                 # partition N of every topic to the same member: topics are keyed by participant with equal
                 # partition counts, so each participant's events, whatever their topic, meet in one process
                 partition_assignment_strategy=(RangePartitionAssignor,),
             )
-            install(self._consumer)  # records read cheaply: the loop needs 4 of their 13 fields
+            if settings.light_records:
+                install(self._consumer)  # records read cheaply: the loop needs 5 of their 13 fields
             self._wait_for_topics(self._consumer)
-            self._consumer.subscribe(self._topics, listener=_SeekToStored(self))
+            self._consumer.subscribe(list(settings.topics), listener=_SeekToStored(self))
             self._subscribed_at = time.monotonic()
         return self._consumer
 
@@ -206,10 +227,11 @@ class ConsumerLoop:
         would leave this member without partitions until the next metadata refresh."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if all(consumer.partitions_for_topic(topic) for topic in self._topics):
+            if all(consumer.partitions_for_topic(topic) for topic in self.settings.topics):
                 return
             time.sleep(0.2)
-        log.warning("topics %s not in the broker's metadata after %.0fs; subscribing anyway", self._topics, timeout)
+        log.warning("topics %s not in the broker's metadata after %.0fs; subscribing anyway", self.settings.topics,
+                    timeout)
 
     @property
     def name(self) -> str:
@@ -228,16 +250,17 @@ class ConsumerLoop:
             conn.rollback()
         # What apply_batch remembers stays true only if nobody else applied these partitions since
         # (a rebalance often hands the same partitions back).
-        if self._forget is not None and (not self._written
-                                         or any(known.get(tp) != self._written.get(tp) for tp in assigned)):
-            self._forget(all(tp not in known for tp in assigned))
+        forget = self._handler.forget
+        if forget is not None and (not self._written
+                                   or any(known.get(tp) != self._written.get(tp) for tp in assigned)):
+            forget(all(tp not in known for tp in assigned))
             self._written = {}
         for tp in assigned:
             if tp in known:
                 self.consumer.seek(tp, known[tp])
             else:
                 self.consumer.seek_to_beginning(tp)
-        if self._in_step:
+        if self.settings.in_step:
             self._reached = {}
             if paused := self.consumer.paused():
                 resume(self.consumer, list(paused))
@@ -250,8 +273,9 @@ class ConsumerLoop:
             if self._consumer is not None:
                 self.seek_assigned(list(self._consumer.assignment()))
             self._resync = False
-        if self._before_poll is not None:
-            self._before_poll(self)
+        handler = self._handler
+        if handler.before_poll is not None:
+            handler.before_poll(self)
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         if not polled:
             self._rejoin_if_stuck()
@@ -263,7 +287,7 @@ class ConsumerLoop:
             if type(records[0]) is not Delivery:  # kafka-python's own records (see shared.messaging.records)
                 records = [Delivery(r.topic, r.partition, r.offset, None, None, r.value,
                                     -1 if r.timestamp is None else r.timestamp, r.key) for r in records]
-            unreadable = self._read(records)
+            unreadable = handler.read(records)
             if unreadable:
                 refused = {id(record) for record, _ in unreadable}
                 deliveries.extend(record for record in records if id(record) not in refused)
@@ -272,37 +296,37 @@ class ConsumerLoop:
             else:
                 deliveries.extend(records)
             next_offsets[tp] = records[-1].offset + 1
-        if self._in_step:
+        if self.settings.in_step:
             self._keep_in_step(polled)
         if dead:
             self._forward_dead_letters(dead)
         try:
             write = None
-            if deliveries and self._prepare is not None:
+            if deliveries and handler.prepare is not None:
                 with self._read_engine.connect() as reader:
-                    write = self._prepare(reader, deliveries)
+                    write = handler.prepare(reader, deliveries)
                     reader.rollback()
             with write_turn(self._engine), self._engine.begin() as conn:
                 if write is not None:
                     write(conn)
                 elif deliveries:
-                    self._apply_batch(conn, deliveries)
+                    handler.apply_batch(conn, deliveries)
                 if dead and self._dead_letters is not None:
                     store(conn, self._dead_letters, dead)
-                if dead and self._record_dead_letters is not None:
-                    self._record_dead_letters(conn, [letter.reason for letter in dead])
+                if dead and handler.record_dead_letters is not None:
+                    handler.record_dead_letters(conn, [letter.reason for letter in dead])
                 upsert_many(conn, self._offsets, [
                     {"consumer": self._name, "topic": tp.topic, "partition": tp.partition, "next_offset": offset}
                     for tp, offset in next_offsets.items()], keys=["consumer", "topic", "partition"])
         except BaseException:
-            if self._forget is not None:
-                self._forget(False)
+            if handler.forget is not None:
+                handler.forget(False)
             self._written = {}
             raise
         self._written.update(next_offsets)
         self.consumer.commit_async({tp: OffsetAndMetadata(o, "", -1) for tp, o in next_offsets.items()})
-        if self._on_applied:
-            self._on_applied(len(deliveries))
+        if handler.on_applied:
+            handler.on_applied(len(deliveries))
         return sum(len(r) for r in polled.values())
 
     def _keep_in_step(self, polled: dict[TopicPartition, list[Delivery]]) -> None:
@@ -356,7 +380,7 @@ class ConsumerLoop:
             return
         if time.monotonic() - self._subscribed_at > after_seconds:
             log.warning("consumer %s has no partitions %.0fs after subscribing to %s; joining again",
-                        self._name, after_seconds, self._topics)
+                        self._name, after_seconds, self.settings.topics)
             self._consumer.close(autocommit=False)
             self._consumer = None
 
@@ -372,7 +396,7 @@ class ConsumerLoop:
     def group_progress(self) -> tuple[int, int]:
         """(records applied, records in the topics) over every partition, whoever applied them:
         the stored offsets of this consumer name against the end offsets."""
-        partitions = [TopicPartition(topic, p) for topic in self._topics
+        partitions = [TopicPartition(topic, p) for topic in self.settings.topics
                       for p in sorted(self.consumer.partitions_for_topic(topic) or [])]
         ends = self.consumer.end_offsets(partitions)
         with self._engine.connect() as conn:

@@ -118,6 +118,11 @@ class Relay:
             self._producer = None
 
 
+def relay_to(bootstrap_servers: str, engine: Engine, outbox: Table, client_id: str) -> Relay:
+    """A relay of `outbox` to the brokers at `bootstrap_servers` (its producer made on its first pass)."""
+    return Relay(engine, outbox, lambda: make_producer(bootstrap_servers, client_id))
+
+
 def wait_until_empty(engine: Engine, outbox: Table, timeout: float = 30.0) -> bool:
     """For tests and demo loading: True once every outbox row has been published."""
     deadline = time.monotonic() + timeout

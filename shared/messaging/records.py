@@ -8,7 +8,10 @@ kafka-python, in C), and hands kafka-python's fetcher light records in place of 
 kafka-python's: fetch requests, positions, the group and its rebalances are untouched.
 
 It relies on two internals of the pinned kafka-python (`Fetcher.PartitionRecords` and its
-`_unpack_records` generator); `install` checks they are there and otherwise leaves the consumer as it is.
+`_unpack_records` generator): `install` uses them only with the kafka-python version this was written and
+tested for, and otherwise leaves the consumer reading kafka-python's own records (the reference path,
+public API only; `ConsumerSettings.light_records=False`, or TIENPHONG_FAST_PATHS=off, chooses it too).
+tests/integration/test_fast_paths.py checks that both give the same read models.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import kafka
 import msgspec
 from kafka import KafkaConsumer
 from kafka.consumer.fetcher import Fetcher
@@ -24,6 +28,7 @@ from kafka.errors import CorruptRecordError
 from kafka.protocol.consumer.offsets import IsolationLevel
 
 log = logging.getLogger(__name__)
+WRITTEN_FOR = "3.0.12"  # the kafka-python whose internals this reads
 
 
 class Delivery(msgspec.Struct, gc=False):
@@ -191,9 +196,17 @@ def resume(consumer: KafkaConsumer, partitions: list[Any]) -> None:
             parked.pop(tp, None)
 
 
+_warned: list[bool] = []  # one log line per process, not one per consumer
+
+
 def install(consumer: KafkaConsumer) -> bool:
     """Makes `consumer`'s fetcher hand out `Delivery`s; False (and the consumer unchanged) if this
-    kafka-python has not the internals it replaces."""
+    kafka-python is not the one it was written for, or has not the internals it replaces."""
+    if kafka.__version__ != WRITTEN_FOR:
+        if not _warned:
+            log.warning("kafka-python %s, not %s: reading records the usual way", kafka.__version__, WRITTEN_FOR)
+            _warned.append(True)
+        return False
     fetcher = getattr(consumer, "_fetcher", None)
     expected = getattr(Fetcher, "PartitionRecords", None)
     if (fetcher is None or expected is None or not hasattr(expected, "_unpack_records")

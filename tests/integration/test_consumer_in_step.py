@@ -15,7 +15,7 @@ from kafka import KafkaProducer
 from sqlalchemy import Connection, MetaData
 
 from shared.db import make_engine
-from shared.messaging.consumer import ConsumerLoop
+from shared.messaging.consumer import BatchHandler, ConsumerLoop, ConsumerSettings
 from shared.messaging.records import Delivery
 from shared.messaging.tables import consumer_offsets_table
 from shared.messaging.topics import ensure_topics
@@ -54,9 +54,10 @@ def consume(bootstrap: str, topic: str, tmp_path: Path, in_step: bool, max_poll_
         if len(latest) == 2 and len(applied[0]) < DENSE and len(applied[1]) < SPARSE:
             widest = max(widest, abs(latest[0] - latest[1]))
 
-    loop = ConsumerLoop(engine, offsets, f"c-{in_step}", bootstrap, f"g-{uuid.uuid4().hex[:8]}", [topic], apply,
-                        read=lambda records: [], max_poll_records=max_poll_records, fetch_max_bytes=64 * 1024,
-                        max_partition_fetch_bytes=8 * 1024, in_step=in_step)
+    settings = ConsumerSettings(bootstrap, f"g-{uuid.uuid4().hex[:8]}", (topic,), f"c-{in_step}",
+                                max_poll_records=max_poll_records, fetch_max_bytes=64 * 1024,
+                                max_partition_fetch_bytes=8 * 1024, in_step=in_step)
+    loop = ConsumerLoop(engine, offsets, settings, BatchHandler(apply, read=lambda records: []))
     deadline = time.monotonic() + 60
     try:
         while len(applied[0]) + len(applied[1]) < DENSE + SPARSE:

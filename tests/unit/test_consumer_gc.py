@@ -12,7 +12,7 @@ from sqlalchemy import MetaData
 
 import shared.messaging.consumer as consumer_module
 from shared.db import make_engine
-from shared.messaging.consumer import ConsumerLoop
+from shared.messaging.consumer import BatchHandler, ConsumerLoop, ConsumerSettings
 from shared.messaging.tables import consumer_offsets_table
 
 
@@ -39,7 +39,8 @@ def automatic_gc_off() -> Iterator[None]:
 
 def loop() -> ConsumerLoop:
     offsets = consumer_offsets_table(MetaData())
-    return ConsumerLoop(make_engine("sqlite://"), offsets, "c", "127.0.0.1:1", "g", ["t"], lambda conn, batch: None)
+    return ConsumerLoop(make_engine("sqlite://"), offsets, ConsumerSettings("127.0.0.1:1", "g", ("t",), "c"),
+                        BatchHandler(lambda conn, batch: None))
 
 
 def test_cycles_of_a_batch_are_freed_before_the_next_poll(automatic_gc_off: None) -> None:
