@@ -5,6 +5,9 @@ partition back; a replay after a fix applies what can be applied, and never coun
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 
 from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy import delete, insert, select
@@ -117,3 +120,29 @@ def test_replay_after_a_fix_applies_once(system: System) -> None:
     assert listing(reporting, reporting_dead_letters) == []
     assert len(listing(reporting, reporting_dead_letters, include_replayed=True)) == 2
     assert 'service="reporting"} 2.0' not in system.reporting.get("/metrics").data.decode()
+
+
+def test_operators_list_show_and_replay_from_the_command_line(system: System) -> None:
+    viewer = system.key("viewer", "TH")
+    poison(system, b"\x00not an event", key=b"p-1")
+    system.sync()
+    topic = system.configs["registration"].topic("registration.events")
+
+    def cli(*argv: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "tienphong.cli", "deadletters", *argv], capture_output=True,
+                              text=True, env=os.environ | system.env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listed = cli("list").splitlines()
+    assert sorted(line.split("\t")[0] for line in listed) == ["reporting", "support"]
+    origin = listed[0].split("\t")[1]
+    assert origin.startswith(f"{topic}/") and all("not_json" in line for line in listed)
+    shown = cli("show", origin, "--service", "support")
+    assert "category: not_json" in shown and "key: b'p-1'" in shown and "not an event" in shown
+    assert "1 dead letter(s) replayed" in cli("replay", "--service", "reporting")
+    assert cli("list", "--service", "reporting") == ""
+    assert "replayed" in cli("list", "--all", "--service", "reporting")
+    system.sync()  # sent again, refused again: a new dead letter at its new offset, nothing counted
+    assert len(listing(make_engine(system.configs["reporting"].database_url), reporting_dead_letters)) == 1
+    assert system.reporting.get("/api/v1/summary/TH", headers=viewer).json["totals"]["registered"] == 0
