@@ -14,7 +14,6 @@ from services.reporting.rebuild import fill, rebuild
 from services.reporting.store import VERSIONS, consumer_offsets, dead_letters, read_model
 from shared.config import Config
 from shared.db import make_engine, migrate
-from shared.events.rawcheck import read_events
 from shared.messaging.consumer import BatchHandler, ConsumerLoop, ConsumerSettings, settle_gc
 from shared.messaging.topics import DEAD_LETTER, REGISTRATION_EVENTS, SUPPORT_EVENTS
 from shared.orgunits import load
@@ -44,7 +43,7 @@ def settings(config: Config, name: str, group: str) -> ConsumerSettings:
 
 def handler(projection: Projection | LiveProjection) -> BatchHandler:
     return BatchHandler(projection.apply_batch, prepare=projection.prepare, forget=projection.forget,
-                        record_dead_letters=projection.record_dead_letters, read=read_events,
+                        record_dead_letters=projection.record_dead_letters,
                         before_poll=getattr(projection, "before_poll", None))
 
 

@@ -28,8 +28,7 @@ def apply_batch(conn: Connection, deliveries: list[Delivery]) -> None:
         "event_id": d.envelope.event_id, "participant_id": d.envelope.participant_id, "type": d.envelope.type,
         "org_unit": d.envelope.org_unit, "occurred_on": d.envelope.occurred_on,
         "recorded_at": d.envelope.recorded_at,
-        "data": json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if k.endswith("_id") else v)
-                            for k, v in d.data.items()}, ensure_ascii=False),
+        "data": str(d.envelope.data, "utf-8"),  # the payload's JSON at its type's current version, as it came
     } for d in fresh])
     for participant_id in sorted({d.envelope.participant_id for d in fresh}):
         rows = conn.execute(select(registration_facts)

@@ -14,14 +14,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from sqlalchemy import Connection, Engine, Table, select
 
 from shared.db import upsert_many, write_turn
-from shared.events import Envelope, UnreadableEvent, decode, read_data
+from shared.events import UnreadableEvent
+from shared.events.rawcheck import read_events
 from shared.messaging.backoff import Backoff, Condition, describe
 from shared.messaging.deadletters import DeadLetter, Forwarder, store
 from shared.messaging.records import Delivery, install, resume
@@ -65,25 +65,8 @@ def settle_gc() -> None:
     gc.disable()
 
 
-def read_record(value: bytes | None) -> tuple[Envelope, dict[str, Any]]:
-    """A record's envelope and its payload brought to the current version (UnreadableEvent if it has none)."""
-    envelope = decode(value)  # type: ignore[arg-type]  # None: refused as "not JSON"
-    return envelope, read_data(envelope)
-
-
 # Reads each record's event into it (its envelope and data); returns the records that cannot be read, with why.
 ReadRecords = Callable[[list[Delivery]], list[tuple[Delivery, UnreadableEvent]]]
-
-
-def read_records(records: list[Delivery]) -> list[tuple[Delivery, UnreadableEvent]]:
-    """`read_record` of each record, into it."""
-    unreadable: list[tuple[Delivery, UnreadableEvent]] = []
-    for record in records:
-        try:
-            record.envelope, record.data = read_record(record.value)
-        except UnreadableEvent as exc:
-            unreadable.append((record, exc))
-    return unreadable
 
 
 ApplyBatch = Callable[[Connection, list[Delivery]], None]
@@ -164,7 +147,7 @@ class BatchHandler:
     forget: Callable[[bool], None] | None = None
     before_poll: Callable[[ConsumerLoop], None] | None = None
     record_dead_letters: RecordDeadLetters | None = None
-    read: ReadRecords = read_records
+    read: ReadRecords = read_events  # the one reader of events every consumer uses
     on_applied: Callable[[int], None] | None = None
 
 
