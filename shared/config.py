@@ -11,6 +11,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ORG_UNITS = Path(__file__).resolve().parent / "data" / "org_units.yaml"
 
 SERVICE_PORTS = {"registration": 8001, "support": 8002, "reporting": 8003}
+# services whose database holds an event store and an outbox: the record, kept nowhere else
+WRITE_SERVICES = ("registration", "support")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from shared.access_web import install_auth
 from shared.auth import AccessStore
-from shared.config import Config
+from shared.config import WRITE_SERVICES, Config
 from shared.db import make_engine
 from shared.health import database_check, kafka_check
 from shared.orgunits import OrgTree, load
@@ -29,8 +29,8 @@ class ServiceParts:
 def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     app = base_app(f"tienphong.{config.service}")
     app.config["TIENPHONG"] = config
-    engine = make_engine(config.database_url)
-    access = AccessStore(make_engine(config.access_url))
+    engine = make_engine(config.database_url, durable=config.service in WRITE_SERVICES)
+    access = AccessStore(make_engine(config.access_url, durable=True))
     if migrate:
         access.migrate()
     tree = load(config.org_units_file)

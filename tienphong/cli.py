@@ -18,7 +18,7 @@ SERVICES = tuple(SERVICE_PORTS)
 def _access():  # type: ignore[no-untyped-def]
     from shared.auth import AccessStore
     from shared.db import make_engine
-    store = AccessStore(make_engine(from_env("access").access_url))
+    store = AccessStore(make_engine(from_env("access").access_url, durable=True))
     store.migrate()
     return store
 

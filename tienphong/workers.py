@@ -70,7 +70,7 @@ def build_relay(config: Config) -> Relay:
         from services.support.store import VERSIONS, outbox  # type: ignore[no-redef]
     else:
         raise ValueError(f"no outbox in {config.service}")
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, durable=True)
     migrate(engine, VERSIONS)
 
     def producer() -> KafkaProducer:
