@@ -14,6 +14,7 @@ from shared.db import make_engine
 from shared.health import database_check, kafka_check
 from shared.orgunits import OrgTree, load
 from shared.ratelimit import RateLimiter
+from shared.supervision import SupervisorCollector
 from shared.web import Metrics, base_app, install_request_metrics, ops_blueprint
 
 
@@ -35,6 +36,7 @@ def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
         access.migrate()
     tree = load(config.org_units_file)
     metrics = Metrics(config.service)
+    metrics.registry.register(SupervisorCollector(config.data_dir))  # children of `tienphong run`, if any
     install_request_metrics(app, metrics)
     install_auth(app, access, RateLimiter(config.rate_limit_per_minute))
     readiness = [("database", database_check(engine)), ("access_database", database_check(access.engine)),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shared.config import SERVICE_PORTS, from_env
+from shared.config import SERVICE_PORTS, from_env, service_port
 
 SERVICES = tuple(SERVICE_PORTS)
 
@@ -25,7 +25,7 @@ def _access():  # type: ignore[no-untyped-def]
 
 def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
-    env.setdefault("PORT", str(args.port or SERVICE_PORTS[args.service]))
+    env.setdefault("PORT", str(args.port or service_port(args.service)))
     if args.port:
         env["PORT"] = str(args.port)
     conf = os.path.join(os.path.dirname(__file__), "gunicorn_conf.py")
@@ -260,6 +260,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from shared.supervision import follow_supervisor
+    follow_supervisor()
     return int(args.func(args) or 0)
 
 
