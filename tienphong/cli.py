@@ -179,6 +179,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_all(with_demo=not args.no_demo)
 
 
+def cmd_reconcile(_: argparse.Namespace) -> int:
+    from shared.logging import setup
+    from tienphong.reconciling import reconcile_all
+    setup(from_env("registration").log_level)
+    for report in reconcile_all():
+        print(report.line())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from tienphong.demo import main as demo_main
     return demo_main(args)
@@ -235,6 +244,8 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--processes", type=int, default=min(2, os.cpu_count() or 1),
                          help="processes sharing the partitions (default: 2, or 1 on one core)")
     projections.set_defaults(func=cmd_projections)
+    sub.add_parser("reconcile", help="republish what the topics lack of the event stores (after a broker's "
+                   "data loss; idempotent)").set_defaults(func=cmd_reconcile)
     run = sub.add_parser("run", help="run broker-side workers and the three services (make dev)")
     run.add_argument("--no-demo", action="store_true")
     run.set_defaults(func=cmd_run)
