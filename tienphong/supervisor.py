@@ -89,12 +89,19 @@ class Child:
     def stage(self) -> str:
         return self.argv[0]
 
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "tienphong.cli", *self.argv]
+
 
 class Supervisor:
-    def __init__(self, children: list[Child], data_dir: Path, stop_grace: float = STOP_GRACE) -> None:
+    def __init__(self, children: list[Child], data_dir: Path, stop_grace: float = STOP_GRACE,
+                 first_delay: float = FIRST_DELAY, max_delay: float = MAX_DELAY,
+                 stable_seconds: float = STABLE_SECONDS) -> None:
         self.children = children
         self.data_dir = data_dir
         self.stop_grace = stop_grace
+        self.first_delay, self.max_delay, self.stable_seconds = first_delay, max_delay, stable_seconds
         self.state = RUNNING
         self.stop_requests = 0
 
@@ -110,8 +117,7 @@ class Supervisor:
         # Each child in a session of its own: a Ctrl-C on the terminal reaches the supervisor only, which
         # stops the children in order, and a dead child's descendants (gunicorn's workers) can be ended as
         # one process group.
-        child.process = subprocess.Popen([sys.executable, "-m", "tienphong.cli", *child.argv], env=child.env,
-                                         start_new_session=True)
+        child.process = subprocess.Popen(child.command, env=child.env, start_new_session=True)
         child.started_at, child.start_due = time.monotonic(), None
         child.facts.update(pid=child.process.pid, state=RUNNING, started_at=_now())
 
@@ -135,7 +141,10 @@ class Supervisor:
         _end_group(process.pid)  # whatever the dead child left behind (a worker holding its port)
         child.process = None
         child.restarts += 1
-        child.delay = FIRST_DELAY if ran >= STABLE_SECONDS or not child.delay else min(child.delay * 2, MAX_DELAY)
+        if ran >= self.stable_seconds or not child.delay:
+            child.delay = self.first_delay
+        else:
+            child.delay = min(child.delay * 2, self.max_delay)
         child.start_due = now + child.delay
         exit_text = describe_exit(process.returncode)
         child.facts.update(pid=None, state="backoff", restarts=child.restarts, last_exit=exit_text,
