@@ -14,6 +14,16 @@ DEFAULT_ORG_UNITS = Path(__file__).resolve().parent / "data" / "org_units.yaml"
 SERVICE_PORTS = {"registration": 8001, "support": 8002, "reporting": 8003}
 
 
+def service_port(service: str, env: dict[str, str] | None = None) -> int:
+    """A service's HTTP port under `tienphong run`: TIENPHONG_<SERVICE>_PORT, else the usual one."""
+    source = os.environ if env is None else env
+    return int(source.get(f"TIENPHONG_{service.upper()}_PORT", SERVICE_PORTS[service]))
+
+
+# services whose database holds an event store and an outbox: the record, kept nowhere else
+WRITE_SERVICES = ("registration", "support")
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of one process. `service` names the service whose database it uses."""

@@ -120,6 +120,12 @@ class EventStore:
             except IntegrityError as exc:
                 raise ConcurrentWrite(envelope.participant_id) from exc
 
+    def envelopes(self, conn: Connection, event_ids: list[str]) -> list[Envelope]:
+        """These events, each participant's in stream order."""
+        rows = conn.execute(select(self.events).where(self.events.c.event_id.in_(event_ids))
+                            .order_by(self.events.c.participant_id, self.events.c.sequence)).all()
+        return [self._envelope(r) for r in rows]
+
     def _envelope(self, row: Any) -> Envelope:
         recorded_at = row.recorded_at
         if recorded_at.tzinfo is None:  # SQLite returns naive datetimes

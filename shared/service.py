@@ -10,12 +10,13 @@ from sqlalchemy import Engine, Table
 
 from shared.access_web import install_auth
 from shared.auth import AccessStore
-from shared.config import Config
+from shared.config import WRITE_SERVICES, Config
 from shared.db import make_engine
 from shared.health import database_check, kafka_check
 from shared.messaging.progress import ConsumerProgress, MessagingCollector, OutboxBacklog
 from shared.orgunits import OrgTree, load
 from shared.ratelimit import RateLimiter
+from shared.supervision import SupervisorCollector
 from shared.web import Metrics, base_app, install_request_metrics, ops_blueprint
 
 
@@ -33,12 +34,13 @@ class ServiceParts:
 def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     app = base_app(f"tienphong.{config.service}")
     app.config["TIENPHONG"] = config
-    engine = make_engine(config.database_url)
-    access = AccessStore(make_engine(config.access_url))
+    engine = make_engine(config.database_url, durable=config.service in WRITE_SERVICES)
+    access = AccessStore(make_engine(config.access_url, durable=True))
     if migrate:
         access.migrate()
     tree = load(config.org_units_file)
     metrics = Metrics(config.service)
+    metrics.registry.register(SupervisorCollector(config.data_dir))  # children of `tienphong run`, if any
     install_request_metrics(app, metrics)
     install_auth(app, access, RateLimiter(config.rate_limit_per_minute))
     readiness = [("database", database_check(engine)), ("access_database", database_check(access.engine)),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shared.config import SERVICE_PORTS, from_env
+from shared.config import SERVICE_PORTS, from_env, service_port
 
 SERVICES = tuple(SERVICE_PORTS)
 
@@ -18,14 +18,14 @@ SERVICES = tuple(SERVICE_PORTS)
 def _access():  # type: ignore[no-untyped-def]
     from shared.auth import AccessStore
     from shared.db import make_engine
-    store = AccessStore(make_engine(from_env("access").access_url))
+    store = AccessStore(make_engine(from_env("access").access_url, durable=True))
     store.migrate()
     return store
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
-    env.setdefault("PORT", str(args.port or SERVICE_PORTS[args.service]))
+    env.setdefault("PORT", str(args.port or service_port(args.service)))
     if args.port:
         env["PORT"] = str(args.port)
     conf = os.path.join(os.path.dirname(__file__), "gunicorn_conf.py")
@@ -178,6 +178,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_all(with_demo=not args.no_demo)
 
 
+def cmd_reconcile(_: argparse.Namespace) -> int:
+    from shared.logging import setup
+    from tienphong.reconciling import reconcile_all
+    setup(from_env("registration").log_level)
+    for report in reconcile_all():
+        print(report.line())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from tienphong.demo import main as demo_main
     return demo_main(args)
@@ -234,6 +243,8 @@ def parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--processes", type=int, default=min(2, os.cpu_count() or 1),
                          help="processes sharing the partitions (default: 2, or 1 on one core)")
     projections.set_defaults(func=cmd_projections)
+    sub.add_parser("reconcile", help="republish what the topics lack of the event stores (after a broker's "
+                   "data loss; idempotent)").set_defaults(func=cmd_reconcile)
     run = sub.add_parser("run", help="run broker-side workers and the three services (make dev)")
     run.add_argument("--no-demo", action="store_true")
     run.set_defaults(func=cmd_run)
@@ -261,6 +272,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from shared.supervision import follow_supervisor
+    follow_supervisor()
     return int(args.func(args) or 0)
 
 

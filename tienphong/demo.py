@@ -25,7 +25,7 @@ from typing import Any
 import requests
 from tqdm import tqdm
 
-from shared.config import SERVICE_PORTS, from_env
+from shared.config import SERVICE_PORTS, from_env, service_port
 from shared.orgunits import OrgTree
 from tienphong import demo_data, demo_program
 from tienphong.demo_client import Client, DemoError, HttpTransport
@@ -286,7 +286,7 @@ def demo_account() -> tuple[str, str]:
 def main(args: argparse.Namespace) -> int:
     urls = {service: url for service in SERVICE_PORTS
             if (url := getattr(args, f"{service}_url", None))}
-    defaults = {service: f"http://127.0.0.1:{port}" for service, port in SERVICE_PORTS.items()}
+    defaults = {service: f"http://127.0.0.1:{service_port(service)}" for service in SERVICE_PORTS}
     try:
         if args.small:
             client = Client(demo_keys(), args.seed, HttpTransport(defaults | urls))

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import requests
 
-from shared.config import SERVICE_PORTS
+from shared.config import SERVICE_PORTS, service_port
 
 
 class Transport(Protocol):
@@ -25,7 +25,7 @@ class Transport(Protocol):
 @dataclass
 class HttpTransport:
     urls: dict[str, str] = field(default_factory=lambda: {
-        service: f"http://127.0.0.1:{port}" for service, port in SERVICE_PORTS.items()})
+        service: f"http://127.0.0.1:{service_port(service)}" for service in SERVICE_PORTS})
     session: requests.Session = field(default_factory=requests.Session)
 
     def request(self, method: str, service: str, path: str, headers: dict[str, str],

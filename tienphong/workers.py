@@ -40,7 +40,7 @@ def build_relay(config: Config) -> Relay:
     if config.service not in RELAY_SERVICES:
         raise ValueError(f"no outbox in {config.service}")
     store = importlib.import_module(f"services.{config.service}.store")
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, durable=True)
     migrate(engine, store.VERSIONS)
     return relay_to(config.kafka_bootstrap_servers, engine, store.outbox, f"tienphong-{config.service}-relay")
 

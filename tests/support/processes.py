@@ -83,3 +83,21 @@ def running_processes(env: dict[str, str], log_dir: Path, ready_timeout: float =
     """Yields the services' base URLs; stops every child on exit (killing any that hang)."""
     with running_stack(env, log_dir, ready_timeout) as stack:
         yield stack.urls
+
+
+def processes_with_env(name: str, value: str) -> list[int]:
+    """Ids of this user's processes whose environment has name=value (a test's data dir, say): what a
+    test started, however deep, and whatever became of its parents."""
+    wanted = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or another user's
+            continue
+        if state != "Z" and wanted in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
