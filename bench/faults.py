@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.e2e.test_faults import ledger_for  # noqa: E402
-from tests.support.own_broker import OwnBroker  # noqa: E402
+from tests.support.dedicated_broker import DedicatedBroker  # noqa: E402
 from tests.support.processes import running_stack  # noqa: E402
 from tests.support.system import settings  # noqa: E402
 
@@ -33,9 +33,9 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--outage", type=float, default=60.0, help="seconds the broker is away")
     args = parser.parse_args()
-    broker = OwnBroker()
-    broker.start()
     data_dir = Path(tempfile.mkdtemp(prefix="tienphong-faults-"))
+    broker = DedicatedBroker(data_dir / "kafka")
+    broker.start()
     env = settings(data_dir, broker.bootstrap, os.environ.get("DATABASE_URL"))
     try:
         with running_stack(env, data_dir) as stack:

@@ -18,8 +18,8 @@ from kafka import KafkaProducer
 from shared.auth import AccessStore
 from shared.config import from_env
 from shared.db import make_engine
+from tests.support.dedicated_broker import DedicatedBroker, dedicated_broker
 from tests.support.ledger import Ledger
-from tests.support.own_broker import OwnBroker
 from tests.support.own_postgres import OwnPostgres
 from tests.support.processes import Stack, running_stack
 from tests.support.system import settings
@@ -49,16 +49,12 @@ def wait_for(condition, timeout: float, what: str) -> float:  # type: ignore[no-
 
 
 @pytest.fixture
-def own_broker() -> Iterator[OwnBroker]:
-    broker = OwnBroker()
-    broker.start()
-    try:
+def own_broker(tmp_path: Path) -> Iterator[DedicatedBroker]:
+    with dedicated_broker(tmp_path / "kafka") as broker:
         yield broker
-    finally:
-        broker.stop()
 
 
-def test_poison_kill_freeze_and_a_broker_outage_are_waited_out(own_broker: OwnBroker, tmp_path: Path,
+def test_poison_kill_freeze_and_a_broker_outage_are_waited_out(own_broker: DedicatedBroker, tmp_path: Path,
                                                                 database_template: str | None) -> None:
     env = settings(tmp_path, own_broker.bootstrap, database_template, TIENPHONG_STALL_SECONDS="4")
     with running_stack(env, tmp_path) as stack:

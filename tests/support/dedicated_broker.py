@@ -29,7 +29,14 @@ class DedicatedBroker:
         return self.data_dir / "kraft-data"
 
     def start(self) -> None:
-        started = subprocess.run([SCRIPT, "start"], env=self.env, capture_output=True, text=True)
+        """Starts it, again on its own port. While it was down, a client retrying to connect from an ephemeral
+        port may have been given that very port (a TCP connection to itself, which then seems to listen):
+        such a socket goes away within a moment, so "already in use" is tried again a few times."""
+        for _ in range(20):
+            started = subprocess.run([SCRIPT, "start"], env=self.env, capture_output=True, text=True)
+            if started.returncode == 0 or "already in use" not in started.stderr:
+                break
+            time.sleep(1)
         assert started.returncode == 0, f"{started.stdout}\n{started.stderr}"
 
     def stop(self) -> None:
