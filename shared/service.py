@@ -13,7 +13,7 @@ from shared.config import Config
 from shared.db import make_engine
 from shared.health import database_check, kafka_check
 from shared.orgunits import OrgTree, load
-from shared.ratelimit import RateLimiter
+from shared.ratelimit_store import request_budget
 from shared.web import Metrics, base_app, install_request_metrics, ops_blueprint
 
 
@@ -36,7 +36,7 @@ def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     tree = load(config.org_units_file)
     metrics = Metrics(config.service)
     install_request_metrics(app, metrics)
-    install_auth(app, access, RateLimiter(config.rate_limit_per_minute))
+    install_auth(app, access, request_budget(access.engine, config.service, config.rate_limit_per_minute))
     readiness = [("database", database_check(engine)), ("access_database", database_check(access.engine)),
                  ("kafka", kafka_check(config.kafka_bootstrap_servers))]
     app.register_blueprint(ops_blueprint(config.service, readiness, metrics, title))
