@@ -120,6 +120,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "8")))
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--no-postgresql", action="store_true")
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="also run the support service of another checkout (e.g. /work/main) as it ships its "
+                             "gunicorn settings, in the same run: the before of a before/after table")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; gunicorn {args.workers} workers x "
           f"{args.threads} threads; wrk 2 threads, {args.connections} connections, {args.seconds} s each",
@@ -140,9 +143,15 @@ def main() -> None:
             template = fresh_template()
             stack.callback(drop, template)
             backends.append(("postgresql", template))
-        for backend, template in backends:
-            data_dir = work / backend
-            with Stack(data_dir, bootstrap, template, args.workers, args.threads) as system:
+        runs = [(backend, template, None) for backend, template in backends]
+        if args.before:
+            runs = [(f"{backend} before", template, args.before) for backend, template in backends] + runs
+        for backend, template, checkout in runs:
+            if checkout is not None and template is not None:
+                template = fresh_template()
+                stack.callback(drop, template)
+            data_dir = work / backend.replace(" ", "-")
+            with Stack(data_dir, bootstrap, template, args.workers, args.threads, checkout) as system:
                 ids = system.selected_participants(args.participants)
                 participants_ready(system, ids)
                 script = lua_script(work / f"{backend}.lua", ids, system.bank_token)

@@ -25,7 +25,8 @@ PROBE_UNIT = "YD-DINHTAN"  # the freshness probe's own commune: no other POST ch
 
 
 class Stack:
-    def __init__(self, data_dir: Path, bootstrap: str, template: str | None, workers: int, threads: int) -> None:
+    def __init__(self, data_dir: Path, bootstrap: str, template: str | None, workers: int, threads: int,
+                 checkout: Path | None = None) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.env = {"TIENPHONG_DATA_DIR": str(data_dir), "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                     "TIENPHONG_TOPIC_PREFIX": "wb" + uuid.uuid4().hex[:10], "TIENPHONG_TOPIC_PARTITIONS": "6",
@@ -33,6 +34,9 @@ class Stack:
                     "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads)}
         if template:
             self.env["DATABASE_URL"] = template
+        if checkout is not None:  # another checkout's processes, with the number of workers it chooses itself
+            self.env["PYTHONPATH"] = str(checkout)
+            del self.env["WEB_CONCURRENCY"]
         self.data_dir = data_dir
         self._stack = ExitStack()
         self.urls: dict[str, str] = {}

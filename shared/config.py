@@ -24,6 +24,10 @@ class Config:
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = "tienphong"
     topic_partitions: int = 6
+    # copies of each partition of the project's topics, and how many must have a write before the broker
+    # acknowledges it (acks=all): 3 and 2 on three brokers, so one may fail with no write lost or refused
+    topic_replication: int = 1
+    topic_min_insync: int = 1
     org_units_file: Path = DEFAULT_ORG_UNITS
     program_start: date = date(2017, 1, 1)
     secret_key: str = ""
@@ -57,6 +61,7 @@ def database_url_for(service: str, template: str, data_dir: Path) -> str:
 def from_env(service: str, env: dict[str, str] | None = None) -> Config:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("TIENPHONG_DATA_DIR", str(REPO_ROOT / "data")))
+    replication = int(env.get("TIENPHONG_TOPIC_REPLICATION", "1"))
     return Config(
         service=service,
         data_dir=data_dir,
@@ -65,6 +70,8 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
         topic_prefix=env.get("TIENPHONG_TOPIC_PREFIX", "tienphong"),
         topic_partitions=int(env.get("TIENPHONG_TOPIC_PARTITIONS", "6")),
+        topic_replication=replication,
+        topic_min_insync=int(env.get("TIENPHONG_TOPIC_MIN_INSYNC_REPLICAS") or (2 if replication >= 3 else 1)),
         org_units_file=Path(env.get("TIENPHONG_ORG_UNITS_FILE", str(DEFAULT_ORG_UNITS))),
         program_start=date.fromisoformat(env.get("TIENPHONG_PROGRAM_START", "2017-01-01")),
         secret_key=env.get("TIENPHONG_SECRET_KEY", ""),

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from typing import Any
 
 from marshmallow import Schema
@@ -137,11 +136,16 @@ def authorize(ctx: Context, event_type: str, org_unit: str, **conditions: str | 
         raise out_of_scope()
 
 
-@cache
+_DATA_SCHEMAS: dict[str, Schema] = {}
+
+
 def data_schema(event_cls: type[Event]) -> Schema:
     """One instance per event class: a schema keeps no state between dumps, and building one costs more
     than a dump."""
-    return event_cls.Data()
+    schema = _DATA_SCHEMAS.get(event_cls.TYPE)
+    if schema is None:
+        schema = _DATA_SCHEMAS[event_cls.TYPE] = event_cls.Data()
+    return schema
 
 
 def new_event(ctx: Context, event_cls: type[Event], participant_id: str, org_unit: str,

@@ -60,7 +60,8 @@ def settle_gc() -> None:
 
 def create_topics(config: Config) -> None:
     names = [config.topic(n) for n in (*EVENT_TOPICS, DEAD_LETTER)]
-    ensure_topics(config.kafka_bootstrap_servers, names, config.topic_partitions)
+    ensure_topics(config.kafka_bootstrap_servers, names, config.topic_partitions, config.topic_replication,
+                  config.topic_min_insync)
 
 
 def build_relay(config: Config) -> Relay:
