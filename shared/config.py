@@ -34,6 +34,9 @@ class Config:
     rate_limit_per_minute: int = 600
     log_level: str = "INFO"
     consumer_group: str = ""
+    # PostgreSQL connections an HTTP worker keeps per database: one per gunicorn thread, since a thread holds at
+    # most one of each at a time (docs/scaling.md has the sum over processes)
+    db_pool_size: int = 8
     # participants whose state the reporting projection keeps in memory (~1 KiB each)
     projection_cache: int = 100_000
 
@@ -78,5 +81,6 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         rate_limit_per_minute=int(env.get("TIENPHONG_RATE_LIMIT_PER_MINUTE", "600")),
         log_level=env.get("TIENPHONG_LOG_LEVEL", "INFO"),
         consumer_group=env.get("TIENPHONG_CONSUMER_GROUP", ""),
+        db_pool_size=int(env.get("TIENPHONG_DB_POOL_SIZE") or env.get("GUNICORN_THREADS") or "8"),
         projection_cache=int(env.get("TIENPHONG_PROJECTION_CACHE", "100000")),
     )

@@ -75,7 +75,8 @@ def tune_sqlite_library() -> bool:
         return configured
 
 
-def make_engine(url: str, pool_size: int = 5, read_only: bool = False, cache_mib: int | None = None) -> Engine:
+def make_engine(url: str, pool_size: int = 5, read_only: bool = False, cache_mib: int | None = None,
+                max_overflow: int = 10) -> Engine:
     """An engine with the settings each backend needs for several processes writing at once.
     A read-only engine never takes SQLite's write lock, so readers never wait for a writer."""
     if url.startswith("sqlite"):
@@ -111,7 +112,7 @@ def make_engine(url: str, pool_size: int = 5, read_only: bool = False, cache_mib
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
 
 @contextmanager

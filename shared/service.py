@@ -16,6 +16,10 @@ from shared.orgunits import OrgTree, load
 from shared.ratelimit_store import request_budget
 from shared.web import Metrics, base_app, install_request_metrics, ops_blueprint
 
+# connections beyond the pool, for a moment (a thread that needs a second connection of one database waits
+# for none), while a worker's connections stay bounded (docs/scaling.md)
+POOL_OVERFLOW = 2
+
 
 @dataclass
 class ServiceParts:
@@ -29,8 +33,10 @@ class ServiceParts:
 def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     app = base_app(f"tienphong.{config.service}")
     app.config["TIENPHONG"] = config
-    engine = make_engine(config.database_url)
-    access = AccessStore(make_engine(config.access_url))
+    engine = make_engine(config.database_url, pool_size=config.db_pool_size, max_overflow=POOL_OVERFLOW)
+    # the access database serves look-ups cached for seconds and one rate-limit statement a request: half as many
+    access = AccessStore(make_engine(config.access_url, pool_size=max(2, config.db_pool_size // 2),
+                                     max_overflow=POOL_OVERFLOW))
     if migrate:
         access.migrate()
     tree = load(config.org_units_file)

@@ -17,7 +17,7 @@ from shared.db import make_engine
 from shared.db import migrate as run_migrations
 from shared.messaging.offsets import EndOffsets
 from shared.messaging.topics import EVENT_TOPICS
-from shared.service import build_service
+from shared.service import POOL_OVERFLOW, build_service
 from shared.sessions import install_sessions
 
 
@@ -49,7 +49,8 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
         run_migrations(parts.engine, VERSIONS)
     install_sessions(parts.app, parts.access, config)  # dashboard accounts: /login, /logout, cookie reads
     end_offsets = EndOffsets(config.kafka_bootstrap_servers, [config.topic(name) for name in EVENT_TOPICS])
-    reader = make_engine(config.database_url, read_only=True)
+    reader = make_engine(config.database_url, read_only=True, pool_size=config.db_pool_size,
+                         max_overflow=POOL_OVERFLOW)
     # reads never on the writer's engine: on SQLite it takes the write lock and waits for a consumer's batch
     parts.metrics.registry.register(ProjectionCollector(reader))
     parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, Targets.load(), end_offsets))
