@@ -10,6 +10,7 @@ from flask import Flask, current_app, g, request
 from shared.auth import AccessStore, Principal, parse_token
 from shared.orgunits import OrgTree
 from shared.ratelimit import RateLimiter, retry_after_header
+from shared.ratelimit_store import SharedRateLimiter
 from shared.web import ApiError
 
 log = logging.getLogger("tienphong.access")
@@ -26,7 +27,7 @@ def use_session_principal(app: Flask, session_principal: SessionPrincipal) -> No
     app.extensions[SESSION_PRINCIPAL] = session_principal
 
 
-def install_auth(app: Flask, store: AccessStore, limiter: RateLimiter,
+def install_auth(app: Flask, store: AccessStore, limiter: RateLimiter | SharedRateLimiter,
                  session_principal: SessionPrincipal | None = None) -> None:
     if session_principal is not None:
         use_session_principal(app, session_principal)

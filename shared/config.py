@@ -35,12 +35,19 @@ class Config:
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = "tienphong"
     topic_partitions: int = 6
+    # copies of each partition of the project's topics, and how many must have a write before the broker
+    # acknowledges it (acks=all): 3 and 2 on three brokers, so one may fail with no write lost or refused
+    topic_replication: int = 1
+    topic_min_insync: int = 1
     org_units_file: Path = DEFAULT_ORG_UNITS
     program_start: date = date(2017, 1, 1)
     secret_key: str = ""
     rate_limit_per_minute: int = 600
     log_level: str = "INFO"
     consumer_group: str = ""
+    # PostgreSQL connections an HTTP worker keeps per database: one per gunicorn thread, since a thread holds at
+    # most one of each at a time (docs/scaling.md has the sum over processes)
+    db_pool_size: int = 8
     # participants whose state the reporting projection keeps in memory (~1 KiB each)
     projection_cache: int = 100_000
     # this consumer process's stable name in its group (Kafka static membership), "" for none
@@ -74,6 +81,7 @@ def database_url_for(service: str, template: str, data_dir: Path) -> str:
 def from_env(service: str, env: dict[str, str] | None = None) -> Config:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("TIENPHONG_DATA_DIR", str(REPO_ROOT / "data")))
+    replication = int(env.get("TIENPHONG_TOPIC_REPLICATION", "1"))
     return Config(
         service=service,
         data_dir=data_dir,
@@ -82,12 +90,15 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
         topic_prefix=env.get("TIENPHONG_TOPIC_PREFIX", "tienphong"),
         topic_partitions=int(env.get("TIENPHONG_TOPIC_PARTITIONS", "6")),
+        topic_replication=replication,
+        topic_min_insync=int(env.get("TIENPHONG_TOPIC_MIN_INSYNC_REPLICAS") or (2 if replication >= 3 else 1)),
         org_units_file=Path(env.get("TIENPHONG_ORG_UNITS_FILE", str(DEFAULT_ORG_UNITS))),
         program_start=date.fromisoformat(env.get("TIENPHONG_PROGRAM_START", "2017-01-01")),
         secret_key=env.get("TIENPHONG_SECRET_KEY", ""),
         rate_limit_per_minute=int(env.get("TIENPHONG_RATE_LIMIT_PER_MINUTE", "600")),
         log_level=env.get("TIENPHONG_LOG_LEVEL", "INFO"),
         consumer_group=env.get("TIENPHONG_CONSUMER_GROUP", ""),
+        db_pool_size=int(env.get("TIENPHONG_DB_POOL_SIZE") or env.get("GUNICORN_THREADS") or "8"),
         projection_cache=int(env.get("TIENPHONG_PROJECTION_CACHE", "100000")),
         consumer_instance=consumer_instance(env.get("TIENPHONG_CONSUMER_INSTANCE", "")),
         stall_seconds=float(env.get("TIENPHONG_STALL_SECONDS", "60")),

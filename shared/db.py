@@ -76,7 +76,7 @@ def tune_sqlite_library() -> bool:
 
 
 def make_engine(url: str, pool_size: int = 5, read_only: bool = False, cache_mib: int | None = None,
-                durable: bool = False) -> Engine:
+                max_overflow: int = 10, durable: bool = False) -> Engine:
     """An engine with the settings each backend needs for several processes writing at once.
     A read-only engine never takes SQLite's write lock, so readers never wait for a writer.
     A `durable` engine's commits survive a power cut (event stores, outboxes, access: kept nowhere else):
@@ -116,7 +116,8 @@ def make_engine(url: str, pool_size: int = 5, read_only: bool = False, cache_mib
 
         return engine
     connect_args = {"options": "-c synchronous_commit=on"} if durable else {}
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+                         connect_args=connect_args)
 
 
 @contextmanager

@@ -25,6 +25,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
+    func,
     insert,
     select,
     update,
@@ -96,6 +98,10 @@ class EventStore:
     def __init__(self, events: Table, idempotency: Table) -> None:
         self.events = events
         self.idempotency = idempotency
+        # the statements of every write, built once: building one per call cost more Python than running it
+        self._insert = insert(events)
+        self._last_sequence = select(func.max(events.c.sequence)).where(
+            events.c.participant_id == bindparam("participant_id"))
 
     def stream(self, conn: Connection, participant_id: str) -> list[Envelope]:
         rows = conn.execute(select(self.events).where(self.events.c.participant_id == participant_id)
@@ -106,17 +112,24 @@ class EventStore:
         row = conn.execute(select(self.events).where(self.events.c.event_id == event_id)).first()
         return self._envelope(row) if row else None
 
+    def last_sequence(self, conn: Connection, participant_id: str) -> int:
+        """The stream's last `sequence` (0 for none): what a write that needs no earlier event reads, through
+        the (participant_id, sequence) index, instead of the whole stream."""
+        last = conn.execute(self._last_sequence, {"participant_id": participant_id}).scalar()
+        return int(last or 0)
+
     def append(self, conn: Connection, envelopes: Iterable[Envelope]) -> None:
-        """Insert events whose `sequence` was set from the stream as read; a taken slot is a conflict."""
+        """Insert events whose `sequence` was set from the stream as read; a taken slot is a conflict. No
+        savepoint (two more statements a write): a ConcurrentWrite ends the transaction, which the caller
+        rolls back and runs again (run_write)."""
         for envelope in envelopes:
             try:
-                with conn.begin_nested():
-                    conn.execute(insert(self.events).values(
-                        event_id=envelope.event_id, participant_id=envelope.participant_id,
-                        sequence=envelope.sequence, type=envelope.type, version=envelope.version,
-                        org_unit=envelope.org_unit, occurred_on=envelope.occurred_on,
-                        recorded_at=envelope.recorded_at, source_agency=envelope.source.agency,
-                        source_key_id=envelope.source.key_id, data=dumps(envelope.data)))
+                conn.execute(self._insert, {
+                    "event_id": envelope.event_id, "participant_id": envelope.participant_id,
+                    "sequence": envelope.sequence, "type": envelope.type, "version": envelope.version,
+                    "org_unit": envelope.org_unit, "occurred_on": envelope.occurred_on,
+                    "recorded_at": envelope.recorded_at, "source_agency": envelope.source.agency,
+                    "source_key_id": envelope.source.key_id, "data": dumps(envelope.data)})
             except IntegrityError as exc:
                 raise ConcurrentWrite(envelope.participant_id) from exc
 
@@ -148,12 +161,12 @@ class EventStore:
         return StoredReply(row.request_hash, row.status, json.loads(row.body))
 
     def claim(self, conn: Connection, key_id: str, idempotency_key: str, request_hash: str) -> None:
-        """Take the key before doing the work; a racing twin waits on the primary key, then fails."""
+        """Take the key before doing the work; a racing twin waits on the primary key, then fails (and, as
+        with append, rolls its transaction back)."""
         try:
-            with conn.begin_nested():
-                conn.execute(insert(self.idempotency).values(
-                    key_id=key_id, idempotency_key=idempotency_key, request_hash=request_hash,
-                    status=0, body="{}", created_at=datetime.now(UTC)))
+            conn.execute(insert(self.idempotency).values(
+                key_id=key_id, idempotency_key=idempotency_key, request_hash=request_hash,
+                status=0, body="{}", created_at=datetime.now(UTC)))
         except IntegrityError as exc:
             raise ConcurrentWrite(idempotency_key) from exc
 

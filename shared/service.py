@@ -15,9 +15,13 @@ from shared.db import make_engine
 from shared.health import database_check, kafka_check
 from shared.messaging.progress import ConsumerProgress, MessagingCollector, OutboxBacklog
 from shared.orgunits import OrgTree, load
-from shared.ratelimit import RateLimiter
+from shared.ratelimit_store import request_budget
 from shared.supervision import SupervisorCollector
 from shared.web import Metrics, base_app, install_request_metrics, ops_blueprint
+
+# connections beyond the pool, for a moment (a thread that needs a second connection of one database waits
+# for none), while a worker's connections stay bounded (docs/scaling.md)
+POOL_OVERFLOW = 2
 
 
 @dataclass
@@ -34,15 +38,18 @@ class ServiceParts:
 def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     app = base_app(f"tienphong.{config.service}")
     app.config["TIENPHONG"] = config
-    engine = make_engine(config.database_url, durable=config.service in WRITE_SERVICES)
-    access = AccessStore(make_engine(config.access_url, durable=True))
+    engine = make_engine(config.database_url, pool_size=config.db_pool_size, max_overflow=POOL_OVERFLOW,
+                         durable=config.service in WRITE_SERVICES)
+    # the access database serves look-ups cached for seconds and one rate-limit statement a request: half as many
+    access = AccessStore(make_engine(config.access_url, pool_size=max(2, config.db_pool_size // 2),
+                                     max_overflow=POOL_OVERFLOW, durable=True))
     if migrate:
         access.migrate()
     tree = load(config.org_units_file)
     metrics = Metrics(config.service)
     metrics.registry.register(SupervisorCollector(config.data_dir))  # children of `tienphong run`, if any
     install_request_metrics(app, metrics)
-    install_auth(app, access, RateLimiter(config.rate_limit_per_minute))
+    install_auth(app, access, request_budget(access.engine, config.service, config.rate_limit_per_minute))
     readiness = [("database", database_check(engine)), ("access_database", database_check(access.engine)),
                  ("kafka", kafka_check(config.kafka_bootstrap_servers))]
     app.register_blueprint(ops_blueprint(config.service, readiness, metrics, title))

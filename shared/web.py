@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from itertools import islice
@@ -14,6 +15,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from werkzeug.exceptions import HTTPException
 
 from shared import i18n
@@ -184,14 +186,20 @@ def build_openapi(app: Flask, title: str) -> dict[str, Any]:
 # --- operations endpoints and metrics -------------------------------------------------------------
 
 class Metrics:
-    """Per-app registry, so several apps in one test process do not collide."""
+    """Per-app registry, so several apps in one test process do not collide. Under gunicorn
+    (PROMETHEUS_MULTIPROC_DIR, set by tienphong/gunicorn_hooks.py) each worker writes its counts to files
+    in that directory and /metrics sums every worker's, so the figures are the service's, whichever
+    worker answers; collectors registered on `registry` (computed when scraped) are added as they are."""
 
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("http_requests", "HTTP requests", ["method", "endpoint", "status"],
-                                registry=self.registry)
-        self.latency = Histogram("http_request_seconds", "HTTP request latency", ["endpoint"],
-                                 registry=self.registry,
+        shared_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        own: CollectorRegistry | None = self.registry
+        if shared_dir:
+            MultiProcessCollector(self.registry, path=shared_dir)
+            own = None  # counted in the shared files; registering them too would show one worker's counts
+        self.requests = Counter("http_requests", "HTTP requests", ["method", "endpoint", "status"], registry=own)
+        self.latency = Histogram("http_request_seconds", "HTTP request latency", ["endpoint"], registry=own,
                                  buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
         self.service = service
 

@@ -25,6 +25,7 @@ def _access():  # type: ignore[no-untyped-def]
 
 def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ)
+    env["TIENPHONG_SERVICE"] = args.service  # names its state directory (tienphong/gunicorn_hooks.py)
     env.setdefault("PORT", str(args.port or service_port(args.service)))
     if args.port:
         env["PORT"] = str(args.port)

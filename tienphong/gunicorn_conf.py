@@ -2,10 +2,12 @@
 
 import os
 
+from tienphong import gunicorn_hooks
+
 bind = f"{os.environ.get('TIENPHONG_BIND', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-# One process per service keeps the per-key rate limit and the metrics registry exact; threads give
-# concurrency (requests mostly wait on the database).
-workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+# Several processes per service (the rate limit and the metrics are kept across them); threads give
+# concurrency within each (requests wait on the database).
+workers = int(os.environ.get("WEB_CONCURRENCY") or gunicorn_hooks.default_workers())
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 worker_class = "gthread"
 timeout = 60
@@ -13,6 +15,18 @@ graceful_timeout = 10
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 loglevel = os.environ.get("TIENPHONG_LOG_LEVEL", "info").lower()
+
+# This master's state in the data directory (tienphong/gunicorn_hooks.py)
+_runtime = gunicorn_hooks.runtime_dir()
+_control_socket = gunicorn_hooks.control_socket(_runtime)
+if _control_socket is None:
+    control_socket_disable = True
+else:
+    control_socket = _control_socket
+gunicorn_hooks.metrics_dir(_runtime)
+on_starting = gunicorn_hooks.on_starting
+post_fork = gunicorn_hooks.post_fork
+child_exit = gunicorn_hooks.child_exit
 
 logconfig_dict = {
     "version": 1,

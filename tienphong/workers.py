@@ -33,7 +33,8 @@ def migrate_all(services: tuple[str, ...] = ("registration", "support", "reporti
 
 def create_topics(config: Config) -> None:
     names = [config.topic(n) for n in (*EVENT_TOPICS, DEAD_LETTER)]
-    ensure_topics(config.kafka_bootstrap_servers, names, config.topic_partitions)
+    ensure_topics(config.kafka_bootstrap_servers, names, config.topic_partitions, config.topic_replication,
+                  config.topic_min_insync)
 
 
 def build_relay(config: Config) -> Relay:

@@ -18,7 +18,7 @@ from shared.db import migrate as run_migrations
 from shared.messaging.offsets import EndOffsets
 from shared.messaging.progress import ConsumerProgress
 from shared.messaging.topics import EVENT_TOPICS
-from shared.service import build_service, watch_messaging
+from shared.service import POOL_OVERFLOW, build_service, watch_messaging
 from shared.sessions import install_sessions
 
 
@@ -50,7 +50,8 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
         run_migrations(parts.engine, VERSIONS)
     install_sessions(parts.app, parts.access, config)  # dashboard accounts: /login, /logout, cookie reads
     end_offsets = EndOffsets(config.kafka_bootstrap_servers, [config.topic(name) for name in EVENT_TOPICS])
-    reader = make_engine(config.database_url, read_only=True)
+    reader = make_engine(config.database_url, read_only=True, pool_size=config.db_pool_size,
+                         max_overflow=POOL_OVERFLOW)
     # reads never on the writer's engine: on SQLite it takes the write lock and waits for a consumer's batch
     parts.metrics.registry.register(ProjectionCollector(reader))
     # the live projection stores its offsets under the active generation's consumer name

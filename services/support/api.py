@@ -28,6 +28,12 @@ WRITE_RESPONSES = {
     422: "invalid or missing field, named in error.fields (validation_failed)", 429: "rate limited (Retry-After)"}
 RETRACTION_RESPONSES = WRITE_RESPONSES | RETRACTION_CHANGES
 VIEW_WAIT_SECONDS = 1.5
+VIEW_BEHIND = ("unknown_participant", "not_selected")  # what a view behind registration answers
+
+
+def _error_code(response: Response) -> str | None:
+    code: str | None = (response.get_json(silent=True) or {}).get("error", {}).get("code")
+    return code
 
 
 def _write(summary: str, body: type[Schema], responses: dict[int, str] = WRITE_RESPONSES,
@@ -37,16 +43,21 @@ def _write(summary: str, body: type[Schema], responses: dict[int, str] = WRITE_R
 
 def blueprint(writer: Writer, engine: Engine) -> Blueprint:
     bp = Blueprint("support", __name__, url_prefix="/api/v1")
+    # one instance each (a marshmallow schema keeps no state between loads): building one costs about as
+    # much as loading a body with it
+    training_body, funding_body, support_body = schemas.TrainingBody(), schemas.FundingBody(), schemas.SupportBody()
 
     def write(participant_id: str, schema: Any, handler: Callable[..., Any]) -> Response:
         body = json_body(schema)
-        may_appear = is_issued_id(participant_id)  # other ids can never reach the view
-        if may_appear:
-            # A registration made a moment ago may not have reached this service's view yet.
-            view.wait_until_decided(engine, participant_id, VIEW_WAIT_SECONDS)
         response = writer.execute(lambda uow, ctx: handler(participant_id, body, uow, ctx))
-        code = (response.get_json(silent=True) or {}).get("error", {}).get("code")
-        if may_appear and code in ("unknown_participant", "not_selected"):
+        if not is_issued_id(participant_id) or _error_code(response) not in VIEW_BEHIND:  # other ids never appear
+            return response
+        # A registration or selection made a moment ago may not have reached this service's view yet: give it
+        # a moment, then try once more. Only then, so that a write for a participant the view knows (nearly
+        # every one) costs one transaction, not a look-up and a transaction.
+        view.wait_until_decided(engine, participant_id, VIEW_WAIT_SECONDS)
+        response = writer.execute(lambda uow, ctx: handler(participant_id, body, uow, ctx))
+        if _error_code(response) in VIEW_BEHIND:
             # The view may still be behind registration: say when a retry makes sense.
             response.headers["Retry-After"] = "2"
         return response
@@ -54,17 +65,17 @@ def blueprint(writer: Writer, engine: Engine) -> Blueprint:
     @bp.post("/participants/<participant_id>/trainings")
     @_write("A training course or study visit attended (participant.trained)", schemas.TrainingBody)
     def train(participant_id: str) -> Response:
-        return write(participant_id, schemas.TrainingBody(), handlers.train)
+        return write(participant_id, training_body, handlers.train)
 
     @bp.post("/participants/<participant_id>/fundings")
     @_write("A loan or grant disbursed (participant.funded)", schemas.FundingBody)
     def fund(participant_id: str) -> Response:
-        return write(participant_id, schemas.FundingBody(), handlers.fund)
+        return write(participant_id, funding_body, handlers.fund)
 
     @bp.post("/participants/<participant_id>/supports")
     @_write("Business support given (participant.supported)", schemas.SupportBody)
     def support(participant_id: str) -> Response:
-        return write(participant_id, schemas.SupportBody(), handlers.support)
+        return write(participant_id, support_body, handlers.support)
 
     @bp.post("/events/<event_id>/retraction")
     @_write("Retract an event this service recorded (event.retracted)", schemas.RetractionBody,

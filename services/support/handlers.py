@@ -19,8 +19,7 @@ def _record(event_cls: type[Event], participant_id: str, body: dict[str, Any], u
     authorize(ctx, event_cls.TYPE, participant.org_unit, **conditions)
     domain.check_support_event(participant, event_cls.DATE_FIELD, body[event_cls.DATE_FIELD], ctx.today,
                                ctx.program_start)
-    stream = uow.store.stream(uow.conn, participant_id)
-    sequence = stream[-1].sequence + 1 if stream else 1
+    sequence = uow.store.last_sequence(uow.conn, participant_id) + 1
     envelope = new_event(ctx, event_cls, participant_id, participant.org_unit, body, sequence)
     uow.record([envelope])
     return recorded(envelope)

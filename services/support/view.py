@@ -7,7 +7,7 @@ import time
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
 from services.support.domain import REGISTRATION_TYPES, KnownParticipant, RegistrationFact, view_of
 from services.support.store import known_participants, registration_facts
@@ -48,9 +48,12 @@ def _fact(row: Any) -> RegistrationFact:
                             json.loads(row.data))
 
 
+# built once: a statement built per call costs more Python than the look-up itself
+_FIND = select(known_participants).where(known_participants.c.participant_id == bindparam("participant_id"))
+
+
 def find(conn: Connection, participant_id: str) -> KnownParticipant | None:
-    row = conn.execute(select(known_participants)
-                       .where(known_participants.c.participant_id == participant_id)).first()
+    row = conn.execute(_FIND, {"participant_id": participant_id}).first()
     if row is None:
         return None
     return KnownParticipant(row.participant_id, row.org_unit, row.status, row.registered_on, row.sector)

@@ -61,6 +61,13 @@ class System:
             self.consumers[service] = workers.build_consumer(self.configs[service])
         return self.consumers[service]
 
+    def outbox_rows(self, service: str) -> int:
+        """Rows of a write service's outbox not yet acknowledged by Kafka."""
+        from sqlalchemy import func, select
+        store = __import__(f"services.{service}.store", fromlist=["outbox"])
+        with self.apps[service].extensions["tienphong"]["engine"].connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(store.outbox)).scalar_one())
+
     def publish(self) -> int:
         sent = 0
         for service in ("registration", "support"):

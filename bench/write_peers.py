@@ -1,0 +1,176 @@
+"""Write-path benchmark: a single-event POST (support's funding) beside its peers, in one run on one box, with
+one load generator (wrk, a Lua script for the POST bodies) and one gunicorn setting (workers, threads):
+
+  hello       a WSGI hello-world (bench/peers/hello.py): the ceiling of gunicorn and the HTTP stack here
+  naive       Flask + SQLite, an event row and an outbox row per request, WAL, synchronous=FULL
+              (bench/peers/naive_writes.py): the floor a real write service on SQLite must reach
+  support     `tienphong serve support`, POST /api/v1/participants/{id}/fundings with a real bank key, on SQLite
+              and on PostgreSQL, with its relay and the reporting consumer running (the system as deployed)
+
+Prints requests/s, p50 and p99 for each, the ratios to hello and naive, and the event -> summary freshness
+measured while the POSTs run. Asserts nothing.
+
+    .venv/bin/python bench/write_peers.py [--seconds 20] [--connections 16] [--workers N] [--no-postgresql]
+
+wrk, not a Python client: one C process drives thousands of requests a second for a few per cent of a core,
+so on a 2-core box the generator takes the least it can from the servers it measures, and the same from each.
+Uses KAFKA_BOOTSTRAP_SERVERS if set, else starts the project's broker; PostgreSQL through
+TIENPHONG_TEST_PG_ADMIN_URL (the tests' cluster), a fresh database set per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.write_setup import Stack, freshness, participants_ready  # noqa: E402
+from tests.support.broker import free_port, kafka_broker  # noqa: E402
+from tests.support.databases import drop, fresh_template  # noqa: E402
+from tienphong.gunicorn_hooks import default_workers  # noqa: E402
+
+FUNDING = '{"disbursed_on": "2017-08-01", "source": "vbsp", "amount_vnd": 50000000}'
+
+
+def lua_script(path: Path, participant_ids: list[str], token: str) -> Path:
+    """Each request funds one of the participants in turn (per wrk thread), with the bank's key."""
+    ids = ",".join(f'"{pid}"' for pid in participant_ids)
+    path.write_text(f"""
+local ids = {{{ids}}}
+local n = 0
+wrk.method = "POST"
+wrk.body = '{FUNDING}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+request = function()
+  n = n + 1
+  return wrk.format(nil, "/api/v1/participants/" .. ids[(n % #ids) + 1] .. "/fundings")
+end
+""")
+    return path
+
+
+def parse_duration_ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s",
+                          str(script), url], capture_output=True, text=True, check=True).stdout
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+            "p50": parse_duration_ms(lat["50"]), "p99": parse_duration_ms(lat["99"]),
+            "requests": requests_done, "errors": int(errors.group(1)) if errors else 0,
+            "socket_errors": bool(socket_errors)}
+
+
+@contextmanager
+def gunicorn(app: str, workers: int, threads: int, env: dict[str, str], log: Path) -> Iterator[str]:
+    port = free_port()
+    with open(log, "ab") as out:
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
+                                    "-k", "gthread", "-b", f"127.0.0.1:{port}", "--no-control-socket", app],
+                                   env=os.environ | env | {"PYTHONPATH": str(REPO)}, stdout=out, stderr=out, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.post(f"http://127.0.0.1:{port}/api/v1/participants/x/fundings", data=FUNDING,
+                              headers={"Content-Type": "application/json"}, timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def measure(name: str, url: str, script: Path, args: argparse.Namespace) -> dict[str, float]:
+    wrk(url, script, 3, args.connections)  # warm-up: connections, caches, the first checkpoints
+    figures = wrk(url, script, args.seconds, args.connections)
+    bad = f"  ({figures['errors']:.0f} non-2xx!)" if figures["errors"] else ""
+    print(f"  {name:22s} {figures['rps']:8.0f} req/s   p50 {figures['p50']:7.1f} ms   p99 {figures['p99']:7.1f} ms"
+          f"{bad}", flush=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "8")))
+    parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument("--no-postgresql", action="store_true")
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="also run the support service of another checkout (e.g. /work/main) as it ships its "
+                             "gunicorn settings, in the same run: the before of a before/after table")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start; gunicorn {args.workers} workers x "
+          f"{args.threads} threads; wrk 2 threads, {args.connections} connections, {args.seconds} s each",
+          flush=True)
+    results: dict[str, dict[str, float]] = {}
+    fresh: dict[str, list[float]] = {}
+    with (tempfile.TemporaryDirectory(prefix="tienphong-writes-") as tmp, kafka_broker() as bootstrap,
+          ExitStack() as stack):
+        work = Path(tmp)
+        plain = lua_script(work / "plain.lua", [str(uuid.uuid4()) for _ in range(args.participants)], "none")
+        with gunicorn("bench.peers.hello:app", args.workers, args.threads, {}, work / "hello.log") as url:
+            results["hello"] = measure("hello-world", url, plain, args)
+        with gunicorn("bench.peers.naive_writes:app", args.workers, args.threads,
+                      {"NAIVE_DB": str(work / "naive.db")}, work / "naive.log") as url:
+            results["naive"] = measure("naive Flask+SQLite", url, plain, args)
+        backends = [("sqlite", None)]
+        if not args.no_postgresql:
+            template = fresh_template()
+            stack.callback(drop, template)
+            backends.append(("postgresql", template))
+        runs = [(backend, template, None) for backend, template in backends]
+        if args.before:
+            runs = [(f"{backend} before", template, args.before) for backend, template in backends] + runs
+        for backend, template, checkout in runs:
+            if checkout is not None and template is not None:
+                template = fresh_template()
+                stack.callback(drop, template)
+            data_dir = work / backend.replace(" ", "-")
+            with Stack(data_dir, bootstrap, template, args.workers, args.threads, checkout) as system:
+                ids = system.selected_participants(args.participants)
+                participants_ready(system, ids)
+                script = lua_script(work / f"{backend}.lua", ids, system.bank_token)
+                with freshness(system) as samples:
+                    results[backend] = measure(f"support ({backend})", system.urls["support"], script, args)
+                fresh[backend] = samples
+    print_table(results, fresh)
+
+
+def print_table(results: dict[str, dict[str, float]], fresh: dict[str, list[float]]) -> None:
+    hello, naive = results["hello"]["rps"], results["naive"]["rps"]
+    print("\n| peer | requests/s | p50 ms | p99 ms | x hello | x naive | freshness p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, figures in results.items():
+        samples = sorted(fresh.get(name, []))
+        p95 = f"{samples[int(0.95 * (len(samples) - 1))]:.0f} ({len(samples)} probes)" if samples else ""
+        print(f"| {name} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p99']:.1f} | "
+              f"{figures['rps'] / hello:.2f} | {figures['rps'] / naive:.2f} | {p95} |")
+
+
+if __name__ == "__main__":
+    main()

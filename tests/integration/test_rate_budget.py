@@ -1,0 +1,52 @@
+"""The per-key budget kept in the shared store: two limiters on one access database (two gunicorn workers,
+or two replicas) take from one bucket, on both backends; concurrent takers never get more than it holds."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from shared.config import from_env
+from shared.db import make_engine
+from shared.ratelimit_store import SharedRateLimiter
+from tests.support.system import settings
+
+
+def access_url(tmp_path: Path, template: str | None) -> str:
+    return from_env("access", settings(tmp_path, "127.0.0.1:1", template)).access_url
+
+
+def test_two_workers_share_one_bucket_per_service_and_key(tmp_path: Path, database_template: str | None) -> None:
+    url = access_url(tmp_path, database_template)
+    # 6 a minute, a burst of 1: each worker counting alone would let one request through each
+    first = SharedRateLimiter(make_engine(url), "registration", per_minute=6)
+    second = SharedRateLimiter(make_engine(url), "registration", per_minute=6)
+    assert first.acquire("k1") == 0.0
+    wait = second.acquire("k1")
+    assert 9.0 < wait <= 10.0  # a token every 10 s
+    assert first.acquire("k1") > 0
+    assert second.acquire("k2") == 0.0  # another key's bucket is its own
+    other_service = SharedRateLimiter(make_engine(url), "reporting", per_minute=6)
+    assert other_service.acquire("k1") == 0.0  # and so is another service's
+
+
+def test_concurrent_takers_get_exactly_the_burst(tmp_path: Path, database_template: str | None) -> None:
+    url = access_url(tmp_path, database_template)
+    # a burst of 20, refilling one token a minute: 8 threads on two "workers" taking 10 each
+    limiters = [SharedRateLimiter(make_engine(url), "support", per_minute=1, burst=20) for _ in range(2)]
+    granted: list[bool] = []
+    lock = threading.Lock()
+
+    def take(limiter: SharedRateLimiter) -> None:
+        for _ in range(10):
+            ok = limiter.acquire("bank") == 0.0
+            with lock:
+                granted.append(ok)
+
+    threads = [threading.Thread(target=take, args=(limiters[i % 2],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(granted) == 80
+    assert sum(granted) == 20
