@@ -131,6 +131,8 @@ class ConsumerSettings:
     in_step: bool = False  # partitions read in step by their records' timestamps (see _keep_in_step)
     # the fenced fast reader of fetched batches (shared.messaging.records); off, kafka-python's own records
     light_records: bool = True
+    # a member that receives nothing this long while records wait (or has no partitions) starts a fresh client
+    starved_after: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ class ConsumerLoop:
         self._read_engine = read_engine or engine
         self._consumer: KafkaConsumer | None = None
         self._subscribed_at = 0.0
+        self._received_at = 0.0  # when the last poll brought records
         self._full_collection_at = time.monotonic()
         # records it cannot apply: kept in its database (with the batch) and copied to the dead-letter topic
         self._dead_letters = dead_letters
@@ -263,6 +266,7 @@ class ConsumerLoop:
         if not polled:
             self._rejoin_if_stuck()
             return 0
+        self._received_at = time.monotonic()
         deliveries: list[Delivery] = []
         dead: list[DeadLetter] = []
         next_offsets: dict[TopicPartition, int] = {}
@@ -356,16 +360,27 @@ class ConsumerLoop:
             return
         self._forwarder.forward(dead)
 
-    def _rejoin_if_stuck(self, after_seconds: float = 20.0) -> None:
-        """A member still without partitions long after subscribing (seen rarely, right after topics
-        were created) starts over with a fresh client instead of waiting for a rebalance that may not come."""
-        if self._consumer is None or self._consumer.assignment():
+    def _rejoin_if_stuck(self) -> None:
+        """A member that gets nothing for `after_seconds` starts over with a fresh client, when it still has
+        no partitions long after subscribing (seen rarely, right after topics were created), or when records
+        wait in its partitions all that time (seen rarely on a machine loaded far beyond its cores: a member
+        expired from its group kept polling nothing). Checked only once records stop coming, and then at most
+        every `after_seconds` (the lag costs a request to the broker)."""
+        after_seconds = self.settings.starved_after
+        consumer = self._consumer
+        if consumer is None or time.monotonic() - max(self._subscribed_at, self._received_at) <= after_seconds:
             return
-        if time.monotonic() - self._subscribed_at > after_seconds:
-            log.warning("consumer %s has no partitions %.0fs after subscribing to %s; joining again",
-                        self._name, after_seconds, self.settings.topics)
-            self._consumer.close(autocommit=False)
-            self._consumer = None
+        if consumer.assignment():
+            self._received_at = time.monotonic()
+            lag = self.lag()
+            if not lag:
+                return
+            why = f"{lag} records wait in its partitions and none came for {after_seconds:.0f}s"
+        else:
+            why = f"no partitions {after_seconds:.0f}s after subscribing"
+        log.warning("consumer %s: %s; joining again with a fresh client", self._name, why)
+        consumer.close(autocommit=False)
+        self._consumer = None
 
     def lag(self) -> int | None:
         """Records between this consumer's positions and the end of its assigned partitions;
