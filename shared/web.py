@@ -19,6 +19,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from werkzeug.exceptions import HTTPException
 
 from shared import i18n
+from shared.security_headers import install_security_headers
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
-        return error_response(status, codes.get(status, "bad_request"))
+        # the exception's own headers (a 405's Allow) survive; its HTML content type does not
+        kept = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+        return error_response(status, codes.get(status, "bad_request"), headers=kept)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -260,6 +263,7 @@ def base_app(name: str, max_body: int = MAX_BODY_BYTES) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_error_handlers(app)
+    install_security_headers(app)
     return app
 
 

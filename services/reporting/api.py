@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,9 +13,10 @@ from sqlalchemy import Engine, select
 from services.reporting import exports, provenance, reports
 from services.reporting.domain import Fact, live_facts
 from services.reporting.history import row_to_fact
-from services.reporting.periods import Period, parse_period
+from services.reporting.periods import Period, PeriodOutOfRange, parse_period
 from services.reporting.store import ReadModel, active_generation, consumer_offsets, of_participants, read_model
 from services.reporting.targets import Targets
+from shared import date_bounds
 from shared.access_web import current_principal, require_scope
 from shared.orgunits import OrgTree
 from shared.web import ApiError, doc, lang, streamed_json
@@ -28,6 +30,9 @@ PERIOD = {"name": "period", "in": "query", "required": True, "schema": {"type": 
           "description": "2017-10 (month), 2018-H1 (half year) or 2018 (year)"}
 
 
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _invalid(name: str, vi: str, en: str) -> ApiError:
     return ApiError(422, "validation_failed", fields={name: f"{vi}||{en}"})
 
@@ -37,9 +42,14 @@ def parse_date(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw) if ISO_DAY.fullmatch(raw) else None
     except ValueError:
-        raise _invalid(name, "Ngày không hợp lệ (định dạng YYYY-MM-DD).", "Invalid date (YYYY-MM-DD).") from None
+        day = None
+    if day is None:
+        raise _invalid(name, "Ngày không hợp lệ (định dạng YYYY-MM-DD).", "Invalid date (YYYY-MM-DD).")
+    if not date_bounds.within(day):
+        raise ApiError(422, "validation_failed", fields={name: date_bounds.out_of_range_message()})
+    return day
 
 
 MAX_LISTED = 10_000  # events behind a figure shown at once (without a limit, the whole list)
@@ -65,12 +75,16 @@ def parse_known_at() -> datetime | None:
         moment = datetime.fromisoformat(text[:10] + text[10:].replace(" ", "+").replace("Z", "+00:00"))
     except ValueError:
         raise _invalid("known_at", "Thời điểm không hợp lệ (ISO 8601).", "Invalid timestamp (ISO 8601).") from None
+    if not date_bounds.moment_within(moment):
+        raise ApiError(422, "validation_failed", fields={"known_at": date_bounds.out_of_range_message()})
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_period_arg() -> Period:
     try:
         return parse_period(request.args.get("period", ""))
+    except PeriodOutOfRange:
+        raise ApiError(422, "validation_failed", fields={"period": date_bounds.period_out_of_range_message()}) from None
     except ValueError:
         raise _invalid("period", "Kỳ báo cáo phải có dạng 2017-10, 2018-H1 hoặc 2018.",
                        "period must look like 2017-10, 2018-H1 or 2018.") from None
