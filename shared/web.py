@@ -127,7 +127,7 @@ def register_error_handlers(app: Flask) -> None:
 # --- OpenAPI -------------------------------------------------------------------------------------
 
 def doc(summary: str, body: type[Schema] | None = None, responses: dict[int, str] | None = None,
-        response_schema: type[Schema] | None = None, tags: list[str] | None = None,
+        response_schema: type[Schema] | dict[str, Any] | None = None, tags: list[str] | None = None,
         params: list[dict[str, Any]] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Attach what the OpenAPI document says about a view."""
 
@@ -276,6 +276,7 @@ def install_request_metrics(app: Flask, metrics: Metrics) -> None:
 def base_app(name: str, max_body: int = MAX_BODY_BYTES) -> Flask:
     app = Flask(name)
     app.config["MAX_CONTENT_LENGTH"] = max_body
+    app.url_map.merge_slashes = False  # "a//b" is no route (404 in the error shape), not an HTML 308 redirect
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_error_handlers(app)

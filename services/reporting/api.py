@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, select
 
-from services.reporting import exports, provenance, reports
+from services.reporting import exports, provenance, reports, schemas
 from services.reporting.domain import Fact, live_facts
 from services.reporting.history import row_to_fact
 from services.reporting.periods import Period, PeriodOutOfRange, parse_period
@@ -141,14 +141,15 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
             return reports.period_report(conn, model, tree, targets, org_code, period, known_at)
 
     @bp.get("/org-units")
-    @doc("Every org unit in the key's scope", responses=READ_RESPONSES, tags=["org units"])
+    @doc("Every org unit in the key's scope", responses=READ_RESPONSES, response_schema=schemas.ORG_UNITS,
+         tags=["org units"])
     def org_units() -> Response:
         below = tree.descendants(current_principal().scope)
         return jsonify([u.as_dict() for u in tree if u.code in below])
 
     @bp.get("/summary/<org_code>")
     @doc("Summary of an org unit as of a date (as known at a moment), one row per child unit",
-         responses=READ_RESPONSES, params=[AS_OF, KNOWN_AT], tags=["summaries"])
+         responses=READ_RESPONSES, response_schema=schemas.SUMMARY, params=[AS_OF, KNOWN_AT], tags=["summaries"])
     def summary(org_code: str) -> Response:
         return jsonify(summary_body(org_code))
 
@@ -169,7 +170,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
     @bp.get("/summary/<org_code>/events")
     @doc("The events behind one figure of a summary, with the agency that posted each and the participant's "
          "registered name; `count` is how many there are, `limit` keeps only the latest in business order",
-         responses=READ_RESPONSES, tags=["summaries"],
+         responses=READ_RESPONSES, response_schema=schemas.EVENTS_BEHIND, tags=["summaries"],
          params=[AS_OF, {"name": "metric", "in": "query", "required": True, "schema": {"type": "string"}},
                  {"name": "limit", "in": "query", "required": False,
                   "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LISTED}}])
@@ -189,7 +190,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
 
     @bp.get("/reports/<org_code>")
     @doc("Period report (month, half year, year) beside the previous period", responses=READ_RESPONSES,
-         params=[PERIOD, KNOWN_AT], tags=["reports"])
+         response_schema=schemas.REPORT, params=[PERIOD, KNOWN_AT], tags=["reports"])
     def report(org_code: str) -> Response:
         return jsonify(report_body(org_code))
 
@@ -208,7 +209,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
 
     @bp.get("/participants/<participant_id>/timeline")
     @doc("Every event of one participant in business order, retracted ones marked",
-         responses=READ_RESPONSES, tags=["participants"])
+         responses=READ_RESPONSES, response_schema=schemas.TIMELINE, tags=["participants"])
     def timeline(participant_id: str) -> Response:
         events = models.current().events
         with reader.connect() as conn:
@@ -222,7 +223,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
 
     @bp.get("/projection")
     @doc("Events applied, offsets and lag per partition", responses={200: "OK", 401: "no valid key"},
-         tags=["operations"])
+         response_schema=schemas.PROJECTION, tags=["operations"])
     def projection() -> Response:
         model = models.current()
         with reader.connect() as conn:

@@ -168,3 +168,11 @@ def test_exported_csv_files_run_no_formula(hostile_units: System) -> None:
             assert "'@SUM(A1:A2)" in cells and "Xã bình thường" in cells, cells
     finally:
         hostile_units.close()
+
+
+def test_a_doubled_slash_is_no_route_in_the_error_shape_not_an_html_redirect(system: System) -> None:
+    # found by tests/integration/test_openapi_properties.py: an org code of "/metrics" made a 308 HTML page
+    viewer = system.key("viewer", "TH")
+    for path in ("/api/v1/summary//metrics/events?metric=funded", "/api/v1//org-units", "//healthz"):
+        reply = system.reporting.get(path, headers=viewer)
+        error_of(reply, 404, "not_found")

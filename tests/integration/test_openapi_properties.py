@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 
 from tests.support.openapi_cases import Case, Operation, cases, conformance_problem, operations
-from tests.support.write_endpoints import World, world_of
+from tests.support.write_endpoints import ENDPOINTS, World, world_of
 
 # Generated requests per operation, at most (derandomized: the same cases every run; an operation with few
 # distinct requests, /healthz, gets fewer). The count per service is printed (pytest -s).
@@ -35,19 +35,33 @@ def known_values(world: World) -> dict[str, list[str]]:
 
 def keys_of(world: World) -> list[dict[str, str]]:
     system = world.system
-    return [*world.keys.values(), system.key("viewer", "TH"), system.key("admin", "TH"), system.key("union", "TS"),
+    return [system.key("viewer", "TH"), *world.keys.values(), system.key("admin", "TH"), system.key("union", "TS"),
             {"Authorization": "Bearer tp_nope"}, {}]
 
 
-def check_operation(client: FlaskClient, op: Operation, document: dict[str, Any], world: World,
+def examples(world: World, service: str, op: Operation) -> list[dict[str, Any]]:
+    """Bodies the rules accept at this operation (tests/support/write_endpoints.py), fresh ones each time."""
+    return [endpoint.body() for endpoint in ENDPOINTS
+            if (endpoint.service, endpoint.path) == (service, endpoint_path(op)) for _ in range(3)]
+
+
+def endpoint_path(op: Operation) -> str:
+    """The operation's path as tests/support/write_endpoints.py writes it."""
+    return op.path.replace("{participant_id}", "{p}").replace("{event_id}", "{e}")
+
+
+def check_operation(client: FlaskClient, service: str, op: Operation, document: dict[str, Any], world: World,
                     keys: list[dict[str, str]]) -> tuple[int, list[str]]:
-    """Send EXAMPLES generated requests; (how many were sent, what did not conform)."""
+    """Send EXAMPLES generated requests, mostly with the key the operation is meant for (a write's, else the
+    first of `keys`); (how many were sent, what did not conform)."""
     sent: list[Case] = []
     problems: list[str] = []
 
+    meant = [world.keys[e.key] for e in ENDPOINTS if (e.service, e.path) == (service, endpoint_path(op))]
+
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
-    @given(case=cases(op, document, known_values(world), keys))
+    @given(case=cases(op, document, known_values(world), meant + keys, examples(world, service, op)))
     def check(case: Case) -> None:
         reply = client.open(case.path, method=case.method.upper(), headers=case.headers, data=case.body)
         sent.append(case)
@@ -67,7 +81,7 @@ def test_every_answer_is_one_the_document_promises(world: World, service: str) -
     keys = keys_of(world)
     total, problems = 0, []
     for op in operations(document):
-        sent, found = check_operation(client, op, document, world, keys)
+        sent, found = check_operation(client, service, op, document, world, keys)
         assert sent > 0, op.name
         total += sent
         problems += found
