@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.reporting.domain import TOTALS
+from services.reporting.reports import TOTALS
 
 
 def _object(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
