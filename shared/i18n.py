@@ -25,6 +25,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "internal_error": ("Lỗi hệ thống; yêu cầu chưa được ghi nhận.", "Internal error; nothing was recorded."),
     "unavailable": ("Dịch vụ chưa sẵn sàng.", "Service not ready."),
     "bad_request": ("Yêu cầu không hợp lệ.", "Bad request."),
+    "uri_too_long": ("Địa chỉ (URL) của yêu cầu quá dài.", "The request URL is too long."),
+    "headers_too_large": ("Phần đầu (header) của yêu cầu quá lớn.", "The request headers are too large."),
+    "not_implemented": ("Máy chủ không hỗ trợ yêu cầu này.", "The server does not support this request."),
 }
 
 # marshmallow's English messages and their Vietnamese wording

@@ -12,6 +12,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 
+from shared import date_bounds
+from shared.text import identity_text, normalize_text
+
 
 @dataclass
 class RuleViolation(Exception):
@@ -44,17 +47,14 @@ def check_business_date(field_name: str, value: date, today: date, program_start
                       f"The date may not be before the program start {program_start.isoformat()}.")
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def clean_name(name: str) -> str:
-    """As stored: NFC (one code point per Vietnamese letter), spaces collapsed, trimmed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
+    """As stored: shared.text's normalisation (NFC, invisible characters gone, spaces collapsed)."""
+    return normalize_text(name)
 
 
 def identity_name(name: str) -> str:
     """For duplicate detection: case and spacing ignored, diacritics kept ('Lê' is not 'Le')."""
-    return unicodedata.normalize("NFC", clean_name(name).casefold())
+    return identity_text(name)
 
 
 def is_issued_id(value: str) -> bool:
@@ -71,23 +71,34 @@ def age_on(birth_date: date, day: date) -> int:
 
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
-_UNCLEAN = ("Không được chứa ký tự điều khiển hoặc ký tự Unicode hỏng.||"
-            "Control characters and broken Unicode are not allowed.")
+_BLANK = "Không được để trống.||This field may not be blank."
+# marshmallow field metadata: the text keeps its line breaks (descriptions, notes)
+MULTILINE = {"multiline": True}
 
 
 def _unclean(text: str) -> bool:
     """Control characters (NUL above all: PostgreSQL text cannot hold it) or lone surrogates (not
     encodable as UTF-8), which JSON's \\u escapes let a client send."""
-    return any((unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS) for ch in text)
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def _date_problem(value: str) -> str | None:
+    """Exactly YYYY-MM-DD (marshmallow also takes 20170610 and 2017-W23-6), a real day, in the range held."""
+    if not _ISO_DAY.fullmatch(value):
+        return "Not a valid date."
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return "Not a valid date."
+    return None if date_bounds.within(day) else date_bounds.out_of_range_message()
 
 
 class RequestBody(Schema):
     """Base of every write body: what marshmallow alone lets through and the contract does not.
 
-    Text is NFC-normalized (one code point per Vietnamese letter, whatever the client's keyboard sent),
-    dates must be exactly YYYY-MM-DD (marshmallow also takes 20170610 and 2017-W23-6), booleans must be
-    JSON booleans (marshmallow also takes "yes" and 1)."""
+    Text goes through shared.text's normalisation before any rule sees it, and a required text left
+    blank by it is refused naming the field; dates must be exactly YYYY-MM-DD within the range the program
+    holds; booleans must be JSON booleans (marshmallow also takes "yes" and 1)."""
 
     @pre_load
     def _hygiene(self, data: Any, **_kwargs: Any) -> Any:
@@ -101,13 +112,14 @@ class RequestBody(Schema):
             declared = self.fields.get(name)
             if isinstance(declared, fields.Boolean) and value is not None and not isinstance(value, bool):
                 errors[name] = ["Not a valid boolean."]
+            elif isinstance(declared, fields.Date) and isinstance(value, str):
+                if problem := _date_problem(value):
+                    errors[name] = [problem]
             elif isinstance(value, str):
-                if _unclean(value):
-                    errors[name] = [_UNCLEAN]
-                    continue
-                cleaned[name] = unicodedata.normalize("NFC", value)
-                if isinstance(declared, fields.Date) and not _ISO_DAY.fullmatch(value):
-                    errors[name] = ["Not a valid date."]
+                multiline = declared is not None and declared.metadata.get("multiline", False)
+                cleaned[name] = normalize_text(value, multiline=bool(multiline))
+                if not cleaned[name] and declared is not None and declared.required:
+                    errors[name] = [_BLANK]
         if errors:
             raise ValidationError(errors)
         return cleaned

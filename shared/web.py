@@ -19,6 +19,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from werkzeug.exceptions import HTTPException
 
 from shared import i18n
+from shared.body_limit import install_body_limit
+from shared.security_headers import install_security_headers
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +109,14 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(exc.status, exc.code, exc.fields, exc.headers, exc.extra, **exc.params)
 
     codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-             415: "unsupported_media_type"}
+             414: "uri_too_long", 415: "unsupported_media_type", 431: "headers_too_large"}
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
-        return error_response(status, codes.get(status, "bad_request"))
+        # the exception's own headers (a 405's Allow) survive; its HTML content type does not
+        kept = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+        return error_response(status, codes.get(status, "bad_request"), headers=kept)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -123,7 +127,7 @@ def register_error_handlers(app: Flask) -> None:
 # --- OpenAPI -------------------------------------------------------------------------------------
 
 def doc(summary: str, body: type[Schema] | None = None, responses: dict[int, str] | None = None,
-        response_schema: type[Schema] | None = None, tags: list[str] | None = None,
+        response_schema: type[Schema] | dict[str, Any] | None = None, tags: list[str] | None = None,
         params: list[dict[str, Any]] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Attach what the OpenAPI document says about a view."""
 
@@ -145,6 +149,19 @@ ERROR_SCHEMA = {
         "fields": {"type": "object", "additionalProperties": {"type": "string"}},
     }}},
 }
+
+
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def document_access_errors(responses: dict[str, Any]) -> None:
+    """What every keyed endpoint may answer before its own code runs (shared.access_web): 401 without a valid
+    key, 429 over the key's request budget, with Retry-After."""
+    responses.setdefault("401", {"description": "no valid key (unauthorized)", "content": ERROR_CONTENT})
+    responses.setdefault("429", {"description": "rate limited (rate_limited)", "content": ERROR_CONTENT})
+    responses["429"]["headers"] = {"Retry-After": {
+        "description": "whole seconds to wait before the key's next request is accepted",
+        "schema": {"type": "integer", "minimum": 1}}}
 
 
 def build_openapi(app: Flask, title: str) -> dict[str, Any]:
@@ -178,6 +195,8 @@ def build_openapi(app: Flask, title: str) -> dict[str, Any]:
                 elif meta["response_schema"] is not None and status < 300:
                     response["content"] = {"application/json": {"schema": meta["response_schema"]}}
                 op["responses"][str(status)] = response
+            if "security" in op:
+                document_access_errors(op["responses"])
             operations[method.lower()] = op
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -257,9 +276,12 @@ def install_request_metrics(app: Flask, metrics: Metrics) -> None:
 def base_app(name: str, max_body: int = MAX_BODY_BYTES) -> Flask:
     app = Flask(name)
     app.config["MAX_CONTENT_LENGTH"] = max_body
+    app.url_map.merge_slashes = False  # "a//b" is no route (404 in the error shape), not an HTML 308 redirect
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     register_error_handlers(app)
+    install_security_headers(app)
+    install_body_limit(app)
     return app
 
 

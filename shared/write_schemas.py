@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.rules import RequestBody
+from shared.rules import MULTILINE, RequestBody
 
 
 class RetractionBody(RequestBody):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata=MULTILINE)
 
 
 class RecordedReply(Schema):

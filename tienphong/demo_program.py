@@ -284,7 +284,9 @@ class Program:
             unit = p.commune if rng.random() < 0.6 else rng.choice(communes)
             gender = MALE if rng.random() < 0.6 else FEMALE
             youth = f"{rng.choice(FAMILY)} {rng.choice(gender[0])} {rng.choice(gender[1])}"
-            self.add(day, 6, f"{p.handle}-replication-{n}", "registration", f"commune:{p.commune}",
+            # a commune's key reaches only its commune: a youth of a neighbouring one is the district's to post
+            poster = f"commune:{p.commune}" if unit == p.commune else f"union:{d.code}"
+            self.add(day, 6, f"{p.handle}-replication-{n}", "registration", poster,
                      "/participants/{participant}/replications",
                      {"replicated_on": day.isoformat(), "youth_name": youth, "org_unit": unit,
                       "note": f"Học tập mô hình {p.model.lower()} của {p.full_name}"}, p.handle)

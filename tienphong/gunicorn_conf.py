@@ -48,3 +48,9 @@ def post_worker_init(worker: object) -> None:
     full collection during a request does not walk them (not measured separately; a usual gunicorn setup)."""
     import gc
     gc.freeze()
+
+
+# gunicorn's own 400/414/431 answers in the contract's JSON shape (issue 31), not its HTML page
+from tienphong import server_errors  # noqa: E402
+
+server_errors.install()

@@ -115,6 +115,7 @@ def replicate(participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: C
     unit = ctx.tree.get(body["org_unit"])
     if unit is None:
         raise invalid("org_unit", "Không có đơn vị này trong danh sách đơn vị.", "No such org unit in the hierarchy.")
+    authorize(ctx, ModelReplicated.TYPE, body["org_unit"])  # the youth's unit too, not only the participant's
     return _follow_up(ModelReplicated, participant_id, body, uow, ctx)
 
 

@@ -11,7 +11,7 @@ from shared.events.types import (
     ParticipantEvaluated,
     ParticipantRegistered,
 )
-from shared.rules import RequestBody
+from shared.rules import MULTILINE, RequestBody
 
 # the same in both write services, defined once
 from shared.write_schemas import RecordedReply as RecordedReply
@@ -25,7 +25,8 @@ class RegistrationBody(RequestBody, ParticipantRegistered.Data):
 class DecisionBody(RequestBody):
     decision = fields.String(required=True, validate=validate.OneOf(("selected", "rejected")))
     sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                           metadata=MULTILINE)
     decided_on = fields.Date(required=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -9,12 +10,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, select
 
-from services.reporting import exports, provenance, reports
+from services.reporting import exports, provenance, reports, schemas
 from services.reporting.domain import Fact, live_facts
 from services.reporting.history import row_to_fact
-from services.reporting.periods import Period, parse_period
+from services.reporting.periods import Period, PeriodOutOfRange, parse_period
 from services.reporting.store import ReadModel, active_generation, consumer_offsets, of_participants, read_model
 from services.reporting.targets import Targets
+from shared import date_bounds
 from shared.access_web import current_principal, require_scope
 from shared.orgunits import OrgTree
 from shared.web import ApiError, doc, lang, streamed_json
@@ -28,6 +30,9 @@ PERIOD = {"name": "period", "in": "query", "required": True, "schema": {"type": 
           "description": "2017-10 (month), 2018-H1 (half year) or 2018 (year)"}
 
 
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _invalid(name: str, vi: str, en: str) -> ApiError:
     return ApiError(422, "validation_failed", fields={name: f"{vi}||{en}"})
 
@@ -37,9 +42,14 @@ def parse_date(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw) if ISO_DAY.fullmatch(raw) else None
     except ValueError:
-        raise _invalid(name, "Ngày không hợp lệ (định dạng YYYY-MM-DD).", "Invalid date (YYYY-MM-DD).") from None
+        day = None
+    if day is None:
+        raise _invalid(name, "Ngày không hợp lệ (định dạng YYYY-MM-DD).", "Invalid date (YYYY-MM-DD).")
+    if not date_bounds.within(day):
+        raise ApiError(422, "validation_failed", fields={name: date_bounds.out_of_range_message()})
+    return day
 
 
 MAX_LISTED = 10_000  # events behind a figure shown at once (without a limit, the whole list)
@@ -65,12 +75,16 @@ def parse_known_at() -> datetime | None:
         moment = datetime.fromisoformat(text[:10] + text[10:].replace(" ", "+").replace("Z", "+00:00"))
     except ValueError:
         raise _invalid("known_at", "Thời điểm không hợp lệ (ISO 8601).", "Invalid timestamp (ISO 8601).") from None
+    if not date_bounds.moment_within(moment):
+        raise ApiError(422, "validation_failed", fields={"known_at": date_bounds.out_of_range_message()})
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_period_arg() -> Period:
     try:
         return parse_period(request.args.get("period", ""))
+    except PeriodOutOfRange:
+        raise ApiError(422, "validation_failed", fields={"period": date_bounds.period_out_of_range_message()}) from None
     except ValueError:
         raise _invalid("period", "Kỳ báo cáo phải có dạng 2017-10, 2018-H1 hoặc 2018.",
                        "period must look like 2017-10, 2018-H1 or 2018.") from None
@@ -127,14 +141,15 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
             return reports.period_report(conn, model, tree, targets, org_code, period, known_at)
 
     @bp.get("/org-units")
-    @doc("Every org unit in the key's scope", responses=READ_RESPONSES, tags=["org units"])
+    @doc("Every org unit in the key's scope", responses=READ_RESPONSES, response_schema=schemas.ORG_UNITS,
+         tags=["org units"])
     def org_units() -> Response:
         below = tree.descendants(current_principal().scope)
         return jsonify([u.as_dict() for u in tree if u.code in below])
 
     @bp.get("/summary/<org_code>")
     @doc("Summary of an org unit as of a date (as known at a moment), one row per child unit",
-         responses=READ_RESPONSES, params=[AS_OF, KNOWN_AT], tags=["summaries"])
+         responses=READ_RESPONSES, response_schema=schemas.SUMMARY, params=[AS_OF, KNOWN_AT], tags=["summaries"])
     def summary(org_code: str) -> Response:
         return jsonify(summary_body(org_code))
 
@@ -155,7 +170,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
     @bp.get("/summary/<org_code>/events")
     @doc("The events behind one figure of a summary, with the agency that posted each and the participant's "
          "registered name; `count` is how many there are, `limit` keeps only the latest in business order",
-         responses=READ_RESPONSES, tags=["summaries"],
+         responses=READ_RESPONSES, response_schema=schemas.EVENTS_BEHIND, tags=["summaries"],
          params=[AS_OF, {"name": "metric", "in": "query", "required": True, "schema": {"type": "string"}},
                  {"name": "limit", "in": "query", "required": False,
                   "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LISTED}}])
@@ -175,7 +190,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
 
     @bp.get("/reports/<org_code>")
     @doc("Period report (month, half year, year) beside the previous period", responses=READ_RESPONSES,
-         params=[PERIOD, KNOWN_AT], tags=["reports"])
+         response_schema=schemas.REPORT, params=[PERIOD, KNOWN_AT], tags=["reports"])
     def report(org_code: str) -> Response:
         return jsonify(report_body(org_code))
 
@@ -194,7 +209,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
 
     @bp.get("/participants/<participant_id>/timeline")
     @doc("Every event of one participant in business order, retracted ones marked",
-         responses=READ_RESPONSES, tags=["participants"])
+         responses=READ_RESPONSES, response_schema=schemas.TIMELINE, tags=["participants"])
     def timeline(participant_id: str) -> Response:
         events = models.current().events
         with reader.connect() as conn:
@@ -208,7 +223,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
 
     @bp.get("/projection")
     @doc("Events applied, offsets and lag per partition", responses={200: "OK", 401: "no valid key"},
-         tags=["operations"])
+         response_schema=schemas.PROJECTION, tags=["operations"])
     def projection() -> Response:
         model = models.current()
         with reader.connect() as conn:

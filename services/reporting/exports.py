@@ -59,9 +59,21 @@ def report_rows(report: dict[str, Any], lang: str) -> list[list[Any]]:
     return rows
 
 
+# What makes a spreadsheet program read a text cell as a formula (a tab or line break first hides one from the
+# eye), full-width forms included: such text is written with a leading apostrophe, shown as text, never run.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def inert(value: Any) -> Any:
+    """A cell's value as a file may carry it: text that could start a formula is marked as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([inert(v) for v in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens Vietnamese text correctly
 
 
@@ -71,8 +83,7 @@ def to_xlsx(rows: list[list[Any]], title: str) -> bytes:
     assert sheet is not None
     sheet.title = title[:31]
     for row in rows:
-        # Text that looks like a formula is written as text, never evaluated by Excel.
-        sheet.append([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+        sheet.append([inert(v) for v in row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for cell in sheet[sheet.max_row]:

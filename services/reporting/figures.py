@@ -33,7 +33,8 @@ def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list
         start = period_of(day)
         end = period_end(start)
         if (end - day).days < (day - start).days + 1:  # this half's totals, less the days after `day`
-            period, after = start, (day + timedelta(days=1), end)
+            # on the half's last day nothing follows (and no day follows 9999-12-31)
+            period, after = start, ((day + timedelta(days=1), end) if day < end else (end, start))
             sign = -1
         else:  # the previous half's totals, plus this half's days up to `day`
             period, after = previous_period(start), (start, day)

@@ -7,6 +7,7 @@ sums, and none at the month ends that periods end on.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 
 
@@ -28,4 +29,5 @@ def previous_period(start: date) -> date:
 
 
 def period_end(start: date) -> date:
-    return next_period(start) - timedelta(days=1)
+    # within the month, never through the next one (there is none after 9999-12)
+    return start.replace(day=15) if start.day == 1 else start.replace(day=monthrange(start.year, start.month)[1])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_HALF = re.compile(r"^(\d{4})-H([12])$")
-_YEAR = re.compile(r"^(\d{4})$")
+from shared.date_bounds import EARLIEST, LATEST
+
+# ASCII digits, whole text (re's `$` would also take a trailing newline, and `\d` any script's digits)
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_HALF = re.compile(r"([0-9]{4})-H([12])")
+_YEAR = re.compile(r"([0-9]{4})")
 
 
 @dataclass(frozen=True)
@@ -19,30 +23,51 @@ class Period:
     end: date
 
     def previous(self) -> Period:
-        return parse_period(_previous_code(self))
+        # not bounded: the report of the first period the range holds still shows the one before it
+        return _parse(_previous_code(self))
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
+class PeriodOutOfRange(ValueError):
+    """A well-formed period the program does not hold (it, or the period before it, outside the date range)."""
+
+
 def _month_end(year: int, month: int) -> date:
-    first_next = date(year + month // 12, month % 12 + 1, 1)
-    return first_next - timedelta(days=1)
+    # the month's own length: no step into the next month, which does not exist after 9999-12
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def parse_period(code: str) -> Period:
-    """Raises ValueError for anything but YYYY-MM, YYYY-H1/H2 or YYYY."""
-    if match := _MONTH.match(code):
+    """Raises ValueError for anything but YYYY-MM, YYYY-H1/H2 or YYYY, PeriodOutOfRange for one whose
+    year is outside the dates the program holds (shared.date_bounds)."""
+    period = _parse(code)
+    if period.start < EARLIEST or period.end > LATEST:
+        raise PeriodOutOfRange(code)
+    return period
+
+
+def _check_year(code: str, year: int) -> None:
+    if year < 1:  # year 0000: no such year in the calendar
+        raise PeriodOutOfRange(code)
+
+
+def _parse(code: str) -> Period:
+    if match := _MONTH.fullmatch(code):
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
             raise ValueError(code)
+        _check_year(code, year)
         return Period(code, "month", date(year, month, 1), _month_end(year, month))
-    if match := _HALF.match(code):
+    if match := _HALF.fullmatch(code):
         year, half = int(match[1]), int(match[2])
+        _check_year(code, year)
         return Period(code, "half_year", date(year, 1 if half == 1 else 7, 1),
                       date(year, 6, 30) if half == 1 else date(year, 12, 31))
-    if match := _YEAR.match(code):
+    if match := _YEAR.fullmatch(code):
         year = int(match[1])
+        _check_year(code, year)
         return Period(code, "year", date(year, 1, 1), date(year, 12, 31))
     raise ValueError(code)
 

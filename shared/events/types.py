@@ -28,10 +28,13 @@ SUPPORT_KINDS = (
 MAX_AMOUNT_VND = 10**12
 
 
-def _text(required: bool = True, max_len: int = 500) -> fields.String:
+def _text(required: bool = True, max_len: int = 500, multiline: bool = False) -> fields.String:
+    # `multiline`: requests keep the text's line breaks (shared.rules.RequestBody, shared.text)
+    metadata = {"multiline": True} if multiline else {}
     if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_len))
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=max_len))
+        return fields.String(required=True, validate=validate.Length(min=1, max=max_len), metadata=metadata)
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=max_len),
+                         metadata=metadata)
 
 
 def _vnd(required: bool) -> fields.Integer:
@@ -60,7 +63,7 @@ class ParticipantRegistered(Event):
         branch_name = _text(max_len=200)
         branch_kind = fields.String(required=True, validate=validate.OneOf(BRANCH_KINDS))
         model_name = _text(max_len=200)
-        model_description = _text(required=False, max_len=4000)
+        model_description = _text(required=False, max_len=4000, multiline=True)
         has_existing_model = fields.Boolean(required=True)
         registered_on = fields.Date(required=True)
 
@@ -70,7 +73,7 @@ class ParticipantSelected(Event):
 
     class Data(Schema):
         sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
-        reason = _text(required=False, max_len=2000)
+        reason = _text(required=False, max_len=2000, multiline=True)
         decided_on = fields.Date(required=True)
 
 
@@ -78,7 +81,7 @@ class ParticipantRejected(Event):
     TYPE, VERSION, DATE_FIELD = "participant.rejected", 1, "decided_on"
 
     class Data(Schema):
-        reason = _text(required=False, max_len=2000)
+        reason = _text(required=False, max_len=2000, multiline=True)
         decided_on = fields.Date(required=True)
 
 
@@ -113,7 +116,7 @@ class ParticipantSupported(Event):
         supported_on = fields.Date(required=True)
         kind = fields.String(required=True, validate=validate.OneOf(SUPPORT_KINDS))
         partner = _text(required=False, max_len=300)
-        description = _text(required=False, max_len=4000)
+        description = _text(required=False, max_len=4000, multiline=True)
 
 
 class ParticipantEvaluated(Event):
@@ -127,7 +130,7 @@ class ParticipantEvaluated(Event):
                                     validate=validate.Range(min=-MAX_AMOUNT_VND, max=MAX_AMOUNT_VND))
         jobs_created = fields.Integer(strict=True, load_default=None, allow_none=True,
                                       validate=validate.Range(min=0, max=100000))
-        note = _text(required=False, max_len=4000)
+        note = _text(required=False, max_len=4000, multiline=True)
 
 
 class ParticipantCommended(Event):
@@ -146,7 +149,7 @@ class ModelReplicated(Event):
         replicated_on = fields.Date(required=True)
         youth_name = _text(max_len=200)
         org_unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
-        note = _text(required=False, max_len=4000)
+        note = _text(required=False, max_len=4000, multiline=True)
 
 
 class EventRetracted(Event):
@@ -155,7 +158,7 @@ class EventRetracted(Event):
     class Data(Schema):
         retracted_event_id = fields.UUID(required=True)
         retracted_type = fields.String(required=True)
-        reason = _text(max_len=2000)
+        reason = _text(max_len=2000, multiline=True)
         retracted_on = fields.Date(required=True)
 
 

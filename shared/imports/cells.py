@@ -16,6 +16,7 @@ from shared.i18n import field_message
 from shared.imports.layout import Choice, Column, Layout, normalized
 from shared.imports.reading import Table
 from shared.orgunits import OrgTree
+from shared.text import normalize_text
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _convert(layout: Layout, column: Column, value: Any, tree: OrgTree) -> Any:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or (isinstance(value, str) and not normalize_text(value))  # zero-width only is blank
 
 
 def read_rows(table: Table, layout: Layout, tree: OrgTree, org_unit: str | None, schema: Schema) -> list[Row]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared.rules import RuleViolation
+from shared.text import normalize_text
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROW_NUMBER_HEADER = "STT"
@@ -88,8 +87,8 @@ class Layout:
 
 def normalized(text: str) -> str:
     """For matching headers and choices: NFC, case and spacing ignored, a trailing '*' dropped."""
-    text = unicodedata.normalize("NFC", text).casefold().replace("(bắt buộc)", "")
-    return re.sub(r"\s+", " ", text).strip().rstrip("*").strip()
+    text = normalize_text(text).casefold().replace("(bắt buộc)", "")
+    return " ".join(text.split()).rstrip("*").strip()
 
 
 def file_error(status: int, code: str, vi: str, en: str) -> RuleViolation:

@@ -58,10 +58,11 @@ class Sample(RequestBody):
 def test_request_bodies_are_nfc_and_strict_about_dates_and_booleans() -> None:
     loaded = Sample().load({"name": unicodedata.normalize("NFD", "Hồ Thị Xuân"), "day": "2017-06-10", "flag": False})
     assert loaded == {"name": "Hồ Thị Xuân", "day": date(2017, 6, 10), "flag": False}
-    assert Sample().load({"name": "a\tb\nc\r", "day": "2017-06-10"})["name"] == "a\tb\nc\r"
+    assert Sample().load({"name": " a\tb\nc\r\u200b\x00", "day": "2017-06-10"})["name"] == "a b c"
     for bad, field in (({"day": "20170610"}, "day"), ({"day": "2017-W23-6"}, "day"), ({"day": "2017-06-10\n"}, "day"),
                        ({"flag": "yes"}, "flag"), ({"flag": 1}, "flag"), ({"flag": "true"}, "flag"),
-                       ({"name": "a\x00"}, "name"), ({"name": "\ud800"}, "name"), ({"name": "\x7f"}, "name"),
+                       ({"name": "\u200b"}, "name"), ({"name": "\ud800"}, "name"), ({"name": "\x7f"}, "name"),
+                       ({"day": "0001-01-01"}, "day"), ({"day": "9999-12-31"}, "day"),
                        ({"\ud800": 1}, "_schema"), ({"k\x00": 1}, "_schema")):
         with pytest.raises(ValidationError) as raised:
             Sample().load({"name": "A", "day": "2017-06-10"} | bad)

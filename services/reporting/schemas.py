@@ -1,0 +1,51 @@
+"""The reporting service's answers as JSON Schemas for its OpenAPI document (the contract's summary, the
+period report, org units, timelines, the events behind a figure, the projection), so that a client and the
+suite's conformance checks know what each read returns. Extra keys may be added (the contract allows it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.reporting.reports import TOTALS
+
+
+def _object(required: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    return {"type": "object", "required": sorted(required), "properties": {**required, **optional}}
+
+
+INTEGER = {"type": "integer"}
+TEXT = {"type": "string"}
+DAY = {"type": "string", "format": "date"}
+UNIT = _object({"code": TEXT, "name": TEXT, "level": TEXT})
+COUNTS = {"type": "object", "additionalProperties": INTEGER}
+TOTALS_SCHEMA = _object(dict.fromkeys(TOTALS, INTEGER))
+TARGET = _object({"successful_models": INTEGER, "achieved": INTEGER})
+FIGURES = {"totals": TOTALS_SCHEMA, "funding_by_source": COUNTS,
+           "by_sector": {"type": "object", "additionalProperties": _object({"selected": INTEGER,
+                                                                            "successful": INTEGER})},
+           "target": TARGET}
+SUMMARY = _object({"org_unit": UNIT, "as_of": DAY, **FIGURES,
+                   "children": {"type": "array", "items": _object({"org_unit": UNIT, **FIGURES})}},
+                  known_at={"type": "string", "format": "date-time"})
+PERIOD = _object({"code": TEXT, "kind": {"type": "string", "enum": ["month", "half_year", "year"]},
+                  "start": DAY, "end": DAY})
+ACTIVITY = _object({"in_period": {"type": "object", "additionalProperties": True}, "cumulative": TOTALS_SCHEMA})
+REPORT = _object({"org_unit": UNIT, "period": PERIOD, "in_period": ACTIVITY["properties"]["in_period"],
+                  "cumulative": TOTALS_SCHEMA, "target": TARGET,
+                  "previous": _object({"period": PERIOD, **ACTIVITY["properties"]}),
+                  "children": {"type": "array", "items": _object({"org_unit": UNIT, **ACTIVITY["properties"]})}},
+                 known_at={"type": "string", "format": "date-time"}, restated={"type": "boolean"},
+                 differences={"type": "array"})
+ORG_UNITS = {"type": "array", "items": _object({"code": TEXT, "name": TEXT, "level": TEXT,
+                                                "parent": {"type": "string", "nullable": True}})}
+TIMELINE = _object({"participant_id": TEXT, "events": {"type": "array", "items": _object({
+    "event_id": TEXT, "type": TEXT, "occurred_on": DAY, "recorded_at": TEXT, "org_unit": TEXT,
+    "source": _object({"agency": TEXT, "key_id": TEXT}), "service": TEXT, "data": {"type": "object"},
+    "retracted": {"type": "boolean"}, "retracted_by": {"type": "string", "nullable": True}})}})
+EVENTS_BEHIND = _object({"org_unit": TEXT, "metric": TEXT, "as_of": DAY, "count": INTEGER,
+                         "events": {"type": "array", "items": {"type": "object"}}})
+PARTITION = _object({"topic": TEXT, "partition": INTEGER, "offset": INTEGER,
+                     "end_offset": {"type": "integer", "nullable": True}, "lag": {"type": "integer", "nullable": True}})
+PROJECTION = _object({"generation": INTEGER, "events_applied": INTEGER, "dead_letters": INTEGER,
+                      "partitions": {"type": "array", "items": PARTITION}, "lag": INTEGER,
+                      "kafka_error": {"type": "string", "nullable": True}})
