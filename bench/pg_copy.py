@@ -1,5 +1,5 @@
 """How the projection's event rows reach PostgreSQL: text COPY (psycopg's write_row, the former way) against
-the binary COPY that shared.db.bulk_insert uses, into a scratch generation of the real events table (its
+the binary COPY that shared.bulk.bulk_insert uses, into a scratch generation of the real events table (its
 indexes included). Prints client CPU and wall time per row, rounds alternating.
 
     DATABASE_URL='postgresql+psycopg://tienphong:tienphong@127.0.0.1:5432/<db>?sslmode=disable' \\
@@ -22,7 +22,8 @@ from sqlalchemy import Connection
 
 from services.reporting.event_rows import EVENT_COLUMNS
 from services.reporting.store import participant_key, read_model
-from shared.db import bulk_insert, make_engine
+from shared.bulk import bulk_insert
+from shared.db import make_engine
 
 SCRATCH_GENERATION = 9_999
 

@@ -4,9 +4,9 @@ A figure at a date is the sum of contributions dated on or before it. Contributi
 the set of live events (ordered by business date, then recording time, then id), never on the order
 they arrived in, so any delivery order gives the same figures.
 
-One computation: `_take` adds what one fact changes, given what the participant's `Tally` remembers.
-`contributions` (and `tally_of`) fold it over all facts in a canonical order; the projection's `advance`
-applies it to one new fact at a time when the tally alone can tell its effect.
+One computation: `advance` adds what one fact changes, given what the participant's `Tally` remembers.
+`contributions` (and `tally_of`) fold it over all facts in a canonical order; the projection applies it
+to one new fact at a time, when the tally alone can tell its effect.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def summed(changes: Iterable[Change]) -> dict[tuple[str, str, date], int]:
 
 
 def _fold(facts: list[Fact]) -> tuple[Tally, list[Change]]:
-    """A participant's tally and contributions from all its facts: `_take` over its live facts in an order
+    """A participant's tally and contributions from all its facts: `advance` over its live facts in an order
     where each fact's effect is told by the tally. The latest live registration decides the unit (counted
     nowhere without one), the latest live decision the sector, so both come first; superseded
     registrations and decisions count as activity only; the rest follow in business order (the latest
@@ -100,14 +100,14 @@ def _fold(facts: list[Fact]) -> tuple[Tally, list[Change]]:
     decisions = [f for f in live if f.type in DECISIONS]
     decision = decisions[-1] if decisions else None
     if decision is not None:
-        _take(tally, unit, decision, decision.data, changes)
+        advance(tally, decision, decision.data, changes, in_order=True)
     for fact in live:
         if fact is decision:
             continue
         if fact.type in DECISIONS:
             changes.append((unit, COUNT_PREFIX + fact.type, fact.occurred_on, 1))
         else:
-            _take(tally, unit, fact, fact.data, changes)
+            advance(tally, fact, fact.data, changes, in_order=True)
     return tally, changes
 
 
@@ -170,41 +170,33 @@ class Tally:
                 sorted(self.ids), sorted(self.retracted), sorted(f.event_id for f in self.pending))
 
 
-def advance(tally: Tally, event: Event, data: Payload, out: list[Change]) -> bool:
+def advance(tally: Tally, event: Event, data: Payload, out: list[Change], in_order: bool = False) -> bool:
     """Takes one more fact (`event` with its payload `data`) into `tally` and appends what it changes in the
     contributions to `out`, when that can be told from the tally alone (a fact appended in business order,
     or one whose effect does not depend on order). Returns False, changing nothing, when it cannot
     (retractions, a second registration or decision, an evaluation before the latest one, a possibly
     repeated event): then `contributions` over all facts decides.
-    Runs once per projected event: the guards inline, one call to `_take`."""
-    key = hash(event.event_id)
-    if key in tally.ids:
-        return False
-    kind = event.type
+    `in_order`: the caller vouches that the fact can be taken (`_fold`: its live facts in canonical order),
+    and keeps the tally's ids and count itself.
+    Runs once per projected event: written for speed (no helper calls, no zero entries to filter)."""
     unit = tally.unit
     if unit is None:
-        return _advance_unregistered(tally, event, data, out, key)
-    if kind == "event.retracted" or kind == "participant.registered" or key in tally.retracted:
-        return False
-    # the cases that need all facts, before anything changes
-    if kind == "participant.evaluated":
-        last = tally.last_evaluation
-        if last is not None and (event.occurred_on, event.recorded_at) <= (last[0], last[1]):
-            return False  # not the latest evaluation: the step function changes in the middle
-    elif kind in DECISIONS and (tally.decided or tally.last_evaluation is not None):
-        return False  # the latest decision and the sector of past evaluations may change
-    _take(tally, unit, event, data, out)
-    tally.facts += 1
-    tally.ids.append(key)
-    return True
-
-
-def _take(tally: Tally, unit: str, event: Event, data: Payload, out: list[Change]) -> None:
-    """Appends to `out` what one fact changes in the contributions counted in `unit`, and remembers it in
-    `tally` (not its id), for a fact whose effect the tally tells: the callers make sure of that. Written
-    for speed (no helper calls, no zero entries to filter)."""
+        return _advance_unregistered(tally, event, data, out)
     kind = event.type
     day = event.occurred_on
+    if not in_order:
+        key = hash(event.event_id)
+        if key in tally.ids or kind == "event.retracted" or kind == "participant.registered" or key in tally.retracted:
+            return False
+        # the cases that need all facts, before anything changes
+        if kind == "participant.evaluated":
+            last = tally.last_evaluation
+            if last is not None and (day, event.recorded_at) <= (last[0], last[1]):
+                return False  # not the latest evaluation: the step function changes in the middle
+        elif kind in DECISIONS and (tally.decided or tally.last_evaluation is not None):
+            return False  # the latest decision and the sector of past evaluations may change
+        tally.facts += 1
+        tally.ids.append(key)
     out.append((unit, _COUNT_METRIC.get(kind) or COUNT_PREFIX + kind, day, 1))
     if kind in DECISIONS:
         tally.decided = True
@@ -214,7 +206,7 @@ def _take(tally: Tally, unit: str, event: Event, data: Payload, out: list[Change
             out.append((unit, SECTOR_SELECTED + sector, day, 1))
         else:
             out.append((unit, "rejected", day, 1))
-        return
+        return True
     i = _FIRST_INDEX.get(kind)
     if i is not None:
         firsts = tally.firsts
@@ -245,10 +237,14 @@ def _take(tally: Tally, unit: str, event: Event, data: Payload, out: list[Change
         if jobs != had_jobs:
             out.append((unit, "jobs_created", day, jobs - had_jobs))
         tally.last_evaluation = (day, event.recorded_at, successful, jobs)
+    return True
 
 
-def _advance_unregistered(tally: Tally, event: Event, data: Payload, out: list[Change], key: int) -> bool:
+def _advance_unregistered(tally: Tally, event: Event, data: Payload, out: list[Change]) -> bool:
     """`advance` before a registration counts: the facts are kept pending; a registration counts them all."""
+    key = hash(event.event_id)
+    if key in tally.ids:
+        return False
     kind = event.type
     if kind == "participant.registered":
         if not tally.pending:

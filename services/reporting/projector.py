@@ -31,7 +31,8 @@ from services.reporting.store import (
 )
 from services.reporting.sums import Sums
 from services.reporting.tallies import Tallies
-from shared.db import bulk_insert, upsert_many
+from shared.bulk import bulk_insert
+from shared.db import upsert_many
 from shared.messaging.consumer import ConsumerLoop, Delivery
 from shared.orgunits import OrgTree
 

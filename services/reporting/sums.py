@@ -14,7 +14,8 @@ from services.reporting import store
 from services.reporting.domain import Change
 from services.reporting.half_months import next_period, period_of
 from services.reporting.store import HORIZON, ReadModel, horizon
-from shared.db import bulk_put, upsert_many
+from shared.bulk import bulk_put
+from shared.db import upsert_many
 from shared.orgunits import OrgTree
 
 UnitDay = tuple[str, date]  # org_unit, day (or a half-month's first day)

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import BigInteger, Column, Date, DateTime, Engine, Integer, MetaData, String, Table, Text, select
 
-import shared.db
+import shared.bulk.postgres
+from shared.bulk import bulk_insert, bulk_put
 from shared.config import from_env
-from shared.db import bulk_insert, bulk_put, make_engine
+from shared.db import make_engine
 
 tables = itertools.count()
 
@@ -50,9 +51,9 @@ def table(metadata: MetaData) -> Table:
 def test_rows_read_back_as_written(engine: Engine, count: int, encoder: str, monkeypatch: pytest.MonkeyPatch) -> None:
     sqlite = engine.dialect.name == "sqlite"
     if encoder == "write_row":  # (SQLite has one way, executemany: the same test again)
-        monkeypatch.setattr(shared.db, "_format_row_binary", None)
+        monkeypatch.setattr(shared.bulk.postgres, "_format_row_binary", None)
     elif not sqlite:
-        assert shared.db._format_row_binary is not None  # the pinned psycopg has it
+        assert shared.bulk.postgres._format_row_binary is not None  # the pinned psycopg has it
     metadata = MetaData()
     t = table(metadata)
     # bulk_put's kind of table: keys and one value

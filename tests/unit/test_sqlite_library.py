@@ -15,7 +15,8 @@ PRELUDE = """
 import ctypes, sqlite3, sys, threading
 sys.path.insert(0, {repo!r})
 from sqlalchemy import text
-from shared.db import make_engine, tune_sqlite_library
+from shared.bulk.sqlite import tune_library as tune_sqlite_library
+from shared.db import make_engine
 library = ctypes.CDLL("libsqlite3.so.0")
 library.sqlite3_memory_used.restype = ctypes.c_int64
 """
