@@ -7,27 +7,25 @@ are updated afterwards only so that lag shows in Kafka's own tools.
 
 from __future__ import annotations
 
-import gc
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from sqlalchemy import Connection, Engine, Table, select
 
 from shared.db import upsert_many, write_turn
-from shared.events import UnreadableEvent
-from shared.events.rawcheck import read_events
+from shared.messaging import kafka_logs  # noqa: F401 - quiets kafka-python's GIL-bound step warnings
 from shared.messaging.backoff import Backoff, Condition, describe
+from shared.messaging.batches import BatchHandler, ConsumerSettings
 from shared.messaging.deadletters import DeadLetter, Forwarder, store
+from shared.messaging.pacing import Collector, InStep, settle_gc
 from shared.messaging.records import Delivery, install, resume
 
+__all__ = ["BatchHandler", "ConsumerLoop", "ConsumerSettings", "Delivery", "settle_gc", "stored_offsets"]
+
 log = logging.getLogger(__name__)
-FULL_COLLECTION_SECONDS = 60.0  # between full garbage collections, in a process that turned automatic ones off
 # A member that stops heartbeating (killed with -9) loses its partitions after this long, not the client's
 # 45 s default. Heartbeats run in kafka-python's own thread, but on a busy 2-core machine (load 30, tests and
 # benchmarks at once) 6 s, the broker's smallest, expired live members. A consumer restarted under its
@@ -36,62 +34,6 @@ SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS = 10_000, 2000
 # reconnecting to a broker that was away: at most 1 s apart, not the client's 30 s (events written during an
 # outage reached the summaries up to 36 s after the broker was back)
 RECONNECT_BACKOFF_MAX_MS = 1000
-
-
-class _GilBoundTaskFilter(logging.Filter):
-    """kafka-python's network thread warns when one of its steps takes over 0.1 s. Reading a fetch response
-    of several MiB in 4 KiB receives, it waits for the GIL at each while the consumer's thread computes: a
-    step of 0.2-0.3 s, once a second, that delays nothing (heartbeats are seconds apart). Steps of a second
-    or more, and every other record of that logger, still pass."""
-
-    slow_step = re.compile(r"Task .* ran for ([0-9.]+)s")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        found = self.slow_step.match(str(record.msg)) if record.levelno == logging.WARNING else None
-        return found is None or float(found.group(1)) >= 1.0
-
-
-logging.getLogger("kafka.net.selector").addFilter(_GilBoundTaskFilter())
-
-
-def settle_gc() -> None:
-    """For batch consumers, which allocate millions of short-lived objects: with the default thresholds
-    the cyclic collector runs every 700 allocations and walks the long-lived tally cache each time (a
-    quarter of the projection's time); even every 100,000 it walked the objects of the batch in hand (2 us
-    per event). What exists at start is frozen out of collection and automatic collection turned off: the
-    consumer loop collects between batches instead (ConsumerLoop._collect_garbage), when the batch's
-    objects are gone. Refcounting frees nearly everything anyway; memory stays flat."""
-    gc.freeze()
-    gc.disable()
-
-
-# Reads each record's event into it (its envelope and data); returns the records that cannot be read, with why.
-ReadRecords = Callable[[list[Delivery]], list[tuple[Delivery, UnreadableEvent]]]
-
-
-ApplyBatch = Callable[[Connection, list[Delivery]], None]
-# Optional first half of apply: reads and computes outside the write transaction, returns the writes.
-PrepareBatch = Callable[[Connection, list[Delivery]], Callable[[Connection], None]]
-# Called inside the batch's transaction with the reasons of the records sent to dead letters.
-RecordDeadLetters = Callable[[Connection, list[str]], None]
-
-
-def partitions_ahead(reached: dict[TopicPartition, tuple[int, int]], highwater: dict[TopicPartition, int | None],
-                     step_ms: int) -> set[TopicPartition]:
-    """Of the assigned partitions (the keys of `highwater`, each with its highwater mark, None if unknown)
-    read so far (`reached`: each one's latest record timestamp read and next offset), those with records
-    left to read whose timestamp is more than `step_ms` past the lowest among them. A partition read to its
-    end is never ahead, and holds no other back."""
-    behind: dict[TopicPartition, int] = {}
-    for tp, (at, position) in reached.items():
-        if tp in highwater:
-            mark = highwater[tp]
-            if mark is None or position < mark:
-                behind[tp] = at
-    if not behind:
-        return set()
-    limit = min(behind.values()) + step_ms
-    return {tp for tp, at in behind.items() if at > limit}
 
 
 def stored_offsets(conn: Connection, offsets: Table, consumer: str) -> dict[TopicPartition, int]:
@@ -110,49 +52,6 @@ class _SeekToStored(ConsumerRebalanceListener):
         self._loop.seek_assigned(list(assigned))
 
 
-@dataclass(frozen=True)
-class ConsumerSettings:
-    """Where a consumer reads, under which names, and how much at once."""
-
-    bootstrap_servers: str
-    group_id: str
-    topics: tuple[str, ...]
-    name: str = ""  # whose stored offsets (a row's `consumer`); the group's id when empty
-    dead_letter_topic: str | None = None  # where copies of unreadable records go (None: logged only)
-    # this process's stable name in its group (static membership): a member restarted under the same name
-    # gets its partitions back at once, without waiting for the old one's session to time out
-    instance_id: str | None = None
-    max_poll_records: int = 2000
-    # A poll returns at most what one fetch response holds, then waits a round trip for the next: a loop
-    # taking large batches needs responses of a batch's size (the defaults suit ~600-byte events in batches
-    # of a few thousand, and keep the consumer's memory low).
-    fetch_max_bytes: int = 8 * 1024 * 1024
-    max_partition_fetch_bytes: int = 1024 * 1024
-    in_step: bool = False  # partitions read in step by their records' timestamps (see _keep_in_step)
-    # the fenced fast reader of fetched batches (shared.messaging.records); off, kafka-python's own records
-    light_records: bool = True
-    # a member that receives nothing this long while records wait (or has no partitions) starts a fresh client
-    starved_after: float = 20.0
-
-
-@dataclass(frozen=True)
-class BatchHandler:
-    """What a consumer does with its batches: `apply_batch` in the batch's transaction, or `prepare` first
-    (reads and computes on a read-only connection, outside the write transaction: consumer processes
-    sharing a SQLite file then hold its write lock only to write) returning the writes. `forget` drops what
-    the handler keeps in memory: called when partitions are (re)assigned, since another member may have
-    applied their events meanwhile, and when a batch's transaction fails; its argument tells whether
-    nothing at all was applied from the assigned partitions yet."""
-
-    apply_batch: ApplyBatch
-    prepare: PrepareBatch | None = None
-    forget: Callable[[bool], None] | None = None
-    before_poll: Callable[[ConsumerLoop], None] | None = None
-    record_dead_letters: RecordDeadLetters | None = None
-    read: ReadRecords = read_events  # the one reader of events every consumer uses
-    on_applied: Callable[[int], None] | None = None
-
-
 class ConsumerLoop:
     def __init__(self, engine: Engine, offsets: Table, settings: ConsumerSettings, handler: BatchHandler,
                  read_engine: Engine | None = None, dead_letters: Table | None = None) -> None:
@@ -163,12 +62,12 @@ class ConsumerLoop:
         self._handler = handler
         self._written: dict[TopicPartition, int] = {}  # the offsets this process last stored
         # with `in_step`: the latest timestamp and next offset read of each partition
-        self._reached: dict[TopicPartition, tuple[int, int]] = {}
+        self._in_step = InStep()
         self._read_engine = read_engine or engine
         self._consumer: KafkaConsumer | None = None
         self._subscribed_at = 0.0
         self._received_at = 0.0  # when the last poll brought records
-        self._full_collection_at = time.monotonic()
+        self._collector = Collector()
         # records it cannot apply: kept in its database (with the batch) and copied to the dead-letter topic
         self._dead_letters = dead_letters
         self._forwarder = None if settings.dead_letter_topic is None else Forwarder(
@@ -247,14 +146,13 @@ class ConsumerLoop:
             else:
                 self.consumer.seek_to_beginning(tp)
         if self.settings.in_step:
-            self._reached = {}
+            self._in_step.reset()
             if paused := self.consumer.paused():
                 resume(self.consumer, list(paused))
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Apply one polled batch; returns the number of records it covered."""
-        if not gc.isenabled():
-            self._collect_garbage()
+        self._collector.between_batches()
         if self._resync:
             if self._consumer is not None:
                 self.seek_assigned(list(self._consumer.assignment()))
@@ -284,7 +182,7 @@ class ConsumerLoop:
                 deliveries.extend(records)
             next_offsets[tp] = records[-1].offset + 1
         if self.settings.in_step:
-            self._keep_in_step(polled)
+            self._in_step.keep(self.consumer, polled)
         if dead:
             self._forward_dead_letters(dead)
         try:
@@ -315,42 +213,6 @@ class ConsumerLoop:
         if handler.on_applied:
             handler.on_applied(len(deliveries))
         return sum(len(r) for r in polled.values())
-
-    def _keep_in_step(self, polled: dict[TopicPartition, list[Delivery]]) -> None:
-        """Pauses the partitions read further on in time than the one furthest behind, by more than what one
-        partition's share of a poll spans, and resumes them once it has caught up (`partitions_ahead`). A log
-        read from far behind (a rebuild, a consumer catching up) holds each partition's events about in
-        time order, but fetches hand out a MiB or two of one partition at a time: unchecked, one batch held
-        weeks of one partition and months of another, and the sums of every unit's days and half-months in
-        between were rewritten by batch after batch (a fifth of the projection's time on PostgreSQL,
-        2026-12-03). In step, a batch covers a short time of every partition. Order within a partition is
-        untouched: this only chooses which partitions the next fetches read."""
-        spans = []
-        for tp, records in polled.items():
-            self._reached[tp] = (records[-1].timestamp, records[-1].offset + 1)
-            spans.append(records[-1].timestamp - records[0].timestamp)
-        spans.sort()
-        consumer = self.consumer
-        ahead = partitions_ahead(self._reached, {tp: consumer.highwater(tp) for tp in consumer.assignment()},
-                                 max(spans[len(spans) // 2], 1))
-        paused = consumer.paused()
-        if again := [tp for tp in paused if tp not in ahead]:
-            resume(consumer, again)
-        if pause := [tp for tp in ahead if tp not in paused]:
-            consumer.pause(*pause)
-
-    def _collect_garbage(self) -> None:
-        """Garbage collection between batches, for a process that turned automatic collection off (tienphong's
-        consumer processes do: collecting in the middle of a batch walked all of the batch's objects, 2 us of
-        the projection's ~25 per event). The previous batch's objects are gone by now, so the young
-        generations hold only what outlives it (new tallies, say); a full collection now and then frees
-        cycles among older objects."""
-        now = time.monotonic()
-        if now - self._full_collection_at >= FULL_COLLECTION_SECONDS:
-            gc.collect()
-            self._full_collection_at = now
-        else:
-            gc.collect(1)
 
     def _forward_dead_letters(self, dead: list[DeadLetter]) -> None:
         if self._forwarder is None:

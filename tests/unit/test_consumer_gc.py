@@ -8,12 +8,9 @@ import weakref
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import MetaData
 
-import shared.messaging.consumer as consumer_module
-from shared.db import make_engine
-from shared.messaging.consumer import BatchHandler, ConsumerLoop, ConsumerSettings
-from shared.messaging.tables import consumer_offsets_table
+import shared.messaging.pacing as consumer_module
+from shared.messaging.pacing import Collector
 
 
 class Node:
@@ -37,17 +34,16 @@ def automatic_gc_off() -> Iterator[None]:
         gc.enable()
 
 
-def loop() -> ConsumerLoop:
-    offsets = consumer_offsets_table(MetaData())
-    return ConsumerLoop(make_engine("sqlite://"), offsets, ConsumerSettings("127.0.0.1:1", "g", ("t",), "c"),
-                        BatchHandler(lambda conn, batch: None))
+def loop() -> Collector:
+    """What the consumer loop calls before each poll."""
+    return Collector()
 
 
 def test_cycles_of_a_batch_are_freed_before_the_next_poll(automatic_gc_off: None) -> None:
     consumer = loop()
     young = cycle()
     assert young() is not None  # nothing collects it by itself
-    consumer._collect_garbage()
+    consumer.between_batches()
     assert young() is None
 
 
@@ -59,8 +55,8 @@ def test_old_cycles_are_freed_by_the_periodic_full_collection(automatic_gc_off: 
     gc.collect(1)  # survives twice: now in the oldest generation, which the collection between polls skips
     gc.collect(1)
     del node
-    consumer._collect_garbage()
+    consumer.between_batches()
     assert old() is not None
     monkeypatch.setattr(consumer_module, "FULL_COLLECTION_SECONDS", 0.0)
-    consumer._collect_garbage()
+    consumer.between_batches()
     assert old() is None

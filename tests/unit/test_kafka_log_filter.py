@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-import shared.messaging.consumer  # noqa: F401 - installs the filter
+import shared.messaging.kafka_logs  # noqa: F401 - installs the filter
 
 SLOW = ("Task <kafka.net.selector.Task object at 0x7f49> ran for {:.3f}s (>0.100s threshold). It is blocking the "
         "event loop -- likely a tight sync loop inside a coroutine. Other pollers will time out.")

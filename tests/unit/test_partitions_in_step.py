@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kafka import TopicPartition
 
-from shared.messaging.consumer import partitions_ahead
+from shared.messaging.pacing import partitions_ahead
 
 A, B, C = (TopicPartition("t", n) for n in range(3))
 
