@@ -14,87 +14,28 @@ and Triệu Sơn and Yên Định do not, whatever the seed.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from tienphong.demo_data import (
     AMOUNTS,
+    DEADLINE,
+    DISTRICTS,
     ENTERPRISES,
+    EVALUATION_MONTHS,
     FAMILY,
     FEMALE,
     MALE,
     MODELS,
     NOTES,
+    PROVINCE_SUMMARY,
     REJECTION_REASONS,
     SOURCE_POOL,
     SUPPORTS,
+    District,
+    Person,
+    Step,
 )
-
-DEADLINE = date(2017, 6, 22)
-EVALUATION_MONTHS = [(2017, m) for m in range(10, 13)] + [(2018, m) for m in range(1, 11)]
-
-
-@dataclass(frozen=True)
-class District:
-    code: str
-    name: str
-    people: int
-    rejected: int
-    successful: int
-    decided_on: date
-    course_on: date
-    forum_on: date
-    review_day: int  # day of the month of the district's monthly review
-    summary_on: date  # the December 2018 summary conference
-
-
-DISTRICTS = (
-    District("TX", "Thọ Xuân", 26, 4, 13, date(2017, 6, 28), date(2017, 7, 18), date(2017, 11, 18), 25,
-             date(2018, 12, 18)),
-    District("TS", "Triệu Sơn", 16, 3, 7, date(2017, 6, 29), date(2017, 7, 20), date(2017, 11, 25), 26,
-             date(2018, 12, 20)),
-    District("THH", "Thiệu Hóa", 15, 2, 10, date(2017, 6, 30), date(2017, 7, 25), date(2017, 12, 2), 27,
-             date(2018, 12, 21)),
-    District("YD", "Yên Định", 13, 2, 5, date(2017, 7, 3), date(2017, 7, 27), date(2017, 12, 9), 28,
-             date(2018, 12, 24)),
-)
-PROVINCE_SUMMARY = date(2018, 12, 27)
-
-
-@dataclass
-class Step:
-    """One request. `person` names the participant whose id fills {participant} in the path; the reply's
-    event id is kept under `tag` for a later retraction ({event:TAG})."""
-
-    day: date
-    stage: int
-    tag: str
-    service: str
-    agency: str  # the demo key that posts it (tienphong.demo.demo_agencies)
-    path: str
-    body: dict[str, Any]
-    person: str | None = None
-    binds: str | None = None  # a registration: the person its participant id belongs to
-    order: float = 0  # tie-break among steps of one day and stage
-
-
-@dataclass
-class Person:
-    handle: str
-    district: District
-    commune: str
-    full_name: str
-    birth_date: date
-    gender: str
-    phone: str
-    branch: str
-    model: str
-    sector: str
-    revenue: int
-    registered_on: date
-    outcome: str = "rejected"  # rejected | successful | on_track | struggling | discontinued
-    evaluations: list[str] = field(default_factory=list)  # tags, in date order
 
 
 class Program:

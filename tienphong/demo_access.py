@@ -1,0 +1,85 @@
+"""The demo's keys (one per agency, created once and kept in the data dir) and its dashboard account."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+from shared.config import from_env
+from shared.orgunits import OrgTree
+
+
+def demo_agencies(tree: OrgTree) -> dict[str, tuple[str, str, str]]:
+    """Key name -> (agency, kind, scope). A district union has two keys: its standing committee's, and
+    the one its movement department uses for the monthly evaluations."""
+    agencies = {
+        "province_union": ("tinh-doan-thanh-hoa", "union", "TH"),
+        "vbsp": ("nhcsxh-thanh-hoa", "bank", "TH"),
+        "agribank": ("agribank-thanh-hoa", "bank", "TH"),
+        "startup_fund": ("quy-ho-tro-thanh-nien-khoi-nghiep-thanh-hoa", "bank", "TH"),
+        "business": ("hiep-hoi-dn-tho-xuan", "business", "TX"),
+        "viewer": ("lanh-dao-tinh", "viewer", "TH"),
+    }
+    for district in tree.children("TH"):
+        slug = _slug(district.name)
+        agencies[f"union:{district.code}"] = (f"huyen-doan-{slug}", "union", district.code)
+        agencies[f"evaluator:{district.code}"] = (f"huyen-doan-{slug}", "union", district.code)
+        agencies[f"business:{district.code}"] = (f"hiep-hoi-dn-{slug}", "business", district.code)
+        for commune in tree.children(district.code):
+            agencies[f"commune:{commune.code}"] = (f"doan-xa-{commune.code.lower()}", "union", commune.code)
+    return agencies
+
+
+def _slug(name: str) -> str:
+    plain = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return "-".join("".join(c for c in plain if not unicodedata.combining(c)).lower().split())
+
+
+def demo_keys(path: Path | None = None, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Tokens of the demo agencies, created once and kept in the data dir (a token is shown only once).
+    Missing ones (a newer demo) and ones the access database no longer knows are created again."""
+    from shared.auth import AccessStore
+    from shared.db import make_engine
+    from shared.orgunits import load
+    config = from_env("access", env)
+    path = path or config.data_dir / "demo-keys.json"
+    tokens: dict[str, str] = dict(json.loads(path.read_text())) if path.exists() else {}
+    store = AccessStore(make_engine(config.access_url))
+    try:
+        store.migrate()
+        changed = False
+        for name, (agency, kind, scope) in demo_agencies(load(config.org_units_file)).items():
+            if name not in tokens or store.authenticate(tokens[name]) is None:
+                tokens[name] = store.create_key(agency, kind, scope, f"demo {name}")[1]
+                changed = True
+    finally:
+        store.engine.dispose()
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(tokens, indent=2))
+        path.chmod(0o600)
+    return tokens
+
+
+# --- loading the program --------------------------------------------------------------------------
+
+
+def demo_account() -> tuple[str, str]:
+    """A provincial viewer account for the dashboards, created once per data dir; (user, password)."""
+    config = from_env("access")
+    path = config.data_dir / "demo-account.json"
+    if path.exists():
+        saved = json.loads(path.read_text())
+        return str(saved["username"]), str(saved["password"])
+    import secrets
+
+    from shared.auth import AccessStore
+    from shared.db import make_engine
+    username, password = "lanh-dao-tinh", secrets.token_urlsafe(12)
+    store = AccessStore(make_engine(config.access_url))
+    store.migrate()
+    store.create_user(username, password, "TH", "viewer")
+    path.write_text(json.dumps({"username": username, "password": password}))
+    path.chmod(0o600)
+    return username, password
