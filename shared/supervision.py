@@ -42,7 +42,9 @@ def read_status(data_dir: Path) -> dict[str, Any] | None:
 
 
 def alive(pid: int | None) -> bool:
-    """Whether a process of that id exists and is not a zombie (a child its parent has not reaped)."""
+    """Whether a process of that id exists and is not a zombie (a child its parent has not reaped). Every
+    thread counts: a killed multi-threaded process shows its main thread as a zombie while the others are
+    still ending, its sockets still open."""
     if not pid:
         return False
     try:
@@ -52,10 +54,18 @@ def alive(pid: int | None) -> bool:
     except PermissionError:
         return True
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:  # it ended meanwhile, or there is no /proc and the signal test is all there is
+        return not Path("/proc/self").exists()
     except OSError:
-        return True  # no /proc: the signal test is all there is
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        return True
+    for thread in threads:
+        try:
+            if (thread / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                return True
+        except OSError:
+            continue  # ended meanwhile
+    return False
 
 
 class SupervisorCollector(Collector):
