@@ -139,10 +139,14 @@ def test_children_do_not_outlive_a_supervisor_killed_with_9(env: dict[str, str],
         supervisor.wait()
         # each child gets SIGTERM from the kernel (follow_supervisor) and stops as if asked
         deadline = time.monotonic() + 90
-        while (left := processes_with_env("TIENPHONG_DATA_DIR", str(tmp_path))) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            left = processes_with_env("TIENPHONG_DATA_DIR", str(tmp_path))
+            children_left = [child["pid"] for child in running.values() if alive(child["pid"])]
+            if not left and not children_left:
+                break
             time.sleep(0.2)
         assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
-        assert not any(alive(child["pid"]) for child in running.values())
+        assert not children_left
     finally:
         for pid in processes_with_env("TIENPHONG_DATA_DIR", str(tmp_path)):
             os.kill(pid, signal.SIGKILL)
