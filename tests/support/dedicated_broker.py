@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,32 +11,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from shared.supervision import alive
-from tests.support.broker import REPO
+from tests.support.broker import REPO, free_port
 
 SCRIPT = str(REPO / "scripts" / "kafka.sh")
-
-
-def port_to_keep() -> int:
-    """A free port below the kernel's ephemeral range (32768-60999 here): between a kill and a restart no
-    other process gets it by binding port 0 or connecting out, as one did to a port free_port() gave."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    rng = random.Random()
-    while True:
-        port = rng.randrange(20000, low)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
 
 
 class DedicatedBroker:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.port = port_to_keep()
+        self.port = free_port()
         self.env = dict(os.environ, KAFKA_DATA_DIR=str(data_dir), KAFKA_PORT=str(self.port),
-                        KAFKA_CONTROLLER_PORT=str(port_to_keep()))
+                        KAFKA_CONTROLLER_PORT=str(free_port()))
         self.bootstrap = f"127.0.0.1:{self.port}"
 
     @property
