@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,9 @@ def read_status(data_dir: Path) -> dict[str, Any] | None:
 
 
 def alive(pid: int | None) -> bool:
-    """Whether a process of that id exists and is not a zombie (a child its parent has not reaped)."""
+    """Whether a process of that id exists and is not a zombie (a child its parent has not reaped). Every
+    thread counts: a killed multi-threaded process shows its main thread as a zombie while the others are
+    still ending, its sockets still open."""
     if not pid:
         return False
     try:
@@ -52,10 +54,18 @@ def alive(pid: int | None) -> bool:
     except PermissionError:
         return True
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:  # it ended meanwhile, or there is no /proc and the signal test is all there is
+        return not Path("/proc/self").exists()
     except OSError:
-        return True  # no /proc: the signal test is all there is
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        return True
+    for thread in threads:
+        try:
+            if (thread / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                return True
+        except OSError:
+            continue  # ended meanwhile
+    return False
 
 
 class SupervisorCollector(Collector):
@@ -83,17 +93,18 @@ class SupervisorCollector(Collector):
         yield up
 
 
-def follow_supervisor(env: dict[str, str] | None = None) -> None:
-    """In a child of `tienphong run`: ask Linux to send SIGTERM to this process when the supervisor dies,
-    even by SIGKILL, so that no child outlives it (the setting survives the exec of gunicorn). Processes
-    started further down (whose parent is not the supervisor) are left alone."""
+def follow_supervisor(env: MutableMapping[str, str] | None = None) -> None:
+    """In a child of `tienphong run` (TIENPHONG_SUPERVISOR_PID set): ask Linux to send SIGTERM to this
+    process when the supervisor dies, even by SIGKILL, so that no child outlives it (the setting survives
+    the exec of gunicorn). The variable is taken out of the environment: processes started further down
+    are not the supervisor's children."""
     source = os.environ if env is None else env
-    supervisor = source.get("TIENPHONG_SUPERVISOR_PID")
-    if not supervisor or not sys.platform.startswith("linux") or os.getppid() != int(supervisor):
+    supervisor = source.pop("TIENPHONG_SUPERVISOR_PID", None)
+    if not supervisor or not sys.platform.startswith("linux"):
         return
     import ctypes
     import signal
     pr_set_pdeathsig = 1  # linux/prctl.h
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
-    if os.getppid() != int(supervisor):  # it died before the request took effect
+    if os.getppid() != int(supervisor):  # it died before the request took effect, or before this process began
         os.kill(os.getpid(), signal.SIGTERM)

@@ -237,10 +237,8 @@ def run_all(with_demo: bool = True) -> int:
 
     config = from_env("registration")
     setup(config.log_level)
-    try:
-        workers.create_topics(config)
-    except Exception as exc:  # noqa: BLE001 - the relays and consumers create them too, once the broker answers
-        log.warning("topics not created yet (%s); the workers will", exc)
+    # the topics are the relays' and consumers' to create, once the broker answers: waiting for it here
+    # would start nothing while it is away
     workers.migrate_all()  # once, before the processes start
     supervisor = Supervisor(children(dict(os.environ)), config.data_dir)
     signal.signal(signal.SIGTERM, supervisor.request_stop)

@@ -124,3 +124,29 @@ def test_a_killed_child_is_restarted_and_sigterm_stops_everything(env: dict[str,
             supervisor.wait()
         for pid in processes_with_env("TIENPHONG_DATA_DIR", str(tmp_path)):
             os.kill(pid, signal.SIGKILL)  # so a failed run leaves nothing behind
+
+
+def test_children_do_not_outlive_a_supervisor_killed_with_9(env: dict[str, str], tmp_path: Path) -> None:
+    env = env | {f"TIENPHONG_{service.upper()}_PORT": str(free_port())
+                 for service in ("registration", "support", "reporting")}
+    with open(tmp_path / "supervisor.log", "wb") as log:
+        supervisor = subprocess.Popen([sys.executable, "-m", "tienphong.cli", "run", "--no-demo"],
+                                      env=os.environ | env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        running = _until(lambda: len(c := _children(tmp_path)) == len(PROCESSES)
+                         and all(alive(child["pid"]) for child in c.values()) and c, 120, "every child")
+        supervisor.kill()
+        supervisor.wait()
+        # each child gets SIGTERM from the kernel (follow_supervisor) and stops as if asked
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            left = processes_with_env("TIENPHONG_DATA_DIR", str(tmp_path))
+            children_left = [child["pid"] for child in running.values() if alive(child["pid"])]
+            if not left and not children_left:
+                break
+            time.sleep(0.2)
+        assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
+        assert not children_left
+    finally:
+        for pid in processes_with_env("TIENPHONG_DATA_DIR", str(tmp_path)):
+            os.kill(pid, signal.SIGKILL)

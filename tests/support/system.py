@@ -83,8 +83,11 @@ class System:
             if loop.lag() == 0:
                 return
         assignment = sorted(str(tp) for tp in loop.consumer.assignment())
+        c = loop.consumer
+        detail = {f"{tp.topic[-6:]}[{tp.partition}]": (c.position(tp), c.highwater(tp), tp in c.paused(),
+                  loop._in_step.reached.get(tp)) for tp in c.assignment()}
         raise AssertionError(f"{service} consumer did not catch up in {timeout}s (assignment {assignment}, "
-                             f"lag {loop.lag()})")
+                             f"lag {loop.lag()}) DETAIL {detail} ends {c.end_offsets(list(c.assignment()))}")
 
     def sync(self) -> None:
         """Everything recorded so far reaches support's view and the reporting read models."""
