@@ -37,6 +37,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.consumers import ticks  # noqa: E402
 from bench.write_setup import Stack, freshness, participants_ready  # noqa: E402
 from tests.support.broker import free_port, kafka_broker  # noqa: E402
 from tests.support.databases import drop, fresh_template  # noqa: E402
@@ -118,14 +119,6 @@ def measure(name: str, url: str, script: Path, args: argparse.Namespace,
     print(f"  {name:24s} {figures['rps']:7.0f} req/s   p50 {figures['p50']:7.1f} ms   p99 {figures['p99']:7.1f} ms"
           f"   CPU {figures['cpu_ms']:.2f} ms/req ({len(pids)} processes){bad}", flush=True)
     return figures
-
-
-def ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])
 
 
 def process_tree(pid: int) -> list[int]:
