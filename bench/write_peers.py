@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -37,6 +37,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.consumers import ticks  # noqa: E402
 from bench.write_setup import Stack, freshness, participants_ready  # noqa: E402
 from tests.support.broker import free_port, kafka_broker  # noqa: E402
 from tests.support.databases import drop, fresh_template  # noqa: E402
@@ -82,7 +83,7 @@ def wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, flo
 
 
 @contextmanager
-def gunicorn(app: str, workers: int, threads: int, env: dict[str, str], log: Path) -> Iterator[str]:
+def gunicorn(app: str, workers: int, threads: int, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     with open(log, "ab") as out:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
@@ -97,19 +98,50 @@ def gunicorn(app: str, workers: int, threads: int, env: dict[str, str], log: Pat
                 break
             except requests.RequestException:
                 time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def measure(name: str, url: str, script: Path, args: argparse.Namespace) -> dict[str, float]:
+def measure(name: str, url: str, script: Path, args: argparse.Namespace,
+            servers: Callable[[], list[int]]) -> dict[str, float]:
+    """wrk's figures, and the CPU the serving processes (`servers`: gunicorn's master and workers) spent per
+    request: on a machine shared with other work, the rate follows the share of the cores a peer gets, the CPU
+    per request much less."""
     wrk(url, script, 3, args.connections)  # warm-up: connections, caches, the first checkpoints
+    pids = servers()
+    before = sum(ticks(pid) for pid in pids)
     figures = wrk(url, script, args.seconds, args.connections)
+    spent = sum(ticks(pid) for pid in pids) - before
+    figures["cpu_ms"] = spent / os.sysconf("SC_CLK_TCK") * 1000 / max(1, figures["requests"])
     bad = f"  ({figures['errors']:.0f} non-2xx!)" if figures["errors"] else ""
-    print(f"  {name:22s} {figures['rps']:8.0f} req/s   p50 {figures['p50']:7.1f} ms   p99 {figures['p99']:7.1f} ms"
-          f"{bad}", flush=True)
+    print(f"  {name:24s} {figures['rps']:7.0f} req/s   p50 {figures['p50']:7.1f} ms   p99 {figures['p99']:7.1f} ms"
+          f"   CPU {figures['cpu_ms']:.2f} ms/req ({len(pids)} processes){bad}", flush=True)
     return figures
+
+
+def process_tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(int(child) for child in children)]
+
+
+def gunicorn_of(service: str, data_dir: Path) -> list[int]:
+    """The gunicorn processes serving `service` from `data_dir` (other checkouts may run theirs meanwhile)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            if b"gunicorn" not in cmdline or f"services.{service}.app".encode() not in cmdline:
+                continue
+            if f"TIENPHONG_DATA_DIR={data_dir}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def main() -> None:
@@ -133,11 +165,11 @@ def main() -> None:
           ExitStack() as stack):
         work = Path(tmp)
         plain = lua_script(work / "plain.lua", [str(uuid.uuid4()) for _ in range(args.participants)], "none")
-        with gunicorn("bench.peers.hello:app", args.workers, args.threads, {}, work / "hello.log") as url:
-            results["hello"] = measure("hello-world", url, plain, args)
+        with gunicorn("bench.peers.hello:app", args.workers, args.threads, {}, work / "hello.log") as (url, pid):
+            results["hello"] = measure("hello-world", url, plain, args, lambda: process_tree(pid))
         with gunicorn("bench.peers.naive_writes:app", args.workers, args.threads,
-                      {"NAIVE_DB": str(work / "naive.db")}, work / "naive.log") as url:
-            results["naive"] = measure("naive Flask+SQLite", url, plain, args)
+                      {"NAIVE_DB": str(work / "naive.db")}, work / "naive.log") as (url, pid):
+            results["naive"] = measure("naive Flask+SQLite", url, plain, args, lambda: process_tree(pid))
         backends = [("sqlite", None)]
         if not args.no_postgresql:
             template = fresh_template()
@@ -156,20 +188,21 @@ def main() -> None:
                 participants_ready(system, ids)
                 script = lua_script(work / f"{backend}.lua", ids, system.bank_token)
                 with freshness(system) as samples:
-                    results[backend] = measure(f"support ({backend})", system.urls["support"], script, args)
+                    results[backend] = measure(f"support ({backend})", system.urls["support"], script, args,
+                                               lambda d=data_dir: gunicorn_of("support", d))
                 fresh[backend] = samples
     print_table(results, fresh)
 
 
 def print_table(results: dict[str, dict[str, float]], fresh: dict[str, list[float]]) -> None:
     hello, naive = results["hello"]["rps"], results["naive"]["rps"]
-    print("\n| peer | requests/s | p50 ms | p99 ms | x hello | x naive | freshness p95 ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("\n| peer | requests/s | p50 ms | p99 ms | x hello | x naive | CPU ms/request | freshness p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, figures in results.items():
         samples = sorted(fresh.get(name, []))
         p95 = f"{samples[int(0.95 * (len(samples) - 1))]:.0f} ({len(samples)} probes)" if samples else ""
         print(f"| {name} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p99']:.1f} | "
-              f"{figures['rps'] / hello:.2f} | {figures['rps'] / naive:.2f} | {p95} |")
+              f"{figures['rps'] / hello:.2f} | {figures['rps'] / naive:.2f} | {figures['cpu_ms']:.2f} | {p95} |")
 
 
 if __name__ == "__main__":

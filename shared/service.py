@@ -35,6 +35,12 @@ class ServiceParts:
     readiness: list[tuple[str, Callable[[], None]]]
 
 
+def status_reader(config: Config) -> Engine:
+    """A read-only engine of the service's database for /readyz and /metrics (a scrape or a probe at a time):
+    one connection per worker, not a request pool."""
+    return make_engine(config.database_url, read_only=True, pool_size=1, max_overflow=POOL_OVERFLOW)
+
+
 def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     app = base_app(f"tienphong.{config.service}")
     app.config["TIENPHONG"] = config

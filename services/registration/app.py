@@ -7,10 +7,9 @@ from flask import Flask
 from services.registration import api, imports
 from services.registration.store import VERSIONS, event_store, outbox
 from shared.config import Config, from_env
-from shared.db import make_engine
 from shared.db import migrate as run_migrations
 from shared.messaging.topics import REGISTRATION_EVENTS
-from shared.service import build_service, watch_messaging
+from shared.service import build_service, status_reader, watch_messaging
 from shared.write_api import Writer
 
 
@@ -23,5 +22,5 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
                     "registration", config.program_start)
     parts.app.register_blueprint(api.blueprint(writer, parts.engine, parts.tree))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
-    watch_messaging(parts, config, make_engine(config.database_url, read_only=True), outbox=outbox)
+    watch_messaging(parts, config, status_reader(config), outbox=outbox)
     return parts.app

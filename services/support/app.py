@@ -7,12 +7,11 @@ from flask import Flask
 from services.support import api
 from services.support.store import VERSIONS, consumer_offsets, dead_letters, event_store, outbox
 from shared.config import Config, from_env
-from shared.db import make_engine
 from shared.db import migrate as run_migrations
 from shared.messaging.offsets import EndOffsets
 from shared.messaging.progress import ConsumerProgress
 from shared.messaging.topics import REGISTRATION_EVENTS, SUPPORT_EVENTS
-from shared.service import build_service, watch_messaging
+from shared.service import build_service, status_reader, watch_messaging
 from shared.write_api import Writer
 
 
@@ -26,7 +25,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts.app.register_blueprint(api.blueprint(writer, parts.engine))
     # support's consumer stores its offsets under its group's name (tienphong/workers.py)
     group = config.consumer_group or f"{config.topic_prefix}-support"
-    reader = make_engine(config.database_url, read_only=True)
+    reader = status_reader(config)
     view = ConsumerProgress(reader, consumer_offsets, lambda _: group,
                             EndOffsets(config.kafka_bootstrap_servers, [config.topic(REGISTRATION_EVENTS)]),
                             config.stall_seconds)
