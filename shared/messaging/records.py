@@ -11,7 +11,7 @@ It relies on two internals of the pinned kafka-python (`Fetcher.PartitionRecords
 `_unpack_records` generator): `install` uses them only with the kafka-python version this was written and
 tested for, and otherwise leaves the consumer reading kafka-python's own records (the reference path,
 public API only; `ConsumerSettings.light_records=False`, or TIENPHONG_FAST_PATHS=off, chooses it too).
-tests/integration/test_fast_paths.py checks that both give the same read models.
+tests/integration/test_kafka_reader_paths.py checks that both give the same read models.
 """
 
 from __future__ import annotations
