@@ -32,10 +32,10 @@ dev: venv broker
 test: venv broker postgres chromium lint test-sqlite test-postgres
 
 test-sqlite: venv broker
-	TIENPHONG_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider
+	TIENPHONG_TEST_DB=sqlite $(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 test-postgres: venv broker postgres
-	TIENPHONG_TEST_DB=postgresql $(PY) -m pytest -q -p no:cacheprovider
+	TIENPHONG_TEST_DB=postgresql $(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 lint: venv
 	$(VENV)/bin/ruff check shared services tienphong tests bench
