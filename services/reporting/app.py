@@ -10,7 +10,14 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
 from services.reporting import api, dashboard
-from services.reporting.store import VERSIONS, active_generation, consumer_offsets, dead_letters, read_model
+from services.reporting.store import (
+    VERSIONS,
+    active_generation,
+    consumer_heartbeats,
+    consumer_offsets,
+    dead_letters,
+    read_model,
+)
 from services.reporting.targets import Targets
 from shared.config import Config, from_env
 from shared.db import make_engine
@@ -55,7 +62,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     # reads never on the writer's engine: on SQLite it takes the write lock and waits for a consumer's batch
     parts.metrics.registry.register(ProjectionCollector(reader))
     # the live projection stores its offsets under the active generation's consumer name
-    projection = ConsumerProgress(reader, consumer_offsets,
+    projection = ConsumerProgress(reader, consumer_offsets, consumer_heartbeats,
                                   lambda conn: read_model(active_generation(conn)).consumer_name, end_offsets,
                                   config.stall_seconds)
     watch_messaging(parts, config, reader, consumer=projection, dead_letters=dead_letters)

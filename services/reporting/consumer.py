@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from services.reporting.projector import LiveProjection, Projection
 from services.reporting.rebuild import fill, rebuild
-from services.reporting.store import VERSIONS, consumer_offsets, dead_letters, read_model
+from services.reporting.store import VERSIONS, consumer_heartbeats, consumer_offsets, dead_letters, read_model
 from shared.config import Config
 from shared.db import make_engine, migrate
 from shared.messaging.consumer import BatchHandler, ConsumerLoop, ConsumerSettings, settle_gc
@@ -57,7 +57,8 @@ def build_consumer(config: Config) -> ConsumerLoop:
     live_settings = replace(settings(config, live.projection.model.consumer_name, group),
                             dead_letter_topic=config.topic(DEAD_LETTER),
                             instance_id=config.consumer_instance or None)
-    return ConsumerLoop(engine, consumer_offsets, live_settings, handler(live), reader, dead_letters)
+    return ConsumerLoop(engine, consumer_offsets, live_settings, handler(live), reader, dead_letters,
+                        consumer_heartbeats)
 
 
 def loop_factory(engine: Engine, config: Config) -> Callable[[str, str, Projection], ConsumerLoop]:

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import schema_lock
-from shared.messaging.tables import consumer_offsets_table, dead_letters_table
+from shared.messaging.tables import consumer_heartbeats_table, consumer_offsets_table, dead_letters_table
 
 VERSIONS = Path(__file__).resolve().parent / "migrations"
 CHUNK = 900  # bound parameters per IN (...) query, under SQLite's limit
@@ -44,6 +44,7 @@ HORIZON = "cumulative_horizon"  # stats row: the latest half-month (ordinal of i
 metadata = MetaData()
 consumer_offsets = consumer_offsets_table(metadata)
 dead_letters = dead_letters_table(metadata)
+consumer_heartbeats = consumer_heartbeats_table(metadata)
 generations = Table(
     "rp_generation", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),

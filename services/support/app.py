@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from services.support import api
-from services.support.store import VERSIONS, consumer_offsets, dead_letters, event_store, outbox
+from services.support.store import VERSIONS, consumer_heartbeats, consumer_offsets, dead_letters, event_store, outbox
 from shared.config import Config, from_env
 from shared.db import migrate as run_migrations
 from shared.messaging.offsets import EndOffsets
@@ -26,7 +26,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     # support's consumer stores its offsets under its group's name (tienphong/workers.py)
     group = config.consumer_group or f"{config.topic_prefix}-support"
     reader = status_reader(config)
-    view = ConsumerProgress(reader, consumer_offsets, lambda _: group,
+    view = ConsumerProgress(reader, consumer_offsets, consumer_heartbeats, lambda _: group,
                             EndOffsets(config.kafka_bootstrap_servers, [config.topic(REGISTRATION_EVENTS)]),
                             config.stall_seconds)
     watch_messaging(parts, config, reader, outbox=outbox, consumer=view, dead_letters=dead_letters)

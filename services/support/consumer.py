@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.support.store import VERSIONS, consumer_offsets, dead_letters
+from services.support.store import VERSIONS, consumer_heartbeats, consumer_offsets, dead_letters
 from services.support.view import apply_batch
 from shared.config import Config
 from shared.db import make_engine, migrate
@@ -18,4 +18,5 @@ def build_consumer(config: Config) -> ConsumerLoop:
     settings = ConsumerSettings(config.kafka_bootstrap_servers, group, (config.topic(REGISTRATION_EVENTS),),
                                 dead_letter_topic=config.topic(DEAD_LETTER),
                                 instance_id=config.consumer_instance or None, light_records=config.fast_paths)
-    return ConsumerLoop(engine, consumer_offsets, settings, BatchHandler(apply_batch), dead_letters=dead_letters)
+    return ConsumerLoop(engine, consumer_offsets, settings, BatchHandler(apply_batch), dead_letters=dead_letters,
+                        heartbeats=consumer_heartbeats)

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Column, Date, DateTime, Index, MetaData, String, Table, Text
 
 from shared.eventstore import EventStore, events_table, idempotency_table
-from shared.messaging.tables import consumer_offsets_table, dead_letters_table, outbox_table
+from shared.messaging.tables import consumer_heartbeats_table, consumer_offsets_table, dead_letters_table, outbox_table
 
 VERSIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -17,6 +17,7 @@ idempotency = idempotency_table(metadata)
 outbox = outbox_table(metadata)
 consumer_offsets = consumer_offsets_table(metadata)
 dead_letters = dead_letters_table(metadata)
+consumer_heartbeats = consumer_heartbeats_table(metadata)
 
 # Registration's events as consumed from Kafka (never read from registration's database).
 registration_facts = Table(

@@ -19,7 +19,8 @@ from shared.db import upsert_many, write_turn
 from shared.messaging import kafka_logs  # noqa: F401 - quiets kafka-python's GIL-bound step warnings
 from shared.messaging.backoff import Backoff, Condition, describe
 from shared.messaging.batches import BatchHandler, ConsumerSettings
-from shared.messaging.deadletters import DeadLetter, Forwarder, store
+from shared.messaging.deadletters import DeadLetter, Forwarder, forward, store
+from shared.messaging.heartbeat import Heartbeat
 from shared.messaging.pacing import Collector, InStep, settle_gc
 from shared.messaging.records import Delivery, install, resume
 
@@ -54,7 +55,8 @@ class _SeekToStored(ConsumerRebalanceListener):
 
 class ConsumerLoop:
     def __init__(self, engine: Engine, offsets: Table, settings: ConsumerSettings, handler: BatchHandler,
-                 read_engine: Engine | None = None, dead_letters: Table | None = None) -> None:
+                 read_engine: Engine | None = None, dead_letters: Table | None = None,
+                 heartbeats: Table | None = None) -> None:
         self._engine = engine
         self._offsets = offsets
         self.settings = settings
@@ -74,6 +76,8 @@ class ConsumerLoop:
             lambda: KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", enable_idempotence=True,
                                   reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS, max_block_ms=10_000),
             settings.dead_letter_topic, settings.group_id)
+        # when it last applied a batch or found nothing waiting, for its service's /readyz
+        self._heartbeat = None if heartbeats is None else Heartbeat(engine, heartbeats, lambda: self._name)
         self._resync = False  # after a failed batch: go back to the stored offsets before polling again
         self.condition = Condition(log, f"consumer {self._name}")
 
@@ -163,6 +167,8 @@ class ConsumerLoop:
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         if not polled:
             self._rejoin_if_stuck()
+            if self._heartbeat is not None:
+                self._heartbeat.when_idle(self.lag)
             return 0
         self._received_at = time.monotonic()
         deliveries: list[Delivery] = []
@@ -184,7 +190,7 @@ class ConsumerLoop:
         if self.settings.in_step:
             self._in_step.keep(self.consumer, polled)
         if dead:
-            self._forward_dead_letters(dead)
+            forward(self._forwarder, dead)
         try:
             write = None
             if deliveries and handler.prepare is not None:
@@ -200,6 +206,8 @@ class ConsumerLoop:
                     store(conn, self._dead_letters, dead)
                 if dead and handler.record_dead_letters is not None:
                     handler.record_dead_letters(conn, [letter.reason for letter in dead])
+                if self._heartbeat is not None:
+                    self._heartbeat.beat(conn)
                 upsert_many(conn, self._offsets, [
                     {"consumer": self._name, "topic": tp.topic, "partition": tp.partition, "next_offset": offset}
                     for tp, offset in next_offsets.items()], keys=["consumer", "topic", "partition"])
@@ -214,20 +222,11 @@ class ConsumerLoop:
             handler.on_applied(len(deliveries))
         return sum(len(r) for r in polled.values())
 
-    def _forward_dead_letters(self, dead: list[DeadLetter]) -> None:
-        if self._forwarder is None:
-            for letter in dead:
-                log.error("unreadable record %s[%s]@%s: %s", letter.topic, letter.partition, letter.offset,
-                          letter.reason)
-            return
-        self._forwarder.forward(dead)
-
     def _rejoin_if_stuck(self) -> None:
-        """A member that gets nothing for `after_seconds` starts over with a fresh client, when it still has
-        no partitions long after subscribing (seen rarely, right after topics were created), or when records
-        wait in its partitions all that time (seen rarely on a machine loaded far beyond its cores: a member
-        expired from its group kept polling nothing). Checked only once records stop coming, and then at most
-        every `after_seconds` (the lag costs a request to the broker)."""
+        """A member that gets nothing for `starved_after` seconds starts over with a fresh client: when it has
+        no partitions long after subscribing (seen right after topics were created), or when records wait in
+        its partitions (seen at load 20-30 on 2 cores: a member expired from its group polled nothing). The
+        lag, a request to the broker, is asked at most once per period."""
         after_seconds = self.settings.starved_after
         consumer = self._consumer
         if consumer is None or time.monotonic() - max(self._subscribed_at, self._received_at) <= after_seconds:

@@ -126,6 +126,15 @@ class Forwarder:
             self._producer = None
 
 
+def forward(forwarder: Forwarder | None, letters: Sequence[DeadLetter]) -> None:
+    """Copies to the dead-letter topic, or (a consumer without one) a log line each."""
+    if forwarder is not None:
+        forwarder.forward(letters)
+        return
+    for letter in letters:
+        log.error("unreadable record %s[%s]@%s: %s", letter.topic, letter.partition, letter.offset, letter.reason)
+
+
 # --- what operators do with them (tienphong deadletters) ---------------------------------------------------
 
 def listing(engine: Engine, table: Table, include_replayed: bool = False) -> list[dict[str, Any]]:

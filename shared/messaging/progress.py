@@ -4,7 +4,6 @@ the consumers and relays run in processes of their own, so their progress is rea
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -22,50 +21,54 @@ class NotAdvancing(RuntimeError):
 
 
 class ConsumerProgress:
-    """A consumer's stored offsets against Kafka's end offsets. `check` (a readiness check) raises when
-    records wait and none has been applied for `stall_seconds`, as seen by this process's earlier looks
-    (each /readyz or /metrics call is one)."""
+    """A consumer's stored offsets against Kafka's end offsets, and its heartbeat (when it last applied a
+    batch or found nothing waiting, shared/messaging/heartbeat.py). `check` (a readiness check) raises when
+    records wait and the consumer has not advanced for `stall_seconds`: read from its database, so every
+    worker and replica of the service answers alike. A consumer that never beat yet is timed from this
+    process's first look."""
 
-    def __init__(self, engine: Engine, offsets: Table, consumer_name: Callable[[Connection], str],
-                 end_offsets: EndOffsets, stall_seconds: float) -> None:
+    def __init__(self, engine: Engine, offsets: Table, heartbeats: Table,
+                 consumer_name: Callable[[Connection], str], end_offsets: EndOffsets, stall_seconds: float) -> None:
         self._engine = engine
         self._offsets = offsets
+        self._heartbeats = heartbeats
         self._consumer_name = consumer_name
         self._end_offsets = end_offsets
         self.stall_seconds = stall_seconds
-        self._lock = threading.Lock()
-        self._applied: int | None = None
-        self._since = time.monotonic()
+        self._first_look = time.monotonic()
 
-    def partitions(self) -> list[tuple[str, int, int, int]]:
-        """(topic, partition, next offset to apply, end offset) of every partition; notes the progress."""
+    def _read(self) -> tuple[list[tuple[str, int, int, int]], datetime | None]:
         with self._engine.connect() as conn:
             name = self._consumer_name(conn)
             stored = {(r.topic, r.partition): int(r.next_offset)
                       for r in conn.execute(select(self._offsets).where(self._offsets.c.consumer == name))}
+            seen_at = conn.execute(select(self._heartbeats.c.seen_at)
+                                   .where(self._heartbeats.c.consumer == name)).scalar()
             conn.rollback()
         ends = self._end_offsets()
         rows = [(topic, partition, stored.get((topic, partition), 0), end)
                 for (topic, partition), end in sorted(ends.items())]
-        lag = sum(max(0, end - position) for _, _, position, end in rows)
-        applied = sum(position for _, _, position, _ in rows)
-        with self._lock:
-            if lag == 0 or applied != self._applied:
-                self._applied, self._since = applied, time.monotonic()
-        return rows
+        return rows, seen_at
 
-    def stalled_for(self) -> float:
-        """Seconds since the consumer last advanced while records waited (0 when it is caught up)."""
-        rows = self.partitions()
-        if all(position >= end for _, _, position, end in rows):
-            return 0.0
-        with self._lock:
-            return time.monotonic() - self._since
+    def partitions(self) -> list[tuple[str, int, int, int]]:
+        """(topic, partition, next offset to apply, end offset) of every partition."""
+        return self._read()[0]
+
+    def stalled_for(self) -> tuple[float, int]:
+        """(seconds since the consumer last advanced while records waited, 0 when it is caught up; the lag)."""
+        rows, seen_at = self._read()
+        lag = sum(max(0, end - position) for _, _, position, end in rows)
+        if lag == 0:
+            return 0.0, 0
+        if seen_at is None:
+            return time.monotonic() - self._first_look, lag
+        if seen_at.tzinfo is None:  # SQLite gives back naive UTC
+            seen_at = seen_at.replace(tzinfo=UTC)
+        return max(0.0, (datetime.now(UTC) - seen_at).total_seconds()), lag
 
     def check(self) -> None:
-        waited = self.stalled_for()
+        waited, lag = self.stalled_for()
         if waited >= self.stall_seconds:
-            lag = sum(max(0, end - position) for _, _, position, end in self.partitions())
             raise NotAdvancing(f"{lag} records wait and none was applied for {waited:.0f}s")
 
 
@@ -110,7 +113,7 @@ class MessagingCollector(Collector):
         if self._progress is not None:
             try:
                 rows = self._progress.partitions()
-                stalled = self._progress.stalled_for()
+                stalled: float | None = self._progress.stalled_for()[0]
             except Exception:  # noqa: BLE001 - Kafka or the database away: no figure rather than a wrong one
                 rows, stalled = [], None
             lag = GaugeMetricFamily("tienphong_consumer_lag", "Records not yet applied, per partition",

@@ -56,3 +56,16 @@ def dead_letters_columns_v1() -> list[Column]:  # type: ignore[type-arg]
 
 def dead_letters_table(metadata: MetaData) -> Table:
     return Table("dead_letters", metadata, *dead_letters_columns_v1())
+
+
+def consumer_heartbeats_columns_v1() -> list[Column]:  # type: ignore[type-arg]
+    """When each consumer last applied a batch or found nothing waiting: what its service's /readyz reads to
+    tell a consumer that stopped advancing, the same in every worker and replica."""
+    return [
+        Column("consumer", String(200), primary_key=True),
+        Column("seen_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
+def consumer_heartbeats_table(metadata: MetaData) -> Table:
+    return Table("consumer_heartbeats", metadata, *consumer_heartbeats_columns_v1())
