@@ -104,9 +104,16 @@ class Supervisor:
         self.first_delay, self.max_delay, self.stable_seconds = first_delay, max_delay, stable_seconds
         self.state = RUNNING
         self.stop_requests = 0
+        self._requested_at = 0.0
 
     def request_stop(self, *_: object) -> None:
-        self.stop_requests += 1  # a second request while stopping kills what is left at once
+        """A second request while stopping kills what is left at once. Requests within a second of each other
+        are one: a Ctrl-C in `make dev` reaches this process both from the terminal (SIGINT) and from
+        scripts/dev.sh (SIGTERM), which stopped everything at once instead of in order."""
+        now = time.monotonic()
+        if now - self._requested_at >= 1.0:
+            self.stop_requests += 1
+        self._requested_at = now
 
     def start_all(self) -> None:
         for child in self.children:

@@ -100,3 +100,15 @@ def test_stop_goes_stage_by_stage_and_kills_stragglers_with_their_descendants(tm
     assert {name: p.returncode for name, p in processes.items() if p is not None} == {
         "serve": 0, "relay": 0, "consume": 0, "straggler": -9}
     assert not alive(grandchild_pid)
+
+
+def test_a_ctrl_c_that_arrives_twice_at_once_is_one_request(tmp_path: Path) -> None:
+    """`make dev`: the terminal's SIGINT and scripts/dev.sh's SIGTERM arrive together; that is one request to
+    stop in order, not the second one that kills everything at once."""
+    supervisor = Supervisor([], tmp_path)
+    supervisor.request_stop()
+    supervisor.request_stop()
+    assert supervisor.stop_requests == 1
+    time.sleep(1.1)
+    supervisor.request_stop()  # a second Ctrl-C, later: kill what is left
+    assert supervisor.stop_requests == 2
