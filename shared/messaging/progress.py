@@ -50,24 +50,21 @@ class ConsumerProgress:
                 for (topic, partition), end in sorted(ends.items())]
         return rows, seen_at
 
-    def partitions(self) -> list[tuple[str, int, int, int]]:
-        """(topic, partition, next offset to apply, end offset) of every partition."""
-        return self._read()[0]
-
-    def stalled_for(self) -> tuple[float, int]:
-        """(seconds since the consumer last advanced while records waited, 0 when it is caught up; the lag)."""
+    def state(self) -> tuple[list[tuple[str, int, int, int]], float, int]:
+        """(topic, partition, next offset to apply, end offset) of every partition; the seconds since the
+        consumer last advanced while records waited (0 when it is caught up); the lag. One read of each."""
         rows, seen_at = self._read()
         lag = sum(max(0, end - position) for _, _, position, end in rows)
         if lag == 0:
-            return 0.0, 0
+            return rows, 0.0, 0
         if seen_at is None:
-            return time.monotonic() - self._first_look, lag
+            return rows, time.monotonic() - self._first_look, lag
         if seen_at.tzinfo is None:  # SQLite gives back naive UTC
             seen_at = seen_at.replace(tzinfo=UTC)
-        return max(0.0, (datetime.now(UTC) - seen_at).total_seconds()), lag
+        return rows, max(0.0, (datetime.now(UTC) - seen_at).total_seconds()), lag
 
     def check(self) -> None:
-        waited, lag = self.stalled_for()
+        _, waited, lag = self.state()
         if waited >= self.stall_seconds:
             raise NotAdvancing(f"{lag} records wait and none was applied for {waited:.0f}s")
 
@@ -112,8 +109,8 @@ class MessagingCollector(Collector):
         labels = {"service": self._service}
         if self._progress is not None:
             try:
-                rows = self._progress.partitions()
-                stalled: float | None = self._progress.stalled_for()[0]
+                rows, stalled_seconds, _ = self._progress.state()
+                stalled: float | None = stalled_seconds
             except Exception:  # noqa: BLE001 - Kafka or the database away: no figure rather than a wrong one
                 rows, stalled = [], None
             lag = GaugeMetricFamily("tienphong_consumer_lag", "Records not yet applied, per partition",

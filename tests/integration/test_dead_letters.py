@@ -64,6 +64,9 @@ def test_a_record_just_under_the_broker_limit_is_dead_lettered_and_nothing_stall
             assert conn.execute(select(table.c.value)).scalar_one() == value
         metrics = getattr(system, service).get("/metrics").data.decode()
         assert f'tienphong_dead_letters{{reason="not_json",service="{service}"}} 1.0' in metrics
+        # caught up: no lag on any partition, and not stalled
+        assert f'tienphong_consumer_stalled_seconds{{service="{service}"}} 0.0' in metrics
+        assert "tienphong_consumer_lag{" in metrics and f'service="{service}",topic=' in metrics
         assert getattr(system, service).get("/readyz").status_code == 200
 
     # the dead-letter topic has each consumer's copy, cut short, with where it came from and its hash
