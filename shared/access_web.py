@@ -27,8 +27,14 @@ def use_session_principal(app: Flask, session_principal: SessionPrincipal) -> No
     app.extensions[SESSION_PRINCIPAL] = session_principal
 
 
-def install_auth(app: Flask, store: AccessStore, limiter: RateLimiter | SharedRateLimiter,
-                 session_principal: SessionPrincipal | None = None) -> None:
+Limiter = RateLimiter | SharedRateLimiter
+
+
+def install_auth(app: Flask, store: AccessStore, limiter: Limiter, session_principal: SessionPrincipal | None = None,
+                 session_limiter: Limiter | None = None) -> None:
+    """Bearer keys take from `limiter` (sized for machines); people reading with a session cookie from
+    `session_limiter` when given (sized for people), so a person's quick page views never meet a machine's limit
+    and a key's script never eats a person's budget."""
     if session_principal is not None:
         use_session_principal(app, session_principal)
 
@@ -37,19 +43,21 @@ def install_auth(app: Flask, store: AccessStore, limiter: RateLimiter | SharedRa
         if not request.path.startswith("/api/v1/") or request.path in PUBLIC_PATHS:
             return
         principal: Principal | None = None
+        budget = limiter
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer":
             principal = store.authenticate(token.strip())
         elif (from_session := current_app.extensions.get(SESSION_PRINCIPAL)) is not None:
             principal = from_session()
+            budget = session_limiter or limiter
         if principal is None:
             # the key id alone (never the secret, nor a malformed token) says which key was refused
             parsed = parse_token(token.strip())
             log.info("refused %s %s: no valid credentials (key %s)", request.method, request.path,
                      parsed[0] if parsed else "none or malformed")
             raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": 'Bearer realm="tienphong"'})
-        wait = limiter.acquire(principal.key_id)
+        wait = budget.acquire(principal.key_id)
         if wait > 0:
             log.warning("rate limited %s on %s %s", principal.key_id, request.method, request.path)
             raise ApiError(429, "rate_limited", headers={"Retry-After": retry_after_header(wait)})

@@ -43,6 +43,9 @@ class Config:
     program_start: date = date(2017, 1, 1)
     secret_key: str = ""
     rate_limit_per_minute: int = 600
+    # a person reading the dashboards with a session cookie: a budget of its own, sized for people (a page
+    # view makes a handful of requests, and the live view polls every 2 s), apart from the keys' machine budget
+    session_rate_limit_per_minute: int = 1200
     log_level: str = "INFO"
     consumer_group: str = ""
     # PostgreSQL connections an HTTP worker keeps per database: one per gunicorn thread, since a thread holds at
@@ -96,6 +99,7 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         program_start=date.fromisoformat(env.get("TIENPHONG_PROGRAM_START", "2017-01-01")),
         secret_key=env.get("TIENPHONG_SECRET_KEY", ""),
         rate_limit_per_minute=int(env.get("TIENPHONG_RATE_LIMIT_PER_MINUTE", "600")),
+        session_rate_limit_per_minute=int(env.get("TIENPHONG_SESSION_RATE_LIMIT_PER_MINUTE", "1200")),
         log_level=env.get("TIENPHONG_LOG_LEVEL", "INFO"),
         consumer_group=env.get("TIENPHONG_CONSUMER_GROUP", ""),
         db_pool_size=int(env.get("TIENPHONG_DB_POOL_SIZE") or env.get("GUNICORN_THREADS") or "8"),

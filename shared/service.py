@@ -55,7 +55,9 @@ def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     metrics = Metrics(config.service)
     metrics.registry.register(SupervisorCollector(config.data_dir))  # children of `tienphong run`, if any
     install_request_metrics(app, metrics)
-    install_auth(app, access, request_budget(access.engine, config.service, config.rate_limit_per_minute))
+    install_auth(app, access, request_budget(access.engine, config.service, config.rate_limit_per_minute),
+                 session_limiter=request_budget(access.engine, f"{config.service}-sessions",
+                                                config.session_rate_limit_per_minute))
     readiness = [("database", database_check(engine)), ("access_database", database_check(access.engine)),
                  ("kafka", kafka_check(config.kafka_bootstrap_servers))]
     app.register_blueprint(ops_blueprint(config.service, readiness, metrics, title))

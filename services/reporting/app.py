@@ -9,7 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
-from services.reporting import api, dashboard
+from services.reporting import api, dashboard, dashboard_api
 from services.reporting.store import (
     VERSIONS,
     active_generation,
@@ -67,5 +67,6 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
                                   config.stall_seconds)
     watch_messaging(parts, config, reader, consumer=projection, dead_letters=dead_letters)
     parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, Targets.load(), end_offsets))
+    parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, parts.tree))  # series, page bundles
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
     return parts.app

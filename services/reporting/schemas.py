@@ -49,3 +49,8 @@ PARTITION = _object({"topic": TEXT, "partition": INTEGER, "offset": INTEGER,
 PROJECTION = _object({"generation": INTEGER, "events_applied": INTEGER, "dead_letters": INTEGER,
                       "partitions": {"type": "array", "items": PARTITION}, "lag": INTEGER,
                       "kafka_error": {"type": "string", "nullable": True}})
+MONTH = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}
+SERIES = _object({"org_unit": UNIT, "from": MONTH, "to": MONTH,
+                  "active": {"type": "object", "nullable": True, "required": ["first", "last"],
+                             "properties": {"first": DAY, "last": DAY}},
+                  "points": {"type": "array", "items": _object({"month": MONTH, "totals": TOTALS_SCHEMA})}})
