@@ -1,4 +1,5 @@
-"""Commune registration lists from Excel or CSV: GET the template, POST the list as ONE write.
+"""Commune registration lists from Excel or CSV: GET the template, POST the list as ONE write
+(/imports and /imports/template.xlsx, also /imports/participants...; the other kinds: import_kinds.py).
 
 Every row goes through RegistrationBody and handlers.register, exactly like POST /participants, inside a
 single unit of work: the file is recorded whole or not at all. A row whose person is already registered
@@ -14,24 +15,26 @@ from typing import Any
 from flask import Blueprint, Response
 
 from services.registration import handlers, schemas
+from services.registration.import_kinds import EVENT_KINDS
 from services.registration.import_layout import REGISTRATIONS
-from shared.access_web import current_principal
 from shared.events.types import ParticipantRegistered
 from shared.imports.cells import Row, RowProblem, read_rows
-from shared.imports.layout import XLSX_MIMETYPE, file_error
-from shared.imports.reading import Table, read_table
-from shared.imports.template import template_workbook
-from shared.imports.upload import file_idempotency, refusal, uploaded_file
+from shared.imports.kinds import (
+    IMPORT_RESPONSES,
+    LANG_PARAM,
+    TEMPLATE_RESPONSES,
+    ImportKind,
+    add_routes,
+    template_response,
+    upload_response,
+)
+from shared.imports.reading import Table
+from shared.imports.upload import refusal
 from shared.orgunits import OrgTree
 from shared.rules import RuleViolation, clean_name, identity_name
-from shared.web import doc, lang
-from shared.write_api import Writer, violation_response
+from shared.web import doc
+from shared.write_api import Writer
 from shared.writes import Context, Reply, UnitOfWork, authorize
-
-IMPORT_RESPONSES = {200: "nothing new: every row was already registered", 201: "rows recorded",
-                    401: "no valid key", 403: "not allowed", 413: "file over 1 MiB or too many rows",
-                    415: "not a spreadsheet (XLSX or UTF-8 CSV) or not multipart", 422: "rows refused (listed)",
-                    429: "rate limited"}
 
 
 def parse_rows(table: Table, tree: OrgTree, org_unit: str | None) -> list[Row]:
@@ -80,13 +83,12 @@ def record_rows(rows: list[Row], filename: str, uow: UnitOfWork, ctx: Context, l
     })
 
 
-def _check_org_unit(tree: OrgTree, ctx: Context, org_unit: str | None) -> None:
-    if org_unit is None:
-        return
-    if org_unit not in tree:
-        raise RuleViolation(422, "validation_failed", "org_unit", "Không có đơn vị này trong danh sách đơn vị.",
-                            "No such org unit in the hierarchy.")
-    authorize(ctx, ParticipantRegistered.TYPE, org_unit)
+def _may_import(ctx: Context) -> None:
+    authorize(ctx, ParticipantRegistered.TYPE, "")
+
+
+PARTICIPANTS = ImportKind("participants", REGISTRATIONS, "Import a registration list", "mau-danh-sach-dang-ky.xlsx",
+                          _may_import, parse_rows, record_rows)
 
 
 def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
@@ -94,34 +96,17 @@ def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
 
     @bp.get("/imports/template.xlsx")
     @doc("The registration list template (XLSX, Vietnamese headers, notes and commune codes)",
-         responses={200: "the template", 401: "no valid key"}, tags=["imports"])
+         responses=TEMPLATE_RESPONSES, params=[LANG_PARAM], tags=["imports"])
     def template() -> Response:
-        scope = current_principal().scope
-        communes = [u for u in tree if u.level == "commune" and tree.within(u.code, scope)]
-        return Response(template_workbook(REGISTRATIONS, communes), mimetype=XLSX_MIMETYPE, headers={
-            "Content-Disposition": 'attachment; filename="mau-danh-sach-dang-ky.xlsx"'})
+        return template_response(tree, PARTICIPANTS)
 
     @bp.post("/imports")
     @doc("Import a registration list (multipart: file = XLSX or CSV, org_unit optional): all rows or none",
          responses=IMPORT_RESPONSES, tags=["imports"])
     def upload() -> Response:
-        ctx = writer.context()
-        language = lang()
-        try:
-            authorize(ctx, ParticipantRegistered.TYPE, "")
-            content, filename, org_unit = uploaded_file()
-            _check_org_unit(tree, ctx, org_unit)
-            idempotency = file_idempotency(ctx, content, org_unit)
-            rows = parse_rows(read_table(content, REGISTRATIONS), tree, org_unit)
-            if not rows:
-                raise file_error(422, "no_rows", "Tệp không có dòng dữ liệu nào dưới dòng tiêu đề.",
-                                 "The file has no rows below its header row.")
-        except RuleViolation as violation:
-            return violation_response(violation)
-        return writer.run(lambda uow: record_rows(rows, filename, uow, ctx, language), idempotency,
-                          conflict=("Một lần nhập khác đang ghi cùng lúc; hãy thử lại.",
-                                    "Another import was being recorded at the same time; retry."))
+        return upload_response(writer, tree, PARTICIPANTS)
 
+    add_routes(bp, writer, tree, (PARTICIPANTS, *EVENT_KINDS))
     return bp
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.support import api
+from services.support import api, imports
 from services.support.store import VERSIONS, consumer_heartbeats, consumer_offsets, dead_letters, event_store, outbox
 from shared.config import Config, from_env
 from shared.db import migrate as run_migrations
@@ -23,6 +23,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     writer = Writer(parts.engine, event_store, outbox, config.topic(SUPPORT_EVENTS), parts.tree, "support",
                     config.program_start)
     parts.app.register_blueprint(api.blueprint(writer, parts.engine))
+    parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     # support's consumer stores its offsets under its group's name (tienphong/workers.py)
     group = config.consumer_group or f"{config.topic_prefix}-support"
     reader = status_reader(config)

@@ -37,6 +37,7 @@ class RowProblem:
 class Row:
     number: int
     body: dict[str, Any] = field(default_factory=dict)
+    path: dict[str, Any] = field(default_factory=dict)  # the layout's path fields (the participant's id)
     problems: list[RowProblem] = field(default_factory=list)
 
     def problem(self, column: Column | None, code: str, vi: str, en: str) -> None:
@@ -90,6 +91,22 @@ def _as_phone(value: Any) -> str:
     return text
 
 
+WHOLE = re.compile(r"-?[0-9]{1,3}([., ][0-9]{3})+|-?[0-9]+")
+
+
+def _as_integer(value: Any) -> int:
+    """A number cell, or text with '.', ',' or spaces grouping thousands (5.000.000 as Vietnamese write it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    text = _as_text(value).replace("\u00a0", " ")
+    if WHOLE.fullmatch(text):
+        return int(re.sub(r"[., ]", "", text))
+    raise CellProblem(f"Phải là số nguyên (không có phần thập phân): '{text[:40]}'.",
+                      f"Must be a whole number (no decimals): '{text[:40]}'.")
+
+
 def _as_choice(choice: Choice, value: Any) -> Any:
     if isinstance(value, bool) and True in choice.values.values():
         return value  # a yes/no cell Excel kept as a boolean
@@ -116,6 +133,8 @@ def _convert(layout: Layout, column: Column, value: Any, tree: OrgTree) -> Any:
         return _as_date(value)
     if column.kind == "phone":
         return _as_phone(value)
+    if column.kind == "integer":
+        return _as_integer(value)
     if column.kind in layout.choices:
         return _as_choice(layout.choices[column.kind], value)
     if column.kind == "org_unit":
@@ -132,7 +151,7 @@ def read_rows(table: Table, layout: Layout, tree: OrgTree, org_unit: str | None,
     when given, fills the layout's unit column where it is blank and bounds the units the rows name."""
     mapping = layout.column_map(table.headers, org_unit_given=org_unit is not None)
     unit_field = layout.unit_field
-    unit_column = layout.column(unit_field)
+    unit_column = layout.column(unit_field) if unit_field else None
     by_field = {c.field: c for c in mapping.values()}
     formulas = {(r, c) for r, c in table.formulas}
     rows: list[Row] = []
@@ -155,13 +174,17 @@ def read_rows(table: Table, layout: Layout, tree: OrgTree, org_unit: str | None,
                     row.body[name] = _convert(layout, column, value, tree)
                 except CellProblem as problem:
                     row.problem(column, "validation_failed", problem.vi, problem.en)
-        if org_unit and unit_field not in row.body and unit_field not in {p.field_name for p in row.problems}:
+        refused = {p.field_name for p in row.problems}
+        if org_unit and unit_field and unit_field not in row.body and unit_field not in refused:
             row.body[unit_field] = org_unit
         commune = row.body.get(unit_field)
         if org_unit and isinstance(commune, str) and commune in tree and not tree.within(commune, org_unit):
             row.problem(unit_column, "outside_import_unit",
                         f"Đơn vị {commune} không thuộc {org_unit}, đơn vị đã chọn cho cả tệp.",
                         f"{commune} is not within {org_unit}, the org unit chosen for the whole file.")
+        row.path = {name: row.body.pop(name) for name in layout.path_fields if name in row.body}
+        for name in layout.reference_fields:
+            row.body.pop(name, None)
         _validate(row, schema, layout)
         rows.append(row)
     return rows

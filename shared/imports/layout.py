@@ -17,7 +17,7 @@ ROW_NUMBER_ALIASES = ("số tt", "tt")
 class Column:
     field: str  # the API field the column fills
     header: str  # Vietnamese header as in the template
-    kind: str  # text | phone | date | org_unit, or one of the layout's choice kinds
+    kind: str  # text | phone | date | integer | org_unit, or one of the layout's choice kinds
     required: bool
     note: str
     example: Any
@@ -36,6 +36,21 @@ class Choice:
     en: str
 
 
+def labelled(labels: dict[str, tuple[str, ...]]) -> Choice:
+    """A closed list of API codes, each picked by its Vietnamese label (the first, shown in the drop-down),
+    other spellings, or the code itself."""
+    values: dict[str, Any] = {}
+    for code, names in labels.items():
+        for name in (code, *names):
+            values[normalized(name)] = code
+    shown = [names[0] for names in labels.values()]
+    drop_down = '"' + ",".join(shown) + '"'
+    assert len(drop_down) <= 257 and not any("," in s for s in shown), "Excel's list validation limit"
+    vi = ", ".join(shown[:-1]) + " hoặc " + shown[-1]
+    en = ", ".join(f"{names[0]} ({code})" for code, names in labels.items())
+    return Choice(values, drop_down, vi, en)
+
+
 @dataclass(frozen=True)
 class Layout:
     title: str  # the notes sheet's first line
@@ -43,7 +58,12 @@ class Layout:
     choices: dict[str, Choice] = field(default_factory=dict)
     data_sheet: str = "Danh sách"
     max_rows: int = 5_000  # data rows per file
-    unit_field: str = "org_unit"  # the column that the whole file's org unit may stand in for
+    unit_field: str = "org_unit"  # the column that the whole file's org unit may stand in for ("" for none)
+    # fields the single-event API takes from its path (the participant's id), kept out of the request body
+    path_fields: tuple[str, ...] = ()
+    reference_fields: tuple[str, ...] = ()  # columns only for the person reading the list (a name): not recorded
+    row_note: str = "Mỗi dòng của trang 'Danh sách' là một người."
+    resend_note: str = "Gửi lại cùng tệp không ghi trùng người đã đăng ký."
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.field == name), None)

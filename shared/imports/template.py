@@ -17,14 +17,16 @@ from shared.orgunits import OrgUnit
 NOTES_SHEET, UNITS_SHEET = "Hướng dẫn", "Đơn vị"
 
 
-def template_workbook(layout: Layout, communes: Iterable[OrgUnit]) -> bytes:
+def template_workbook(layout: Layout, communes: Iterable[OrgUnit], english: bool = False) -> bytes:
     """Headers on the data sheet (nothing else there, so nothing is imported by mistake), an example and
-    the rules on a notes sheet, the commune codes on a third sheet; date cells formatted as dates."""
+    the rules on a notes sheet, the commune codes on a third sheet; date cells formatted as dates. `english`:
+    the API's field names as headers (an upload takes either)."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = layout.data_sheet
-    headers = [ROW_NUMBER_HEADER, *(c.header + (" *" if c.required else "") for c in layout.columns)]
+    headers = [ROW_NUMBER_HEADER, *((c.field if english else c.header) + (" *" if c.required else "")
+                                    for c in layout.columns)]
     sheet.append(headers)
     bold, fill = Font(bold=True), PatternFill("solid", start_color="FFDDEBF7")
     for index, cell in enumerate(sheet[1], start=1):
@@ -39,7 +41,7 @@ def template_workbook(layout: Layout, communes: Iterable[OrgUnit]) -> bytes:
         # Column styles, not cell styles: the sheet stays one row long until someone fills it in.
         if column.kind == "date":
             sheet.column_dimensions[letter].number_format = "DD/MM/YYYY"
-        elif column.kind == "phone":
+        elif column.kind in ("phone", "text"):  # a long id or a phone number kept as typed
             sheet.column_dimensions[letter].number_format = "@"
         choice = layout.choices.get(column.kind)
         if choice is not None:
@@ -50,19 +52,19 @@ def template_workbook(layout: Layout, communes: Iterable[OrgUnit]) -> bytes:
 
     notes = workbook.create_sheet(NOTES_SHEET)
     notes.append([layout.title])
-    notes.append(["Mỗi dòng của trang 'Danh sách' là một người. Dòng 1 là tiêu đề, không sửa. Cột có dấu * là "
+    notes.append([f"{layout.row_note} Dòng 1 là tiêu đề, không sửa. Cột có dấu * là "
                   f"bắt buộc. Không dùng công thức. Tối đa {layout.max_rows:,} dòng mỗi tệp.".replace(",", ".")])
     notes.append(["Cả tệp được ghi nhận hoặc không dòng nào: nếu có dòng lỗi, hệ thống liệt kê từng dòng, "
-                  "từng cột cần sửa. Gửi lại cùng tệp không ghi trùng người đã đăng ký."])
+                  f"từng cột cần sửa. {layout.resend_note}"])
     notes.append([])
-    notes.append(["Cột", "Bắt buộc", "Cách nhập", "Ví dụ"])
+    notes.append(["Cột", "Bắt buộc", "Cách nhập", "Ví dụ", "Tên trường (API)"])
     for column in layout.columns:
         example = column.example.strftime("%d/%m/%Y") if isinstance(column.example, date) else column.example
-        notes.append([column.header, "Có" if column.required else "Không", column.note, example])
+        notes.append([column.header, "Có" if column.required else "Không", column.note, example, column.field])
     for cell in notes[5]:
         cell.font = bold
     notes["A1"].font = Font(bold=True, size=13)
-    for letter, width in (("A", 18), ("B", 10), ("C", 80), ("D", 40)):
+    for letter, width in (("A", 18), ("B", 10), ("C", 80), ("D", 40), ("E", 20)):
         notes.column_dimensions[letter].width = width
 
     units = workbook.create_sheet(UNITS_SHEET)

@@ -1,0 +1,80 @@
+"""Support's lists: training attendance, disbursements, business supports. Each kind is declared from its
+single-event endpoint (schema and handler); shared.imports reads, checks and records. Adding a kind (loan
+repayments, say) is one layout and one `event_kind(...)` line in KINDS."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint
+
+from services.support import handlers, schemas
+from shared.events.types import FUNDING_SOURCES, ParticipantFunded, ParticipantSupported, ParticipantTrained
+from shared.imports.events import date_column, event_kind, event_layout
+from shared.imports.kinds import ImportKind, add_routes
+from shared.imports.layout import Column, labelled
+from shared.orgunits import OrgTree
+from shared.write_api import Writer
+
+TRAINING_KIND = labelled({"course": ("Tập huấn", "lớp tập huấn", "khóa học"),
+                          "study_visit": ("Tham quan học tập", "tham quan")})
+FUNDING_SOURCE = labelled({
+    "vbsp": ("NH Chính sách xã hội", "ngân hàng chính sách xã hội", "nh csxh", "nhcsxh", "vbsp"),
+    "youth_union_120": ("Quỹ 120 Trung ương Đoàn", "quỹ 120", "120"),
+    "provincial_youth_credit": ("Tín dụng thanh niên khởi nghiệp của tỉnh", "tín dụng ưu đãi của tỉnh"),
+    "commercial_bank": ("Ngân hàng thương mại",), "enterprise": ("Doanh nghiệp",), "other": ("Nguồn khác", "khác"),
+})
+SUPPORT_KIND = labelled({
+    "input_output_linkage": ("Liên kết đầu vào – đầu ra", "liên kết đầu vào - đầu ra", "liên kết"),
+    "forum": ("Diễn đàn",), "trade_fair": ("Hội chợ",), "trademark": ("Nhãn hiệu", "thương hiệu"),
+    "food_safety": ("An toàn thực phẩm",), "value_chain": ("Chuỗi giá trị",),
+    "mentoring": ("Tư vấn – kèm cặp", "tư vấn", "kèm cặp"), "other": ("Khác",),
+})
+
+TRAININGS = event_layout(
+    "Danh sách Bí thư Chi đoàn dự tập huấn, tham quan học tập (mẫu)",
+    "một đoàn viên dự một lớp hoặc chuyến tham quan", (
+        date_column("trained_on", "Ngày tập huấn", date(2017, 7, 20), ("ngày",)),
+        Column("course", "Tên lớp/chuyến tham quan", "text", True, "Tên lớp tập huấn hoặc chuyến tham quan.",
+               "Tập huấn khởi sự doanh nghiệp", 30, ("tên lớp",)),
+        Column("kind", "Hình thức", "training_kind", True, "Tập huấn hoặc Tham quan học tập.", "Tập huấn", 18),
+        Column("provider", "Đơn vị tổ chức", "text", False, "Không bắt buộc.", "Tỉnh Đoàn Thanh Hóa", 22),
+        Column("hours", "Số giờ", "integer", False, "Số nguyên; không bắt buộc.", 16, 8),
+    ), {"training_kind": TRAINING_KIND})
+
+FUNDINGS = event_layout(
+    "Danh sách giải ngân cho Bí thư Chi đoàn khởi nghiệp (mẫu)", "một lần giải ngân cho một đoàn viên", (
+        date_column("disbursed_on", "Ngày giải ngân", date(2017, 9, 15), ("ngày",)),
+        Column("source", "Nguồn vốn", "funding_source", True,
+               "Chọn trong danh sách; khóa của Đoàn chỉ được nhập nguồn Quỹ 120 Trung ương Đoàn.",
+               "NH Chính sách xã hội", 26),
+        Column("amount_vnd", "Số tiền (đồng)", "integer", True,
+               "Số nguyên, đồng, lớn hơn 0 (ô số, hoặc chữ như 50.000.000).", 50_000_000, 16, ("số tiền",)),
+        Column("lender", "Đơn vị cho vay", "text", False, "Không bắt buộc.", "NHCSXH huyện Thọ Xuân", 24),
+        Column("term_months", "Thời hạn (tháng)", "integer", False, "Số nguyên; không bắt buộc.", 36, 10,
+               ("thời hạn",)),
+    ), {"funding_source": FUNDING_SOURCE})
+
+SUPPORTS = event_layout(
+    "Danh sách hỗ trợ khởi nghiệp cho Bí thư Chi đoàn (mẫu)", "một lần hỗ trợ một đoàn viên", (
+        date_column("supported_on", "Ngày hỗ trợ", date(2017, 11, 10), ("ngày",)),
+        Column("kind", "Hình thức hỗ trợ", "support_kind", True, "Chọn trong danh sách.", "Hội chợ", 24),
+        Column("partner", "Đối tác", "text", False, "Không bắt buộc.", "Hiệp hội doanh nghiệp huyện", 24),
+        Column("description", "Nội dung", "text", False, "Không bắt buộc.", "Gian hàng tại hội chợ nông sản", 30),
+    ), {"support_kind": SUPPORT_KIND})
+
+KINDS: tuple[ImportKind, ...] = (
+    event_kind("trainings", TRAININGS, schemas.TrainingBody(), handlers.train, (ParticipantTrained.TYPE,),
+               "Import training attendance", "mau-tap-huan.xlsx"),
+    event_kind("fundings", FUNDINGS, schemas.FundingBody(), handlers.fund, (ParticipantFunded.TYPE,),
+               "Import a disbursement list", "mau-giai-ngan.xlsx",
+               probes=tuple({"funding_source": source} for source in FUNDING_SOURCES), forbidden_field="source"),
+    event_kind("supports", SUPPORTS, schemas.SupportBody(), handlers.support, (ParticipantSupported.TYPE,),
+               "Import a list of business supports", "mau-ho-tro.xlsx"),
+)
+
+
+def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
+    bp = Blueprint("support_imports", __name__, url_prefix="/api/v1")
+    add_routes(bp, writer, tree, KINDS)
+    return bp
