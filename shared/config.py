@@ -57,6 +57,9 @@ class Config:
     consumer_instance: str = ""
     # a consumer that has applied nothing for this long while records wait makes its service not ready
     stall_seconds: float = 60.0
+    # reporting's alerts: selected but neither trained nor funded, funded but not evaluated, this many months on
+    alert_months_without_start: int = 3
+    alert_months_without_evaluation: int = 6
     # bulk writes through each backend's fast path (shared.bulk), or only through public APIs
     fast_paths: bool = True
 
@@ -107,6 +110,8 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         consumer_instance=consumer_instance(env.get("TIENPHONG_CONSUMER_INSTANCE", "")),
         stall_seconds=float(env.get("TIENPHONG_STALL_SECONDS", "60")),
         fast_paths=fast_paths_from_env(env),
+        alert_months_without_start=int(env.get("TIENPHONG_ALERT_MONTHS_WITHOUT_START", "3")),
+        alert_months_without_evaluation=int(env.get("TIENPHONG_ALERT_MONTHS_WITHOUT_EVALUATION", "6")),
     )
 
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, select
 
-from services.reporting import exports, provenance, reports, schemas
+from services.reporting import exports, provenance, schemas
 from services.reporting.domain import Fact, live_facts
 from services.reporting.history import row_to_fact
-from services.reporting.periods import Period, PeriodOutOfRange, parse_period
-from services.reporting.store import ReadModel, active_generation, consumer_offsets, of_participants, read_model
+from services.reporting.params import MAX_LISTED, invalid, parse_date, parse_limit
+from services.reporting.reads import Models as Models  # dashboard_api reads it from here
+from services.reporting.reads import Reads
+from services.reporting.store import consumer_offsets, of_participants
 from services.reporting.targets import Targets
-from shared import date_bounds
 from shared.access_web import current_principal, require_scope
 from shared.orgunits import OrgTree
 from shared.web import ApiError, doc, lang, streamed_json
@@ -30,66 +30,6 @@ PERIOD = {"name": "period", "in": "query", "required": True, "schema": {"type": 
           "description": "2017-10 (month), 2018-H1 (half year) or 2018 (year)"}
 
 
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _invalid(name: str, vi: str, en: str) -> ApiError:
-    return ApiError(422, "validation_failed", fields={name: f"{vi}||{en}"})
-
-
-def parse_date(name: str, default: date) -> date:
-    raw = request.args.get(name)
-    if not raw:
-        return default
-    try:
-        day = date.fromisoformat(raw) if ISO_DAY.fullmatch(raw) else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise _invalid(name, "Ngày không hợp lệ (định dạng YYYY-MM-DD).", "Invalid date (YYYY-MM-DD).")
-    if not date_bounds.within(day):
-        raise ApiError(422, "validation_failed", fields={name: date_bounds.out_of_range_message()})
-    return day
-
-
-MAX_LISTED = 10_000  # events behind a figure shown at once (without a limit, the whole list)
-
-
-def parse_limit() -> int | None:
-    raw = request.args.get("limit")
-    if raw is None or raw == "":
-        return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_LISTED):
-        raise _invalid("limit", f"Số sự kiện phải là số nguyên từ 1 đến {MAX_LISTED}.",
-                       f"limit must be a whole number from 1 to {MAX_LISTED}.")
-    return int(raw)
-
-
-def parse_known_at() -> datetime | None:
-    raw = request.args.get("known_at")
-    if not raw:
-        return None
-    try:
-        # an unencoded "+" of the UTC offset arrives as a space
-        text = raw.strip()
-        moment = datetime.fromisoformat(text[:10] + text[10:].replace(" ", "+").replace("Z", "+00:00"))
-    except ValueError:
-        raise _invalid("known_at", "Thời điểm không hợp lệ (ISO 8601).", "Invalid timestamp (ISO 8601).") from None
-    if not date_bounds.moment_within(moment):
-        raise ApiError(422, "validation_failed", fields={"known_at": date_bounds.out_of_range_message()})
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def parse_period_arg() -> Period:
-    try:
-        return parse_period(request.args.get("period", ""))
-    except PeriodOutOfRange:
-        raise ApiError(422, "validation_failed", fields={"period": date_bounds.period_out_of_range_message()}) from None
-    except ValueError:
-        raise _invalid("period", "Kỳ báo cáo phải có dạng 2017-10, 2018-H1 hoặc 2018.",
-                       "period must look like 2017-10, 2018-H1 or 2018.") from None
-
-
 def file_response(rows: list[list[Any]], fmt: str, name: str) -> Response:
     if fmt == "csv":
         return Response(exports.to_csv(rows), mimetype="text/csv",
@@ -99,46 +39,12 @@ def file_response(rows: list[list[Any]], fmt: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
-class Models:
-    """The active read-model generation (its tables created on first use)."""
-
-    def __init__(self, engine: Engine, reader: Engine) -> None:
-        self._engine = engine
-        self._reader = reader  # not the writer: on SQLite that would wait for a consumer's batch to commit
-        self._created: set[int] = set()
-
-    def current(self) -> ReadModel:
-        with self._reader.connect() as conn:
-            model = read_model(active_generation(conn))
-        if model.generation not in self._created:
-            model.create(self._engine)
-            self._created.add(model.generation)
-        return model
-
-
 def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
               end_offsets: Callable[[], dict[tuple[str, int], int]]) -> Blueprint:
     bp = Blueprint("reporting", __name__, url_prefix="/api/v1")
-    models = Models(engine, reader)
-
-    def known_unit(code: str) -> None:
-        if code not in tree:
-            raise ApiError(404, "unknown_org_unit", org_code=code)
-        require_scope(tree, code)
-
-    def summary_body(org_code: str) -> dict[str, Any]:
-        known_unit(org_code)
-        as_of, known_at = parse_date("as_of", date.today()), parse_known_at()
-        model = models.current()
-        with reader.connect() as conn:
-            return reports.summary(conn, model, tree, targets, org_code, as_of, known_at)
-
-    def report_body(org_code: str) -> dict[str, Any]:
-        known_unit(org_code)
-        period, known_at = parse_period_arg(), parse_known_at()
-        model = models.current()
-        with reader.connect() as conn:
-            return reports.period_report(conn, model, tree, targets, org_code, period, known_at)
+    reads = Reads(engine, reader, tree, targets)
+    models, known_unit = reads.models, reads.known_unit
+    summary_body, report_body = reads.summary_body, reads.report_body
 
     @bp.get("/org-units")
     @doc("Every org unit in the key's scope", responses=READ_RESPONSES, response_schema=schemas.ORG_UNITS,
@@ -178,7 +84,7 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
         known_unit(org_code)
         metric = request.args.get("metric", "")
         if metric not in provenance.METRIC_EVENT_TYPES:
-            raise _invalid("metric", "Chỉ số không hợp lệ: " + ", ".join(provenance.METRIC_EVENT_TYPES),
+            raise invalid("metric", "Chỉ số không hợp lệ: " + ", ".join(provenance.METRIC_EVENT_TYPES),
                            "Unknown metric; one of: " + ", ".join(provenance.METRIC_EVENT_TYPES))
         as_of = parse_date("as_of", date.today())
         limit = parse_limit()

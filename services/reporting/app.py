@@ -9,7 +9,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
-from services.reporting import api, dashboard, dashboard_api
+from services.reporting import api, dashboard, dashboard_api, planning_api
+from services.reporting.alerts import Settings
+from services.reporting.reads import Reads
 from services.reporting.store import (
     VERSIONS,
     active_generation,
@@ -66,7 +68,11 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
                                   lambda conn: read_model(active_generation(conn)).consumer_name, end_offsets,
                                   config.stall_seconds)
     watch_messaging(parts, config, reader, consumer=projection, dead_letters=dead_letters)
-    parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, Targets.load(), end_offsets))
+    targets = Targets.load()
+    parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, targets, end_offsets))
+    reads = Reads(parts.engine, reader, parts.tree, targets)
+    parts.app.register_blueprint(planning_api.blueprint(reads, Settings(  # definitions, targets, alerts
+        config.alert_months_without_start, config.alert_months_without_evaluation)))
     parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, parts.tree))  # series, page bundles
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
     return parts.app

@@ -41,15 +41,13 @@ def summary_from(tree: OrgTree, targets: Targets, code: str, as_of: date, per_un
             "org_unit": {"code": child.code, "name": child.name, "level": child.level},
             "totals": figures["totals"], "funding_by_source": figures["funding_by_source"],
             "by_sector": figures["by_sector"],
-            "target": {"successful_models": targets.target(tree, child.code, as_of),
-                       "achieved": figures["totals"]["successful"]},
+            "target": targets.status(tree, child.code, as_of, figures["totals"]["successful"]),
         })
     return {
         "org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},
         "as_of": as_of.isoformat(),
         **own,
-        "target": {"successful_models": targets.target(tree, code, as_of),
-                   "achieved": own["totals"]["successful"]},
+        "target": targets.status(tree, code, as_of, own["totals"]["successful"]),
         "children": children,
     }
 
@@ -108,11 +106,9 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
         "org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},
         "period": period.as_dict(),
         **current,
-        "target": {"successful_models": targets.target(tree, code, period.end),
-                   "achieved": current["cumulative"]["successful"]},
+        "target": targets.status(tree, code, period.end, current["cumulative"]["successful"]),
         "previous": {"period": previous.as_dict(), **period_figures(code, previous, at)},
-        "children": [{"org_unit": {"code": c.code, "name": c.name, "level": c.level},
-                      **period_figures(c.code, period, at)} for c in tree.children(code)],
+        "children": [_child(tree, targets, c.code, c.name, c.level, period, at) for c in tree.children(code)],
     }
     if known_at is not None:
         restated_figures = period_figures(code, period, unit_metrics(conn, model, units, days))
@@ -120,6 +116,13 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
         body.update({"known_at": known_at.isoformat(), "restated": bool(differences),
                      "differences": differences})
     return body
+
+
+def _child(tree: OrgTree, targets: Targets, code: str, name: str, level: str, period: Period,
+           at: dict[date, PerUnit]) -> dict[str, Any]:
+    figures = period_figures(code, period, at)
+    return {"org_unit": {"code": code, "name": name, "level": level}, **figures,
+            "target": targets.status(tree, code, period.end, figures["cumulative"]["successful"])}
 
 
 def _differences(then: dict[str, Any], now: dict[str, Any], path: str = "") -> list[dict[str, Any]]:

@@ -19,7 +19,11 @@ DAY = {"type": "string", "format": "date"}
 UNIT = _object({"code": TEXT, "name": TEXT, "level": TEXT})
 COUNTS = {"type": "object", "additionalProperties": INTEGER}
 TOTALS_SCHEMA = _object(dict.fromkeys(TOTALS, INTEGER))
-TARGET = _object({"successful_models": INTEGER, "achieved": INTEGER})
+TARGET = _object({"successful_models": INTEGER, "achieved": INTEGER},
+                 status={"type": "string", "enum": ["reached", "not_reached", "no_target"]},
+                 status_text=_object({"vi": TEXT, "en": TEXT}), missing=INTEGER, expected_by_as_of=INTEGER,
+                 on_path={"type": "boolean"}, behind_path_by=INTEGER, start_on={"type": "string", "nullable": True},
+                 due_on={"type": "string", "nullable": True}, source=TEXT)
 FIGURES = {"totals": TOTALS_SCHEMA, "funding_by_source": COUNTS,
            "by_sector": {"type": "object", "additionalProperties": _object({"selected": INTEGER,
                                                                             "successful": INTEGER})},

@@ -1,0 +1,65 @@
+"""The reads that several endpoints share: the active read model, the unit checks, the summary and the period
+report of a request (the JSON answers, the exports and the báo cáo documents carry the same figures)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from services.reporting import reports, target_store
+from services.reporting.params import parse_date, parse_known_at, parse_period_arg
+from services.reporting.store import ReadModel, active_generation, read_model
+from services.reporting.targets import Targets
+from shared.access_web import require_scope
+from shared.orgunits import OrgTree
+from shared.web import ApiError
+
+
+class Models:
+    """The active read-model generation (its tables created on first use)."""
+
+    def __init__(self, engine: Engine, reader: Engine) -> None:
+        self._engine = engine
+        self._reader = reader  # not the writer: on SQLite that would wait for a consumer's batch to commit
+        self._created: set[int] = set()
+
+    def current(self) -> ReadModel:
+        with self._reader.connect() as conn:
+            model = read_model(active_generation(conn))
+        if model.generation not in self._created:
+            model.create(self._engine)
+            self._created.add(model.generation)
+        return model
+
+
+class Reads:
+    def __init__(self, engine: Engine, reader: Engine, tree: OrgTree, targets: Targets) -> None:
+        self.engine, self.reader, self.tree, self.targets = engine, reader, tree, targets
+        self.models = Models(engine, reader)
+
+    def known_unit(self, code: str) -> None:
+        if code not in self.tree:
+            raise ApiError(404, "unknown_org_unit", org_code=code)
+        require_scope(self.tree, code)
+
+    def targets_in(self, conn: Connection, known_at: Any = None) -> Targets:
+        """The defaults with the targets admins set (by `known_at`, when given)."""
+        return self.targets.with_rows(target_store.all_rows(conn), known_at)
+
+    def summary_body(self, org_code: str) -> dict[str, Any]:
+        self.known_unit(org_code)
+        as_of, known_at = parse_date("as_of", date.today()), parse_known_at()
+        model = self.models.current()
+        with self.reader.connect() as conn:
+            return reports.summary(conn, model, self.tree, self.targets_in(conn, known_at), org_code, as_of,
+                                   known_at)
+
+    def report_body(self, org_code: str) -> dict[str, Any]:
+        self.known_unit(org_code)
+        period, known_at = parse_period_arg(), parse_known_at()
+        model = self.models.current()
+        with self.reader.connect() as conn:
+            return reports.period_report(conn, model, self.tree, self.targets_in(conn, known_at), org_code,
+                                         period, known_at)
