@@ -21,7 +21,12 @@ MATRIX: dict[str, frozenset[str]] = {
     # Further limited to the posting agency, or admin. A viewer key only reads, even one held by the
     # agency that posted the event.
     "event.retracted": frozenset({"union", "bank", "business", "admin"}),
+    # Further limited to the agency that recorded the loan's funding: a bank for its own loans, a union for
+    # the 120-fund loans it made itself (the only fundings a union posts).
+    "loan.repaid": frozenset({"bank", "union"}),
+    "loan.classified": frozenset({"bank", "union"}),
 }
+LOAN_EVENTS = frozenset({"loan.repaid", "loan.classified"})
 DISTRICT_OR_ABOVE = frozenset({"participant.selected", "participant.rejected", "participant.evaluated",
                                "participant.commended"})
 
@@ -38,7 +43,8 @@ def is_above_commune(tree: OrgTree, scope: str) -> bool:
 
 
 def may_post(tree: OrgTree, kind: str, scope: str, event_type: str, *, funding_source: str | None = None,
-             posted_by_agency: str | None = None, agency: str | None = None) -> bool:
+             posted_by_agency: str | None = None, agency: str | None = None,
+             lender_agency: str | None = None) -> bool:
     """Whether a key of `kind` scoped at `scope` may post `event_type` (scope of the participant apart)."""
     if kind not in MATRIX.get(event_type, frozenset()):
         return False
@@ -48,6 +54,8 @@ def may_post(tree: OrgTree, kind: str, scope: str, event_type: str, *, funding_s
         return is_above_commune(tree, scope)
     if event_type == "participant.funded" and kind == "union":
         return funding_source == "youth_union_120"
+    if event_type in LOAN_EVENTS:
+        return agency is not None and agency == lender_agency
     if event_type == "event.retracted":
         return kind == "admin" or (agency is not None and agency == posted_by_agency)
     return True

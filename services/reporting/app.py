@@ -9,7 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
-from services.reporting import api, dashboard, dashboard_api, planning_api
+from services.reporting import api, dashboard, dashboard_api, loans_api, planning_api
 from services.reporting.alerts import Settings
 from services.reporting.reads import Reads
 from services.reporting.store import (
@@ -75,4 +75,5 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
         config.alert_months_without_start, config.alert_months_without_evaluation)))
     parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, parts.tree))  # series, page bundles
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
+    parts.app.register_blueprint(loans_api.blueprint(parts.engine, reader, parts.tree))  # /api/v1/loans
     return parts.app

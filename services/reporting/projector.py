@@ -21,6 +21,7 @@ from services.reporting import store
 from services.reporting.domain import Change, Fact, Tally, advance, contributions, tally_of
 from services.reporting.event_rows import EVENT_COLUMNS, event_rows, sqlite_times
 from services.reporting.history import fact_columns, facts_of
+from services.reporting.loans import LOAN_COLUMNS, loans_of_rows
 from services.reporting.store import (
     ReadModel,
     active_generation,
@@ -101,10 +102,12 @@ class Projection:
         rows.sort(key=itemgetter(2))
         daily, halves = self.sums.roll_up(changes)
         model = self.model
+        loan_rows = loans_of_rows(rows)
 
         def write(conn: Connection) -> None:
             if rows:
                 bulk_insert(conn, model.events, EVENT_COLUMNS, rows)
+                bulk_insert(conn, model.loans, LOAN_COLUMNS, loan_rows)
                 self.sums.write(conn, model, daily, halves)
                 self.count(conn, "events_applied", len(rows))
 

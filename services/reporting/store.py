@@ -60,6 +60,7 @@ class ReadModel:
     daily: Table  # contributions summed per unit (with everything below it) and day, all figures in one row
     cumulative: Table  # the same summed from the start through each half-month (dated its first day)
     stats: Table  # counters, and the cumulative table's horizon
+    loans: Table  # the events of loans (fundings that are loans, repayments, classifications, their retractions)
     consumer_name: str  # whose stored offsets say what these tables hold: named by layout and generation
 
     def create(self, engine: Engine) -> None:
@@ -88,7 +89,7 @@ class ReadModel:
 
 # Version of the tables below; changed with their columns, keys or meaning. A process running a new
 # layout projects the whole log into new tables (the old ones stay until dropped).
-LAYOUT = 6
+LAYOUT = 7
 REGISTERED = text("type = 'participant.registered'")
 # The sums' rows are rewritten batch after batch. On PostgreSQL, pages kept half empty take the new version
 # of a row beside the old one (a HOT update: no new index entry, the old version pruned in place): after
@@ -184,7 +185,21 @@ def read_model(generation: int) -> ReadModel:
     )
     stats = Table("rp_stats" + g, md, Column("name", String(100), primary_key=True),
                   Column("value", BigInteger, nullable=False), sqlite_with_rowid=False)
-    return ReadModel(generation, md, events, daily, cumulative, stats, f"reporting-l{LAYOUT}-g{generation}")
+    # A copy of the loans' events, by the loan's unit: a portfolio is computed from them at read time
+    # (services/reporting/loans.py), so a repayment projected before its funding simply waits for it.
+    loans = Table(
+        "rp_loans" + g, md,
+        Column("event_id", String(36), nullable=False),
+        Column("type", String(64), nullable=False),
+        Column("participant_id", String(36), nullable=False),
+        Column("org_unit", String(64), nullable=False),
+        Column("occurred_on", Date, nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Column("source_agency", String(100), nullable=False),
+        Column("data", Text, nullable=False),
+        Index(f"ix_rp_loans_unit{g}", "org_unit"),
+    )
+    return ReadModel(generation, md, events, daily, cumulative, stats, loans, f"reporting-l{LAYOUT}-g{generation}")
 
 
 def active_generation(conn: Connection) -> int:

@@ -27,6 +27,15 @@ WRITE_RESPONSES = {
     413: "body over 1 MiB (payload_too_large)", 415: "not application/json (unsupported_media_type)",
     422: "invalid or missing field, named in error.fields (validation_failed)", 429: "rate limited (Retry-After)"}
 RETRACTION_RESPONSES = WRITE_RESPONSES | RETRACTION_CHANGES
+LOAN_RESPONSES = WRITE_RESPONSES | {
+    201: "recorded: event_id, type, participant_id, funding_event_id",
+    403: "only the agency that recorded the loan's funding (forbidden), with the participant in scope (out_of_scope)",
+    404: "no funding with this id in this service (unknown_loan)",
+    409: "loan_closed or loan_written_off (nothing more on an ended loan), funding_retracted, exceeds_outstanding "
+         "(with outstanding_vnd), outstanding_remains (closing with principal owed), idempotency_key_reused, "
+         "concurrent_write",
+    422: "not_a_loan (a grant), or an invalid field named in error.fields (validation_failed), e.g. a date before "
+         "the disbursement"}
 VIEW_WAIT_SECONDS = 1.5
 VIEW_BEHIND = ("unknown_participant", "not_selected")  # what a view behind registration answers
 
@@ -76,6 +85,22 @@ def blueprint(writer: Writer, engine: Engine) -> Blueprint:
     @_write("Business support given (participant.supported)", schemas.SupportBody)
     def support(participant_id: str) -> Response:
         return write(participant_id, support_body, handlers.support)
+
+    repayment_body, classification_body = schemas.RepaymentBody(), schemas.ClassificationBody()
+
+    @bp.post("/loans/<funding_event_id>/repayments")
+    @write_doc("A repayment of a loan: principal and interest (loan.repaid)", schemas.RepaymentBody,
+               schemas.LoanRecordedReply, LOAN_RESPONSES, ["loans"])
+    def repay(funding_event_id: str) -> Response:
+        body = json_body(repayment_body)
+        return writer.execute(lambda uow, ctx: handlers.repay(funding_event_id, body, uow, ctx))
+
+    @bp.post("/loans/<funding_event_id>/classifications")
+    @write_doc("The lender's classification of a loan: days past due and status (loan.classified)",
+               schemas.ClassificationBody, schemas.LoanRecordedReply, LOAN_RESPONSES, ["loans"])
+    def classify(funding_event_id: str) -> Response:
+        body = json_body(classification_body)
+        return writer.execute(lambda uow, ctx: handlers.classify(funding_event_id, body, uow, ctx))
 
     @bp.post("/events/<event_id>/retraction")
     @_write("Retract an event this service recorded (event.retracted)", schemas.RetractionBody,

@@ -1,11 +1,23 @@
-"""Support's use cases: trainings, fundings, business supports for selected participants."""
+"""Support's use cases: trainings, fundings, business supports for selected participants; loans' repayments
+and classifications."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
-from services.support import domain, view
-from shared.events.types import Event, ParticipantFunded, ParticipantSupported, ParticipantTrained
+from services.support import domain, loans, view
+from shared.events import Envelope
+from shared.events.types import (
+    Event,
+    LoanClassified,
+    LoanRepaid,
+    ParticipantFunded,
+    ParticipantSupported,
+    ParticipantTrained,
+)
+from shared.loans import Loan, LoanFact, is_loan, loans_of
 from shared.rules import is_issued_id
 from shared.writes import Context, Reply, UnitOfWork, authorize, new_event, recorded
 
@@ -35,3 +47,39 @@ def fund(participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Contex
 
 def support(participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
     return _record(ParticipantSupported, participant_id, body, uow, ctx)
+
+
+def _loan_fact(envelope: Envelope) -> LoanFact:
+    return LoanFact(envelope.event_id, envelope.type, envelope.participant_id, envelope.org_unit,
+                    envelope.source.agency, envelope.occurred_on, envelope.recorded_at, envelope.data)
+
+
+def _record_on_loan(event_cls: type[Event], funding_event_id: str, body: dict[str, Any], uow: UnitOfWork,
+                    ctx: Context, check: Callable[[Loan, dict[str, Any], date, date], None]) -> Reply:
+    """A loan's event, on its participant's stream, in the funding's unit: the funding is support's own
+    event, so its loan is read from support's store (no view of another service to wait for)."""
+    funding = uow.store.get(uow.conn, funding_event_id) if is_issued_id(funding_event_id) else None
+    if funding is None or funding.type != ParticipantFunded.TYPE:
+        raise loans.unknown_loan()
+    authorize(ctx, event_cls.TYPE, funding.org_unit, lender_agency=funding.source.agency)
+    if not is_loan(funding.data):
+        raise loans.not_a_loan(str(funding.data.get("source")))
+    stream = uow.store.stream(uow.conn, funding.participant_id)
+    loan = loans_of(_loan_fact(e) for e in stream).get(funding_event_id)
+    if loan is None:
+        raise loans.funding_retracted()
+    loans.check_open(loan)
+    check(loan, body, ctx.today, ctx.program_start)
+    data = {**body, "funding_event_id": funding_event_id}
+    envelope = new_event(ctx, event_cls, funding.participant_id, funding.org_unit, data, stream[-1].sequence + 1)
+    uow.record([envelope])
+    return recorded(envelope, funding_event_id=funding_event_id)
+
+
+def repay(funding_event_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
+    return _record_on_loan(LoanRepaid, funding_event_id, body, uow, ctx, loans.check_repayment)
+
+
+def classify(funding_event_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
+    body = {**body, "status": loans.classification_status(body)}
+    return _record_on_loan(LoanClassified, funding_event_id, body, uow, ctx, loans.check_classification)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from shared.events.types import ParticipantFunded, ParticipantSupported, ParticipantTrained
+from marshmallow import fields
+
+from shared.events.types import LoanClassified, LoanRepaid, ParticipantFunded, ParticipantSupported, ParticipantTrained
 from shared.rules import RequestBody
 
 # the same in both write services, defined once
@@ -20,3 +22,17 @@ class FundingBody(RequestBody, ParticipantFunded.Data):
 
 class SupportBody(RequestBody, ParticipantSupported.Data):
     pass
+
+
+class RepaymentBody(RequestBody, LoanRepaid.Data):
+    class Meta:
+        exclude = ("funding_event_id",)  # from the path
+
+
+class ClassificationBody(RequestBody, LoanClassified.Data):
+    class Meta:
+        exclude = ("funding_event_id",)
+
+
+class LoanRecordedReply(RecordedReply):
+    funding_event_id = fields.UUID(required=True)

@@ -26,6 +26,7 @@ SUPPORT_KINDS = (
     "input_output_linkage", "forum", "trade_fair", "trademark", "food_safety", "value_chain", "mentoring", "other",
 )
 MAX_AMOUNT_VND = 10**12
+LOAN_STATUSES = ("current", "overdue", "restructured", "written_off", "closed")
 
 
 def _text(required: bool = True, max_len: int = 500, multiline: bool = False) -> fields.String:
@@ -152,6 +153,32 @@ class ModelReplicated(Event):
         note = _text(required=False, max_len=4000, multiline=True)
 
 
+class LoanRepaid(Event):
+    """A repayment of a loan (a funding that is one, shared.loans.is_loan), on its participant's stream."""
+
+    TYPE, VERSION, DATE_FIELD = "loan.repaid", 1, "paid_on"
+
+    class Data(Schema):
+        funding_event_id = fields.UUID(required=True)
+        paid_on = fields.Date(required=True)
+        principal_vnd = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_AMOUNT_VND))
+        interest_vnd = _vnd(required=False)
+
+
+class LoanClassified(Event):
+    """The lender's classification of a loan on a date: days past due and status."""
+
+    TYPE, VERSION, DATE_FIELD = "loan.classified", 1, "classified_on"
+
+    class Data(Schema):
+        funding_event_id = fields.UUID(required=True)
+        classified_on = fields.Date(required=True)
+        days_past_due = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=36500))
+        # absent in a request: current without days past due, else overdue (the service records it filled in)
+        status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LOAN_STATUSES))
+        note = _text(required=False, max_len=2000, multiline=True)
+
+
 class EventRetracted(Event):
     TYPE, VERSION, DATE_FIELD = "event.retracted", 1, "retracted_on"
 
@@ -167,6 +194,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
     for cls in (
         ParticipantRegistered, ParticipantSelected, ParticipantRejected, ParticipantTrained, ParticipantFunded,
         ParticipantSupported, ParticipantEvaluated, ParticipantCommended, ModelReplicated, EventRetracted,
+        LoanRepaid, LoanClassified,
     )
 }
 

@@ -33,6 +33,10 @@ VALID = {
     "model.replicated": {"replicated_on": "2018-03-01", "youth_name": "Nguyễn Văn An", "org_unit": "TX-XUANHOA"},
     "event.retracted": {"retracted_event_id": EID, "retracted_type": "participant.funded", "reason": "nhầm",
                         "retracted_on": "2018-01-02"},
+    "loan.repaid": {"funding_event_id": EID, "paid_on": "2018-01-05", "principal_vnd": 5_000_000,
+                    "interest_vnd": 300_000},
+    "loan.classified": {"funding_event_id": EID, "classified_on": "2018-02-01", "days_past_due": 12,
+                        "status": "overdue"},
 }
 
 

@@ -1,0 +1,127 @@
+"""GET /api/v1/loans/{org_code}: the loan portfolio of a unit as of a date, and, for the readers who may see a
+person's loan (union officers in scope, the lending bank for its own loans), the loans to follow up."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import Engine
+
+from services.reporting.api import AS_OF, READ_RESPONSES
+from services.reporting.loans import BUCKETS, follow_up_reasons, line, portfolio
+from services.reporting.loans_read import loans_in, names_of
+from services.reporting.params import parse_date
+from services.reporting.reads import Models
+from shared.access_web import current_principal, require_scope
+from shared.auth import Principal
+from shared.loans import Loan
+from shared.orgunits import OrgTree
+from shared.web import ApiError, doc
+
+INTEGER, TEXT, DAY = {"type": "integer"}, {"type": "string"}, {"type": "string", "format": "date"}
+NULLABLE_TEXT = {"type": "string", "nullable": True}
+_BUCKET = {"type": "object", "required": ["loans", "outstanding_vnd"],
+           "properties": {"loans": INTEGER, "outstanding_vnd": INTEGER}}
+_AMOUNTS = ("disbursed_vnd", "outstanding_vnd", "repaid_principal_vnd", "repaid_interest_vnd", "written_off_vnd",
+            "at_risk_30_vnd")
+FIGURES = {"type": "object", "required": ["loans", "active_loans", *_AMOUNTS, "overdue", "par30"], "properties": {
+    "loans": INTEGER, "active_loans": INTEGER, **dict.fromkeys(_AMOUNTS, INTEGER),
+    "overdue": {"type": "object", "required": [b[0] for b in BUCKETS], "properties": {b[0]: _BUCKET for b in BUCKETS}},
+    "par30": {"type": "number", "nullable": True,
+              "description": "outstanding of loans more than 30 days past due / total outstanding (null: none)"}}}
+LINE = {"type": "object", "properties": {
+    "funding_event_id": TEXT, "participant_id": TEXT, "participant_name": NULLABLE_TEXT, "org_unit": TEXT,
+    "source": TEXT, "lender_agency": TEXT, "lender": NULLABLE_TEXT, "disbursed_on": DAY, "amount_vnd": INTEGER,
+    "term_months": {"type": "integer", "nullable": True}, "maturity": {"type": "string", "nullable": True},
+    **{k: INTEGER for k in ("outstanding_vnd", "repaid_principal_vnd", "repaid_interest_vnd", "written_off_vnd",
+                            "days_past_due")},
+    "status": TEXT, "classified_on": {"type": "string", "nullable": True},
+    "reasons": {"type": "array", "items": {"type": "string", "enum": ["overdue", "restructured", "not_classified",
+                                                                      "past_maturity"]}}}}
+UNIT = {"type": "object", "required": ["code", "name", "level"],
+        "properties": {"code": TEXT, "name": TEXT, "level": TEXT}}
+PORTFOLIO = {"type": "object", "required": ["org_unit", "as_of", "totals", "by_source", "children", "details"],
+             "properties": {
+                 "org_unit": UNIT, "as_of": DAY, "totals": FIGURES,
+                 "by_source": {"type": "object", "additionalProperties": FIGURES},
+                 "children": {"type": "array", "items": {"type": "object", "required": ["org_unit", "totals"],
+                                                         "properties": {"org_unit": UNIT, "totals": FIGURES}}},
+                 "details": {"type": "string", "enum": ["all", "own", "none"],
+                             "description": "whose loans this reader sees one by one"},
+                 "follow_up": {"type": "array", "items": LINE,
+                               "description": "loans needing a visit (detail readers only)"},
+                 "loans": {"type": "array", "items": LINE, "description": "every loan, with `lines=true`"}}}
+LINES = {"name": "lines", "in": "query", "required": False, "schema": {"type": "boolean"},
+         "description": "`true`: every loan one by one (detail readers only)"}
+
+
+def details_for(principal: Principal) -> str:
+    """A person's loan is seen by the union officers in scope, and by the bank that lent it."""
+    return {"union": "all", "bank": "own"}.get(principal.kind, "none")
+
+
+def blueprint(engine: Engine, reader: Engine, tree: OrgTree) -> Blueprint:
+    bp = Blueprint("loans", __name__, url_prefix="/api/v1")
+    models = Models(engine, reader)
+
+    @bp.get("/loans/<org_code>")
+    @doc("Loan portfolio of an org unit as of a date: outstanding principal, repaid, overdue by age, PAR30, per "
+         "source and per child unit; the loans to follow up for union officers and the lending bank",
+         responses=READ_RESPONSES, response_schema=PORTFOLIO, params=[AS_OF, LINES], tags=["loans"])
+    def loans(org_code: str) -> Response:
+        if org_code not in tree:
+            raise ApiError(404, "unknown_org_unit", org_code=org_code)
+        require_scope(tree, org_code)
+        as_of = parse_date("as_of", date.today())
+        principal = current_principal()
+        model = models.current()
+        with reader.connect() as conn:
+            found = loans_in(conn, model, tree.descendants(org_code))
+            body = portfolio_body(tree, org_code, as_of, list(found.values()))
+            details = details_for(principal)
+            body["details"] = details
+            if details != "none":
+                shown = [loan for loan in found.values() if loan.disbursed_on <= as_of
+                         and (details == "all" or loan.lender_agency == principal.agency)]
+                body.update(detail_lines(shown, as_of, names_of(conn, model, sorted(
+                    {loan.funding.participant_id for loan in shown})), request.args.get("lines") == "true"))
+        return jsonify(body)
+
+    return bp
+
+
+def portfolio_body(tree: OrgTree, org_code: str, as_of: date, loans: list[Loan]) -> dict[str, Any]:
+    child_of: dict[str, str] = {}
+    children = tree.children(org_code)
+    for child in children:
+        child_of.update(dict.fromkeys(tree.descendants(child.code), child.code))
+    totals, by_source, by_child = portfolio(loans, as_of, child_of.get)
+    empty = portfolio([], as_of, child_of.get)[0]
+    unit = tree.get(org_code)
+    assert unit is not None
+    return {"org_unit": _unit(unit.code, tree), "as_of": as_of.isoformat(), "totals": totals, "by_source": by_source,
+            "children": [{"org_unit": _unit(c.code, tree), "totals": by_child.get(c.code, empty)} for c in children]}
+
+
+def _unit(code: str, tree: OrgTree) -> dict[str, str]:
+    unit = tree.get(code)
+    assert unit is not None
+    return {"code": unit.code, "name": unit.name, "level": unit.level}
+
+
+def detail_lines(loans: list[Loan], as_of: date, names: dict[str, str], every: bool) -> dict[str, Any]:
+    """The follow-up list (most days past due, then most owed, first) and, when asked, every loan."""
+    follow_up, lines = [], []
+    for loan in loans:
+        p = loan.position(as_of)
+        reasons = follow_up_reasons(loan, p, as_of)
+        entry = {**line(loan, p, names.get(loan.funding.participant_id)), "reasons": reasons}
+        if reasons:
+            follow_up.append(entry)
+        if every:
+            lines.append(entry)
+    follow_up.sort(key=lambda e: (-e["days_past_due"], -e["outstanding_vnd"], e["funding_event_id"]))
+    lines.sort(key=lambda e: (e["org_unit"], e["disbursed_on"], e["funding_event_id"]))
+    return {"follow_up": follow_up, **({"loans": lines} if every else {})}

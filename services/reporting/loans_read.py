@@ -1,0 +1,44 @@
+"""Reads of the loans table and the borrowers' names: the loans of a set of units, computed from their events
+at read time (so any arrival order gives the same loans)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC
+
+import orjson
+from sqlalchemy import Connection, select
+
+from services.reporting import store
+from services.reporting.domain import live_facts
+from services.reporting.history import fact_columns, facts_of
+from services.reporting.store import ReadModel, of_participants
+from shared.loans import Loan, LoanFact, loans_of
+
+
+def loans_in(conn: Connection, model: ReadModel, units: Iterable[str]) -> dict[str, Loan]:
+    """The loans recorded in these units, by funding event id (a loan's events all carry its funding's unit)."""
+    t = model.loans
+    wanted = sorted(units)
+    facts: list[LoanFact] = []
+    for i in range(0, len(wanted), store.CHUNK):
+        for row in conn.execute(select(t).where(t.c.org_unit.in_(wanted[i:i + store.CHUNK]))):
+            recorded_at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
+            facts.append(LoanFact(row.event_id, row.type, row.participant_id, row.org_unit, row.source_agency,
+                                  row.occurred_on, recorded_at, orjson.loads(row.data)))
+    return loans_of(facts)
+
+
+def names_of(conn: Connection, model: ReadModel, participant_ids: list[str]) -> dict[str, str]:
+    """Each participant's name, from their latest live registration."""
+    e = model.events
+    names: dict[str, str] = {}
+    half = store.CHUNK // 2
+    for i in range(0, len(participant_ids), half):
+        rows = conn.execute(select(*fact_columns(e)).where(
+            of_participants(e, participant_ids[i:i + half]),
+            e.c.type.in_(("participant.registered", "event.retracted"))))
+        for fact in live_facts(facts_of(rows)):  # in business order: the latest registration wins
+            if fact.type == "participant.registered" and fact.data.get("full_name"):
+                names[fact.participant_id] = str(fact.data["full_name"])
+    return names

@@ -1,0 +1,260 @@
+"""Loans followed to repayment, through the real services, broker and database: a hand-computed portfolio
+(loans from three sources in two districts, repayments one of them retracted, a write-off, a grant that is
+no loan) compared to GET /api/v1/loans at several dates, PAR30 on either side of a classification, the
+loans' events projected in reverse order, every refusal rule over HTTP, and who sees a person's loan."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from services.reporting.loans_read import loans_in
+from services.reporting.projector import Projection
+from services.reporting.store import read_model
+from services.support.store import event_store
+from shared.events import encode
+from shared.events.rawcheck import read_event
+from shared.messaging.consumer import Delivery
+from shared.orgunits import load
+from tests.support.system import System
+from tests.support.write_checks import EN, engine, leaves_no_trace, refused, selected, shared_system
+
+M = 1_000_000
+P = "/api/v1/participants"
+
+
+@pytest.fixture(scope="module")
+def system(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    with shared_system(bootstrap, tmp_path_factory.mktemp("loans")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def keys(system: System) -> dict[str, dict[str, str]]:
+    return {"union_tx": system.key("union", "TX", agency="huyen-doan-tho-xuan"),
+            "union_ts": system.key("union", "TS", agency="huyen-doan-trieu-son"),
+            "vbsp": system.key("bank", "TH", agency="vbsp-thanh-hoa"),
+            "vbsp_ts": system.key("bank", "TS", agency="vbsp-thanh-hoa"),
+            "agribank": system.key("bank", "TH", agency="agribank"),
+            "business": system.key("business", "TH", agency="hiep-hoi-dn"),
+            "viewer": system.key("viewer", "TH", agency="tinh-doan")}
+
+
+def post(system: System, headers: dict[str, str], path: str, body: dict[str, Any], status: int = 201,
+         **extra: str) -> str:
+    reply = system.support.post(path, headers=headers | extra, json=body)
+    assert reply.status_code == status, reply.get_json()
+    return str(reply.get_json()["event_id"])
+
+
+def fund(system: System, headers: dict[str, str], participant_id: str, day: str, source: str, amount: int,
+         term: int | None = None) -> str:
+    body: dict[str, Any] = {"disbursed_on": day, "source": source, "amount_vnd": amount}
+    if term is not None:
+        body["term_months"] = term
+    return post(system, headers, f"{P}/{participant_id}/fundings", body)
+
+
+def repay(system: System, headers: dict[str, str], loan: str, day: str, principal: int, interest: int = 0) -> str:
+    return post(system, headers, f"/api/v1/loans/{loan}/repayments",
+                {"paid_on": day, "principal_vnd": principal, "interest_vnd": interest})
+
+
+def classify(system: System, headers: dict[str, str], loan: str, day: str, days: int, status: str | None = None
+             ) -> str:
+    body: dict[str, Any] = {"classified_on": day, "days_past_due": days}
+    if status:
+        body["status"] = status
+    return post(system, headers, f"/api/v1/loans/{loan}/classifications", body)
+
+
+@pytest.fixture(scope="module")
+def book(system: System, keys: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The portfolio the expectations below are computed from by hand."""
+    p1 = selected(system, keys["union_tx"], org_unit="TX-XUANHOA")
+    p2 = selected(system, keys["union_tx"], org_unit="TX-XUANLAI")
+    p3 = selected(system, keys["union_ts"], org_unit="TS-TTTRIEUSON")
+    b = {"p1": p1, "p2": p2, "p3": p3}
+    b["l1"] = fund(system, keys["vbsp"], p1, "2017-09-01", "vbsp", 100 * M, 36)
+    b["l4"] = fund(system, keys["vbsp"], p1, "2018-01-10", "vbsp", 50 * M)  # no term, a lending source: a loan
+    b["l2"] = fund(system, keys["agribank"], p2, "2017-10-01", "commercial_bank", 200 * M, 24)
+    b["grant"] = fund(system, keys["vbsp"], p2, "2017-10-05", "enterprise", 30 * M)  # no term: a grant
+    b["l3"] = fund(system, keys["union_ts"], p3, "2017-11-01", "youth_union_120", 40 * M, 24)
+    b["r1"] = repay(system, keys["vbsp"], b["l1"], "2017-12-01", 10 * M, 1 * M)
+    b["r2"] = repay(system, keys["vbsp"], b["l1"], "2018-03-01", 20 * M, 1_500_000)
+    b["r3"] = repay(system, keys["vbsp"], b["l1"], "2018-06-01", 5 * M)
+    b["c1"] = classify(system, keys["vbsp"], b["l1"], "2018-02-01", 45)
+    b["c2"] = classify(system, keys["vbsp"], b["l1"], "2018-07-01", 0, "current")
+    b["c3"] = classify(system, keys["agribank"], b["l2"], "2018-04-01", 100, "overdue")
+    b["r4"] = repay(system, keys["agribank"], b["l2"], "2018-05-01", 50 * M, 4 * M)
+    b["c4"] = classify(system, keys["union_ts"], b["l3"], "2018-01-15", 10)
+    b["c5"] = classify(system, keys["vbsp"], b["l4"], "2018-09-01", 200, "written_off")
+    post(system, keys["vbsp"], f"/api/v1/events/{b['r2']}/retraction", {"reason": "Nhập trùng"})
+    system.sync()
+    return b
+
+
+def figures(loans: int, active: int, disbursed: int, outstanding: int, repaid: tuple[int, int], written_off: int,
+            buckets: tuple[tuple[int, int], tuple[int, int], tuple[int, int]], par30: float | None
+            ) -> dict[str, Any]:
+    at_risk = buckets[1][1] + buckets[2][1]
+    return {"loans": loans, "active_loans": active, "disbursed_vnd": disbursed, "outstanding_vnd": outstanding,
+            "repaid_principal_vnd": repaid[0], "repaid_interest_vnd": repaid[1], "written_off_vnd": written_off,
+            "at_risk_30_vnd": at_risk, "par30": par30,
+            "overdue": {name: {"loans": n, "outstanding_vnd": v}
+                        for name, (n, v) in zip(("1_30", "31_90", "over_90"), buckets, strict=True)}}
+
+
+NONE = ((0, 0), (0, 0), (0, 0))
+# TH as of each date, by hand: L1 vbsp 100 (R1 10+1, R2 retracted, R3 5; 45 dpd from 1/2/2018, current from
+# 1/7), L4 vbsp 50 (written off 1/9/2018), L2 bank 200 (100 dpd from 1/4/2018; R4 50+4 on 1/5), L3 120-fund 40
+# (10 dpd from 15/1/2018); the grant counts nowhere.
+EXPECTED = {
+    "2017-08-31": figures(0, 0, 0, 0, (0, 0), 0, NONE, None),
+    "2018-01-31": figures(4, 4, 390 * M, 380 * M, (10 * M, 1 * M), 0, ((1, 40 * M), (0, 0), (0, 0)), 0.0),
+    "2018-03-31": figures(4, 4, 390 * M, 380 * M, (10 * M, 1 * M), 0, ((1, 40 * M), (1, 90 * M), (0, 0)), 0.2368),
+    "2018-04-01": figures(4, 4, 390 * M, 380 * M, (10 * M, 1 * M), 0, ((1, 40 * M), (1, 90 * M), (1, 200 * M)),
+                          0.7632),
+    "2018-07-31": figures(4, 4, 390 * M, 325 * M, (65 * M, 5 * M), 0, ((1, 40 * M), (0, 0), (1, 150 * M)), 0.4615),
+    "2018-09-30": figures(4, 3, 390 * M, 275 * M, (65 * M, 5 * M), 50 * M, ((1, 40 * M), (0, 0), (1, 150 * M)),
+                          0.5455),
+}
+
+
+def portfolio(system: System, headers: dict[str, str], code: str, as_of: str, **params: str) -> dict[str, Any]:
+    reply = system.reporting.get(f"/api/v1/loans/{code}", headers=headers,
+                                 query_string={"as_of": as_of, **params})
+    assert reply.status_code == 200, reply.get_json()
+    return reply.get_json()  # type: ignore[no-any-return]
+
+
+def test_the_portfolio_is_the_hand_computed_one_at_every_date(
+        system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
+    for as_of, expected in EXPECTED.items():
+        body = portfolio(system, keys["viewer"], "TH", as_of)
+        assert body["totals"] == expected, as_of
+        assert body["details"] == "none" and "follow_up" not in body and "loans" not in body
+    body = portfolio(system, keys["viewer"], "TH", "2018-09-30")
+    children = {c["org_unit"]["code"]: c["totals"] for c in body["children"]}
+    assert children["TX"]["outstanding_vnd"] == 235 * M and children["TX"]["written_off_vnd"] == 50 * M
+    assert children["TS"]["outstanding_vnd"] == 40 * M and children["TS"]["par30"] == 0.0
+    assert children["YD"]["loans"] == 0 and children["YD"]["par30"] is None
+    by_source = body["by_source"]
+    assert set(by_source) == {"vbsp", "commercial_bank", "youth_union_120"}  # the grant is no loan
+    assert (by_source["vbsp"]["outstanding_vnd"], by_source["vbsp"]["written_off_vnd"]) == (85 * M, 50 * M)
+    assert by_source["commercial_bank"]["par30"] == 1.0 and by_source["youth_union_120"]["par30"] == 0.0
+    tx = portfolio(system, keys["union_tx"], "TX", "2018-09-30")
+    communes = {c["org_unit"]["code"]: c["totals"] for c in tx["children"]}
+    assert communes["TX-XUANHOA"]["outstanding_vnd"] == 85 * M and communes["TX-XUANLAI"]["outstanding_vnd"] == 150 * M
+    assert tx["totals"]["loans"] == 3
+
+
+def test_who_sees_a_persons_loan(system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
+    union = portfolio(system, keys["union_tx"], "TX", "2018-09-30", lines="true")
+    assert union["details"] == "all"
+    # L2 overdue and not classified for 182 days; L1 classified 91 days ago; L4 written off: no visit
+    assert [(e["funding_event_id"], e["reasons"]) for e in union["follow_up"]] == [
+        (book["l2"], ["overdue", "not_classified"]), (book["l1"], ["not_classified"])]
+    assert union["follow_up"][1]["participant_name"].startswith("Nguyễn Thị Mai")
+    assert {e["funding_event_id"] for e in union["loans"]} == {book["l1"], book["l2"], book["l4"]}
+    vbsp = portfolio(system, keys["vbsp"], "TH", "2018-09-30", lines="true")
+    assert vbsp["details"] == "own" and vbsp["totals"] == EXPECTED["2018-09-30"]  # aggregates: every loan
+    assert [e["funding_event_id"] for e in vbsp["follow_up"]] == [book["l1"]]
+    assert {e["funding_event_id"] for e in vbsp["loans"]} == {book["l1"], book["l4"]}
+    agribank = portfolio(system, keys["agribank"], "TH", "2018-09-30")
+    assert [e["funding_event_id"] for e in agribank["follow_up"]] == [book["l2"]]
+    business = portfolio(system, keys["business"], "TH", "2018-09-30", lines="true")
+    assert business["details"] == "none" and "follow_up" not in business and "loans" not in business
+    assert system.reporting.get("/api/v1/loans/TH", headers=keys["union_ts"]).status_code == 403
+    assert system.reporting.get("/api/v1/loans/NOPE", headers=keys["viewer"]).status_code == 404
+    assert system.reporting.get("/api/v1/loans/TH?as_of=2018-13-01", headers=keys["viewer"]).status_code == 422
+
+
+def test_events_projected_in_reverse_order_give_the_same_loans(system: System, book: dict[str, str]) -> None:
+    """A repayment, a classification, a retraction can reach the consumer before their funding."""
+    config = system.configs["reporting"]
+    tree = load(config.org_units_file)
+    reporting = engine(system, "reporting")
+    with engine(system, "support").connect() as conn:
+        stream = event_store.stream(conn, book["p1"]) + event_store.stream(conn, book["p2"])
+    model = read_model(90)
+    model.create(reporting)
+    projection = Projection(model, tree)
+    for i, envelope in enumerate(reversed(stream)):  # one event a batch, the funding last
+        with reporting.begin() as conn:
+            projection.apply_batch(conn, [Delivery("t", 0, i, *read_event(encode(envelope)))])
+    with reporting.connect() as conn:
+        live = read_model(1)
+        reversed_loans, loans = loans_in(conn, model, tree.descendants("TX")), loans_in(conn, live, {"TX-XUANHOA",
+                                                                                                     "TX-XUANLAI"})
+    assert set(reversed_loans) == set(loans) == {book["l1"], book["l2"], book["l4"]}
+    for day in EXPECTED:
+        as_of = date.fromisoformat(day)
+        for loan_id, loan in loans.items():
+            if loan.disbursed_on <= as_of:
+                assert reversed_loans[loan_id].position(as_of) == loan.position(as_of), (loan_id, day)
+    model.drop(reporting)
+
+
+def test_every_refusal_says_why(system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
+    s, loans = system.support, "/api/v1/loans"
+    vbsp, agribank = keys["vbsp"], keys["agribank"]
+    repayment = {"paid_on": "2018-08-01", "principal_vnd": 1 * M}
+    refused(system, s, "POST", f"{loans}/{uuid.uuid4()}/repayments", vbsp, 404, "unknown_loan", json=repayment)
+    refused(system, s, "POST", f"{loans}/not-an-id/classifications", vbsp, 404, "unknown_loan",
+            json={"classified_on": "2018-08-01", "days_past_due": 0})
+    refused(system, s, "POST", f"{loans}/{book['grant']}/repayments", vbsp, 422, "not_a_loan", json=repayment,
+            en="not a loan")
+    # the retracted repayment of 20 no longer counts: 85 is owed on L1
+    error = refused(system, s, "POST", f"{loans}/{book['l1']}/repayments", vbsp, 409, "exceeds_outstanding",
+                    "principal_vnd", json={"paid_on": "2018-08-01", "principal_vnd": 85 * M + 1})
+    assert error["outstanding_vnd"] == 85 * M
+    refused(system, s, "POST", f"{loans}/{book['l2']}/repayments", agribank, 422, "validation_failed", "paid_on",
+            json={"paid_on": "2017-09-30", "principal_vnd": 1 * M}, en="before the disbursement")
+    refused(system, s, "POST", f"{loans}/{book['l2']}/classifications", agribank, 422, "validation_failed",
+            "classified_on", json={"classified_on": "2017-09-30", "days_past_due": 0})
+    refused(system, s, "POST", f"{loans}/{book['l4']}/repayments", vbsp, 409, "loan_written_off", json=repayment,
+            en="written off")
+    refused(system, s, "POST", f"{loans}/{book['l4']}/classifications", vbsp, 409, "loan_written_off",
+            json={"classified_on": "2018-10-01", "days_past_due": 0})
+    refused(system, s, "POST", f"{loans}/{book['l1']}/classifications", vbsp, 409, "outstanding_remains", "status",
+            json={"classified_on": "2018-10-01", "days_past_due": 0, "status": "closed"})
+    refused(system, s, "POST", f"{loans}/{book['l1']}/classifications", vbsp, 422, "validation_failed", "status",
+            json={"classified_on": "2018-10-01", "days_past_due": 5, "status": "current"})
+    refused(system, s, "POST", f"{loans}/{book['l1']}/classifications", vbsp, 422, "validation_failed",
+            "days_past_due", json={"classified_on": "2018-10-01", "days_past_due": -1})
+    refused(system, s, "POST", f"{loans}/{book['l1']}/repayments", vbsp, 422, "validation_failed", "principal_vnd",
+            json={"paid_on": "2018-08-01", "principal_vnd": 0})
+    # a loan repaid in full and closed, after the dates above (the portfolio's figures stay as computed)
+    closed = fund(system, vbsp, book["p3"], "2018-10-01", "vbsp", 10 * M, 12)
+    repay(system, vbsp, closed, "2018-10-15", 10 * M, 200_000)
+    classify(system, vbsp, closed, "2018-10-20", 0, "closed")
+    refused(system, s, "POST", f"{loans}/{closed}/repayments", vbsp, 409, "loan_closed", json=repayment,
+            en="closed")
+    gone = fund(system, vbsp, book["p3"], "2018-10-02", "vbsp", 5 * M, 12)
+    post(system, vbsp, f"/api/v1/events/{gone}/retraction", {"reason": "Nhập nhầm"})
+    refused(system, s, "POST", f"{loans}/{gone}/repayments", vbsp, 409, "funding_retracted",
+            json={"paid_on": "2018-10-15", "principal_vnd": 1 * M})
+    # only the lender posts, within its scope; unions only for the 120-fund loans they made
+    body = {"paid_on": "2018-08-01", "principal_vnd": 1 * M}
+    for headers, code in ((agribank, "forbidden"), (keys["union_tx"], "forbidden"), (keys["business"], "forbidden"),
+                          (keys["viewer"], "forbidden"), (keys["vbsp_ts"], "out_of_scope")):
+        refused(system, s, "POST", f"{loans}/{book['l1']}/repayments", headers, 403, code, json=body)
+    refused(system, s, "POST", f"{loans}/{book['l3']}/repayments", vbsp, 403, "forbidden", json=body)
+
+
+def test_a_repeated_repayment_with_its_key_is_recorded_once(
+        system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
+    path = f"/api/v1/loans/{book['l3']}/repayments"
+    body = {"paid_on": "2018-10-05", "principal_vnd": 2 * M, "interest_vnd": 100_000}
+    headers = keys["union_ts"] | {"Idempotency-Key": "sao-ke-2018-10-05-1"}
+    first = system.support.post(path, headers=headers, json=body)
+    assert first.status_code == 201 and first.get_json()["funding_event_id"] == book["l3"]
+    with leaves_no_trace(system):
+        again = system.support.post(path, headers=headers | EN, json=body)
+    assert (again.status_code, again.get_json()) == (201, first.get_json())
+    assert again.headers["Idempotent-Replayed"] == "true"
