@@ -1,20 +1,29 @@
-"""Support's lists: training attendance, disbursements, business supports. Each kind is declared from its
-single-event endpoint (schema and handler); shared.imports reads, checks and records. Adding a kind (loan
-repayments, say) is one layout and one `event_kind(...)` line in KINDS."""
+"""Support's lists: training attendance, disbursements, business supports, the bank's loan repayments. Each
+kind is declared from its single-event endpoint (schema and handler); shared.imports reads, checks and
+records. Adding a kind is one layout and one `event_kind(...)` line in KINDS."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint
 
 from services.support import handlers, schemas
-from shared.events.types import FUNDING_SOURCES, ParticipantFunded, ParticipantSupported, ParticipantTrained
+from shared.events.types import (
+    FUNDING_SOURCES,
+    LoanRepaid,
+    ParticipantFunded,
+    ParticipantSupported,
+    ParticipantTrained,
+)
 from shared.imports.events import date_column, event_kind, event_layout
 from shared.imports.kinds import ImportKind, add_routes
 from shared.imports.layout import Column, labelled
 from shared.orgunits import OrgTree
+from shared.permissions import MATRIX
 from shared.write_api import Writer
+from shared.writes import Context, forbidden
 
 TRAINING_KIND = labelled({"course": ("Tập huấn", "lớp tập huấn", "khóa học"),
                           "study_visit": ("Tham quan học tập", "tham quan")})
@@ -63,6 +72,28 @@ SUPPORTS = event_layout(
         Column("description", "Nội dung", "text", False, "Không bắt buộc.", "Gian hàng tại hội chợ nông sản", 30),
     ), {"support_kind": SUPPORT_KIND})
 
+# The bank's repayment list: one row per repayment, the loan named by its funding's event id.
+FUNDING_EVENT_ID = Column(
+    "funding_event_id", "Mã khoản vay", "text", True,
+    "Mã của lần giải ngân (event_id do hệ thống trả về khi ghi nhận khoản vay).",
+    "0c8a5e2b-6f1d-4b7a-9e3c-5d2f8a1b7c40", 38, ("mã giải ngân", "mã khoản giải ngân", "funding_event_id"))
+REPAYMENTS = event_layout(
+    "Danh sách trả nợ vay của Bí thư Chi đoàn khởi nghiệp (mẫu)", "một lần trả nợ của một khoản vay", (
+        date_column("paid_on", "Ngày trả", date(2018, 3, 15), ("ngày trả nợ", "ngày")),
+        Column("principal_vnd", "Tiền gốc (đồng)", "integer", True,
+               "Số nguyên, đồng, từ 0, không vượt dư nợ gốc còn lại.", 5_000_000, 16, ("gốc", "trả gốc")),
+        Column("interest_vnd", "Tiền lãi (đồng)", "integer", False, "Số nguyên, đồng; không bắt buộc.", 350_000, 16,
+               ("lãi", "trả lãi")),
+    ), {}, path_column=FUNDING_EVENT_ID)
+
+
+def _may_import_repayments(ctx: Context) -> None:
+    """Only the lender posts a loan's events, which each row checks; a kind that lends nothing is refused
+    before the file is read."""
+    if ctx.principal.kind not in MATRIX[LoanRepaid.TYPE]:
+        raise forbidden()
+
+
 KINDS: tuple[ImportKind, ...] = (
     event_kind("trainings", TRAININGS, schemas.TrainingBody(), handlers.train, (ParticipantTrained.TYPE,),
                "Import training attendance", "mau-tap-huan.xlsx"),
@@ -71,6 +102,9 @@ KINDS: tuple[ImportKind, ...] = (
                probes=tuple({"funding_source": source} for source in FUNDING_SOURCES), forbidden_field="source"),
     event_kind("supports", SUPPORTS, schemas.SupportBody(), handlers.support, (ParticipantSupported.TYPE,),
                "Import a list of business supports", "mau-ho-tro.xlsx"),
+    replace(event_kind("repayments", REPAYMENTS, schemas.RepaymentBody(), handlers.repay, (LoanRepaid.TYPE,),
+                       "Import the bank's list of loan repayments", "mau-tra-no.xlsx"),
+            may_import=_may_import_repayments),
 )
 
 

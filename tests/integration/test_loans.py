@@ -5,11 +5,13 @@ loans' events projected in reverse order, every refusal rule over HTTP, and who 
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import openpyxl
 import pytest
 
 from services.reporting.loans_read import loans_in
@@ -258,3 +260,46 @@ def test_a_repeated_repayment_with_its_key_is_recorded_once(
         again = system.support.post(path, headers=headers | EN, json=body)
     assert (again.status_code, again.get_json()) == (201, first.get_json())
     assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def repayment_list(system: System, key: dict[str, str], rows: list[dict[str, Any]]) -> bytes:
+    """The repayments template as downloaded, with `rows` (by Vietnamese header) typed into its list."""
+    reply = system.support.get("/api/v1/imports/repayments/template.xlsx", headers=key)
+    assert reply.status_code == 200, reply.data[:200]
+    workbook = openpyxl.load_workbook(io.BytesIO(reply.data))
+    sheet = workbook["Danh sách"]
+    headers = [str(c.value).removesuffix(" *") for c in sheet[1]]
+    for number, row in enumerate(rows, start=2):
+        for index, header in enumerate(headers, start=1):
+            sheet.cell(row=number, column=index, value=number - 1 if header == "STT" else row.get(header))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_banks_repayment_list_is_imported_whole_and_once(
+        system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
+    def upload(key: dict[str, str], content: bytes) -> Any:
+        return system.support.post("/api/v1/imports/repayments", headers=key, content_type="multipart/form-data",
+                                   data={"file": (io.BytesIO(content), "sao-ke.xlsx")})
+
+    rows = [{"Mã khoản vay": book["l1"], "Ngày trả": date(2018, 10, 10), "Tiền gốc (đồng)": 5 * M,
+             "Tiền lãi (đồng)": 200_000},
+            {"Mã khoản vay": book["l1"], "Ngày trả": date(2018, 11, 10), "Tiền gốc (đồng)": 5 * M}]
+    too_much = {"Mã khoản vay": book["l1"], "Ngày trả": date(2018, 12, 10), "Tiền gốc (đồng)": 76 * M}  # 75 left
+    with leaves_no_trace(system):
+        refused_list = upload(keys["vbsp"], repayment_list(system, keys["vbsp"], [*rows, too_much]))
+        assert refused_list.status_code == 422, refused_list.get_json()
+        (problem,) = refused_list.get_json()["error"]["rows"]
+        assert (problem["row"], problem["column"], problem["code"]) == (4, "Tiền gốc (đồng)", "exceeds_outstanding")
+        other_bank = upload(keys["agribank"], repayment_list(system, keys["agribank"], rows))
+        assert other_bank.status_code == 422 and other_bank.get_json()["error"]["rows"][0]["code"] == "forbidden"
+        assert upload(keys["business"], repayment_list(system, keys["vbsp"], rows)).status_code == 403
+    content = repayment_list(system, keys["vbsp"], rows)
+    first = upload(keys["vbsp"], content)
+    assert first.status_code == 201 and first.get_json()["new"] == 2, first.get_json()
+    with leaves_no_trace(system):
+        again = upload(keys["vbsp"], content)
+    assert again.status_code == 200 and again.get_json()["already_recorded"] == 2
+    system.sync()
+    assert portfolio(system, keys["viewer"], "TX-XUANHOA", "2018-11-30")["totals"]["outstanding_vnd"] == 75 * M
