@@ -21,11 +21,15 @@ from shared.loans import Loan, LoanFact, is_loan, loans_of
 from shared.rules import is_issued_id
 from shared.writes import Context, Reply, UnitOfWork, authorize, new_event, recorded
 
+KNOWN = "known_participants"  # UnitOfWork.read_ahead's name for view.find_many's answer
+
 
 def _record(event_cls: type[Event], participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context,
             **conditions: str | None) -> Reply:
     may_appear = is_issued_id(participant_id)
-    participant = view.find(uow.conn, participant_id) if may_appear else None
+    known = uow.read_ahead.get(KNOWN)  # an import looked its participants up at once
+    participant = (known.get(participant_id) if known is not None else view.find(uow.conn, participant_id)) \
+        if may_appear else None
     if participant is None:
         raise domain.unknown_participant(may_appear)
     authorize(ctx, event_cls.TYPE, participant.org_unit, **conditions)

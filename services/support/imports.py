@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from flask import Blueprint
+from sqlalchemy import Connection
 
-from services.support import handlers, schemas
+from services.support import handlers, schemas, view
 from shared.events.types import (
     FUNDING_SOURCES,
     LoanRepaid,
@@ -94,14 +96,19 @@ def _may_import_repayments(ctx: Context) -> None:
         raise forbidden()
 
 
+def _known(conn: Connection, participant_ids: list[str]) -> dict[str, dict[str, Any]]:
+    return {handlers.KNOWN: dict(view.find_many(conn, participant_ids))}
+
+
 KINDS: tuple[ImportKind, ...] = (
     event_kind("trainings", TRAININGS, schemas.TrainingBody(), handlers.train, (ParticipantTrained.TYPE,),
-               "Import training attendance", "mau-tap-huan.xlsx"),
+               "Import training attendance", "mau-tap-huan.xlsx", read_ahead=_known),
     event_kind("fundings", FUNDINGS, schemas.FundingBody(), handlers.fund, (ParticipantFunded.TYPE,),
                "Import a disbursement list", "mau-giai-ngan.xlsx",
-               probes=tuple({"funding_source": source} for source in FUNDING_SOURCES), forbidden_field="source"),
+               probes=tuple({"funding_source": source} for source in FUNDING_SOURCES), forbidden_field="source",
+               read_ahead=_known),
     event_kind("supports", SUPPORTS, schemas.SupportBody(), handlers.support, (ParticipantSupported.TYPE,),
-               "Import a list of business supports", "mau-ho-tro.xlsx"),
+               "Import a list of business supports", "mau-ho-tro.xlsx", read_ahead=_known),
     replace(event_kind("repayments", REPAYMENTS, schemas.RepaymentBody(), handlers.repay, (LoanRepaid.TYPE,),
                        "Import the bank's list of loan repayments", "mau-tra-no.xlsx"),
             may_import=_may_import_repayments),

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table, insert, select
 
 from shared.eventstore import dumps
 from shared.imports.cells import Row, RowProblem, read_rows
+from shared.imports.held import HeldUnitOfWork
 from shared.imports.kinds import ImportKind
 from shared.imports.layout import Choice, Column, Layout
 from shared.imports.reading import Table as SheetTable
@@ -59,16 +60,18 @@ def event_layout(title: str, row_note: str, columns: Sequence[Column], choices: 
 
 # the single-event handler: (the path's id, the loaded body, unit of work, context) -> the 201 reply
 EventHandler = Callable[[str, dict[str, Any], UnitOfWork, Context], Reply]
+ReadAhead = Callable[[Connection, list[str]], dict[str, dict[str, Any]]]
 LOOKUP_CHUNK = 500  # fingerprints per look-up query (SQLite's bound-parameter limit is far above)
 
 
 def event_kind(name: str, layout: Layout, schema: Schema, handler: EventHandler, event_types: Sequence[str],
                summary: str, template_name: str, probes: Sequence[Mapping[str, str]] = ({},),
-               forbidden_field: str | None = None) -> ImportKind:
+               forbidden_field: str | None = None, read_ahead: ReadAhead | None = None) -> ImportKind:
     """An import kind for `layout`, whose one path field (the participant's id) and body go to `handler`.
     `probes`: the permission conditions under which a key may post `event_types` at all (a union key may fund
     from one source only: it may import fundings, its rows from other sources are refused one by one, at
-    `forbidden_field`)."""
+    `forbidden_field`). `read_ahead(conn, ids)`: what the handler would look up row by row, looked up at once
+    (UnitOfWork.read_ahead)."""
     (path_field,) = layout.path_fields
 
     def may_import(ctx: Context) -> None:
@@ -83,7 +86,8 @@ def event_kind(name: str, layout: Layout, schema: Schema, handler: EventHandler,
         return rows
 
     def record(rows: list[Row], filename: str, uow: UnitOfWork, ctx: Context, language: str) -> Reply:
-        return _record(name, layout, handler, path_field, forbidden_field, rows, filename, uow, ctx, language)
+        return _record(name, layout, handler, path_field, forbidden_field, read_ahead, rows, filename, uow, ctx,
+                       language)
 
     return ImportKind(name, layout, summary, template_name, may_import, parse, record)
 
@@ -107,11 +111,14 @@ def _mark_repeats(rows: list[Row], layout: Layout, path_field: str) -> None:
 
 
 def _record(name: str, layout: Layout, handler: EventHandler, path_field: str, forbidden_field: str | None,
-            rows: list[Row], filename: str, uow: UnitOfWork, ctx: Context, language: str) -> Reply:
+            read_ahead: ReadAhead | None, rows: list[Row], filename: str, uow: UnitOfWork, ctx: Context,
+            language: str) -> Reply:
     problems = [p for row in rows for p in row.problems]
     key_id = f"import:{name}"
     fingerprints = {row.number: _fingerprint(ctx.principal.agency, name, row) for row in rows if not row.problems}
     known = _recorded(uow.conn, uow.store.idempotency, key_id, fingerprints.values())
+    targets = [row.path[path_field] for row in rows if not row.problems and fingerprints[row.number] not in known]
+    held = HeldUnitOfWork(uow, targets, read_ahead(uow.conn, targets) if read_ahead else {})
     outcomes: list[dict[str, Any]] = []
     fresh: list[dict[str, Any]] = []
     now = datetime.now(UTC)
@@ -126,7 +133,7 @@ def _record(name: str, layout: Layout, handler: EventHandler, path_field: str, f
         try:
             # A rule refuses before the handler writes anything, so the next rows still see a clean transaction;
             # a refused file is rolled back whole by run_write all the same.
-            reply = handler(target, row.body, uow, ctx)
+            reply = handler(target, row.body, held, ctx)
         except RuleViolation as violation:
             column = _column(layout, violation, row, ctx, forbidden_field) or layout.column(path_field)
             problems.append(RowProblem(row.number, column.header if column else "", column.field if column else None,
@@ -139,6 +146,7 @@ def _record(name: str, layout: Layout, handler: EventHandler, path_field: str, f
                       "body": dumps({"event_id": event_id}), "created_at": now})
     if problems:
         return refusal(problems, filename, language)
+    held.flush()
     if fresh:
         uow.conn.execute(insert(uow.store.idempotency), fresh)
     new, old = len(fresh), len(outcomes) - len(fresh)

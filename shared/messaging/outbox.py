@@ -24,6 +24,11 @@ def enqueue(conn: Connection, outbox: Table, topic: str, envelope: Envelope) -> 
     conn.execute(insert(outbox).values(topic=topic, key=envelope.participant_id, value=encode(envelope)))
 
 
+def enqueue_many(conn: Connection, outbox: Table, topic: str, envelopes: list[Envelope]) -> None:
+    if envelopes:
+        conn.execute(insert(outbox), [{"topic": topic, "key": e.participant_id, "value": encode(e)} for e in envelopes])
+
+
 def make_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
     return KafkaProducer(
         bootstrap_servers=bootstrap_servers,
