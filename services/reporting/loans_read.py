@@ -4,7 +4,8 @@ at read time (so any arrival order gives the same loans)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import UTC, date, timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select
@@ -12,8 +13,12 @@ from sqlalchemy import Connection, select
 from services.reporting import store
 from services.reporting.domain import live_facts
 from services.reporting.history import fact_columns, facts_of
+from services.reporting.loans import portfolio
 from services.reporting.store import ReadModel, of_participants
 from shared.loans import Loan, LoanFact, loans_of
+from shared.orgunits import OrgTree
+
+IN_PERIOD = ("loans", "disbursed_vnd", "repaid_principal_vnd", "repaid_interest_vnd", "written_off_vnd")
 
 
 def loans_in(conn: Connection, model: ReadModel, units: Iterable[str]) -> dict[str, Loan]:
@@ -42,3 +47,13 @@ def names_of(conn: Connection, model: ReadModel, participant_ids: list[str]) -> 
             if fact.type == "participant.registered" and fact.data.get("full_name"):
                 names[fact.participant_id] = str(fact.data["full_name"])
     return names
+
+
+def period_loans(conn: Connection, model: ReadModel, tree: OrgTree, code: str, start: date, end: date
+                 ) -> dict[str, Any]:
+    """The loans line of a period report: the portfolio at the period's end, and what was disbursed and
+    repaid within it (every loan of the unit and below, aggregates only)."""
+    loans = list(loans_in(conn, model, tree.descendants(code)).values())
+    at_end = portfolio(loans, end, lambda _: None)[0]
+    before = portfolio(loans, start - timedelta(days=1), lambda _: None)[0]
+    return {"at_end": at_end, "in_period": {name: at_end[name] - before[name] for name in IN_PERIOD}}

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from services.reporting import reports, target_store
+from services.reporting.loans_read import period_loans
 from services.reporting.params import parse_date, parse_known_at, parse_period_arg
 from services.reporting.store import ReadModel, active_generation, read_model
 from services.reporting.targets import Targets
@@ -61,5 +62,7 @@ class Reads:
         period, known_at = parse_period_arg(), parse_known_at()
         model = self.models.current()
         with self.reader.connect() as conn:
-            return reports.period_report(conn, model, self.tree, self.targets_in(conn, known_at), org_code,
+            body = reports.period_report(conn, model, self.tree, self.targets_in(conn, known_at), org_code,
                                          period, known_at)
+            body["loans"] = period_loans(conn, model, self.tree, org_code, period.start, period.end)
+            return body

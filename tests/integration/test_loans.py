@@ -153,6 +153,12 @@ def test_the_portfolio_is_the_hand_computed_one_at_every_date(
     communes = {c["org_unit"]["code"]: c["totals"] for c in tx["children"]}
     assert communes["TX-XUANHOA"]["outstanding_vnd"] == 85 * M and communes["TX-XUANLAI"]["outstanding_vnd"] == 150 * M
     assert tx["totals"]["loans"] == 3
+    # the period report's loans line: the first half of 2018
+    report = system.reporting.get("/api/v1/reports/TH", headers=keys["viewer"], query_string={"period": "2018-H1"})
+    loans = report.get_json()["loans"]
+    assert loans["in_period"] == {"loans": 1, "disbursed_vnd": 50 * M, "repaid_principal_vnd": 55 * M,
+                                  "repaid_interest_vnd": 4 * M, "written_off_vnd": 0}
+    assert (loans["at_end"]["outstanding_vnd"], loans["at_end"]["par30"]) == (325 * M, 0.7231)
 
 
 def test_who_sees_a_persons_loan(system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
