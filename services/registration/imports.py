@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response
+from sqlalchemy import Engine, select
 
 from services.registration import handlers, schemas
-from services.registration.import_kinds import EVENT_KINDS
+from services.registration.import_kinds import EVENT_KINDS, SECTOR
 from services.registration.import_layout import REGISTRATIONS
+from services.registration.store import participant_list
 from shared.events.types import ParticipantRegistered
 from shared.imports.cells import Row, RowProblem, read_rows
 from shared.imports.kinds import (
@@ -29,6 +31,7 @@ from shared.imports.kinds import (
     upload_response,
 )
 from shared.imports.reading import Table
+from shared.imports.template import Roster
 from shared.imports.upload import refusal
 from shared.orgunits import OrgTree
 from shared.rules import RuleViolation, clean_name, identity_name
@@ -106,8 +109,24 @@ def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
     def upload() -> Response:
         return upload_response(writer, tree, PARTICIPANTS)
 
-    add_routes(bp, writer, tree, (PARTICIPANTS, *EVENT_KINDS))
+    add_routes(bp, writer, tree, (PARTICIPANTS, *EVENT_KINDS), roster=lambda scope: _roster(writer.engine, tree, scope))
     return bp
+
+
+ROSTER_HEADERS = ["Mã đoàn viên", "Họ và tên", "Mã xã/thị trấn", "Tình trạng", "Nhóm ngành nghề"]
+STATUS_LABELS = {"registered": "Chờ xét chọn", "selected": "Đã được chọn", "rejected": "Không được chọn"}
+MAX_ROSTER = 50_000  # a province's participants, and then some
+
+
+def _roster(engine: Engine, tree: OrgTree, scope: str) -> Roster:
+    """The participants registered within `scope`, for the templates of the lists that name them by id."""
+    listed = participant_list.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(listed.participant_id, listed.full_name, listed.org_unit, listed.status,
+                                   listed.sector).where(listed.org_unit.in_(sorted(tree.descendants(scope))))
+                            .order_by(listed.org_unit, listed.full_name).limit(MAX_ROSTER)).all()
+    return ROSTER_HEADERS, [(r.participant_id, r.full_name, r.org_unit, STATUS_LABELS.get(r.status, r.status),
+                             SECTOR.labels.get(r.sector or "", "")) for r in rows]
 
 
 def _identity(body: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from services.support import handlers, schemas, view
 from shared.events.types import (
@@ -22,6 +22,7 @@ from shared.events.types import (
 from shared.imports.events import date_column, event_kind, event_layout
 from shared.imports.kinds import ImportKind, add_routes
 from shared.imports.layout import Column, labelled
+from shared.imports.template import Roster
 from shared.orgunits import OrgTree
 from shared.permissions import MATRIX
 from shared.write_api import Writer
@@ -115,7 +116,19 @@ KINDS: tuple[ImportKind, ...] = (
 )
 
 
+ROSTER_HEADERS = ["Mã đoàn viên", "Họ và tên", "Mã xã/thị trấn", "Ngày đăng ký"]
+MAX_ROSTER = 50_000  # a province's participants, and then some
+
+
+def _roster(engine: Engine, tree: OrgTree, scope: str) -> Roster:
+    """The selected participants within `scope`: the only ones a training, funding or support may name."""
+    with engine.connect() as conn:
+        people = view.selected_in(conn, sorted(tree.descendants(scope)), MAX_ROSTER)
+    return ROSTER_HEADERS, [(pid, name, unit, registered_on.strftime("%d/%m/%Y"))
+                            for pid, name, unit, registered_on in people]
+
+
 def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
     bp = Blueprint("support_imports", __name__, url_prefix="/api/v1")
-    add_routes(bp, writer, tree, KINDS)
+    add_routes(bp, writer, tree, KINDS, roster=lambda scope: _roster(writer.engine, tree, scope))
     return bp

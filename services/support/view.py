@@ -72,6 +72,22 @@ def find_many(conn: Connection, participant_ids: list[str]) -> dict[str, KnownPa
     return found
 
 
+def selected_in(conn: Connection, units: list[str], limit: int) -> list[tuple[str, str, str, Any]]:
+    """(id, registered name, org unit, registration date) of the selected participants of `units`: what a list
+    of trainings, fundings or supports may name."""
+    rows = conn.execute(select(known_participants.c.participant_id, known_participants.c.org_unit,
+                               known_participants.c.registered_on, registration_facts.c.data)
+                        .join(registration_facts, (registration_facts.c.participant_id
+                                                   == known_participants.c.participant_id)
+                              & (registration_facts.c.type == "participant.registered"))
+                        .where(known_participants.c.status == "selected", known_participants.c.org_unit.in_(units))
+                        .order_by(known_participants.c.org_unit, known_participants.c.participant_id)
+                        .limit(limit)).all()
+    named = {r.participant_id: (r.participant_id, str(json.loads(r.data).get("full_name", "")), r.org_unit,
+                                r.registered_on) for r in rows}  # a registration retracted and made again: one row
+    return sorted(named.values(), key=lambda p: (p[2], p[1]))
+
+
 def wait_until_decided(engine: Engine, participant_id: str, seconds: float) -> None:
     """Give the view a moment to catch up with a registration or decision made just before this
     request (registration publishes through Kafka; a fraction of a second is usual). A participant

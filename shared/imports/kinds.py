@@ -19,7 +19,7 @@ from shared.access_web import current_principal
 from shared.imports.cells import Row
 from shared.imports.layout import XLSX_MIMETYPE, Layout, file_error
 from shared.imports.reading import Table, read_table
-from shared.imports.template import template_workbook
+from shared.imports.template import Roster, template_workbook
 from shared.imports.upload import file_idempotency, uploaded_file
 from shared.orgunits import OrgTree
 from shared.rules import RuleViolation
@@ -47,10 +47,13 @@ class ImportKind:
     record: Callable[[list[Row], str, UnitOfWork, Context, str], Reply]
 
 
-def template_response(tree: OrgTree, kind: ImportKind) -> Response:
+def template_response(tree: OrgTree, kind: ImportKind, roster: Callable[[str], Roster] | None = None) -> Response:
+    """The kind's template, with the communes (and, given `roster`, the participants) in the key's scope."""
     scope = current_principal().scope
     communes = [u for u in tree if u.level == "commune" and tree.within(u.code, scope)]
-    return Response(template_workbook(kind.layout, communes, english=lang() == "en"), mimetype=XLSX_MIMETYPE,
+    workbook = template_workbook(kind.layout, communes, english=lang() == "en",
+                                 roster=roster(scope) if roster else None)
+    return Response(workbook, mimetype=XLSX_MIMETYPE,
                     headers={"Content-Disposition": f'attachment; filename="{kind.template_name}"'})
 
 
@@ -86,19 +89,23 @@ def _check_org_unit(tree: OrgTree, ctx: Context, org_unit: str | None) -> None:
         raise out_of_scope()
 
 
-def add_routes(bp: Blueprint, writer: Writer, tree: OrgTree, kinds: Iterable[ImportKind]) -> None:
-    """GET /imports/{kind}/template.xlsx and POST /imports/{kind} for each kind, each its own OpenAPI entry."""
+def add_routes(bp: Blueprint, writer: Writer, tree: OrgTree, kinds: Iterable[ImportKind],
+               roster: Callable[[str], Roster] | None = None) -> None:
+    """GET /imports/{kind}/template.xlsx and POST /imports/{kind} for each kind, each its own OpenAPI entry;
+    `roster(scope)`: the participants a list naming participants by id may name (a sheet of its template)."""
     for kind in kinds:
-        template, upload = _views(writer, tree, kind)
+        template, upload = _views(writer, tree, kind, roster if kind.layout.path_fields == ("participant_id",)
+                                  else None)
         bp.add_url_rule(f"/imports/{kind.name}/template.xlsx", f"import_template_{kind.name}", template)
         bp.add_url_rule(f"/imports/{kind.name}", f"import_{kind.name}", upload, methods=["POST"])
 
 
-def _views(writer: Writer, tree: OrgTree, kind: ImportKind) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def _views(writer: Writer, tree: OrgTree, kind: ImportKind,
+           roster: Callable[[str], Roster] | None) -> tuple[Callable[..., Any], Callable[..., Any]]:
     @doc(f"The {kind.name} list template (XLSX: headers, drop-downs, notes, commune codes)",
          responses=TEMPLATE_RESPONSES, params=[LANG_PARAM], tags=["imports"])
     def template() -> Response:
-        return template_response(tree, kind)
+        return template_response(tree, kind, roster)
 
     @doc(f"{kind.summary} (multipart: file = XLSX or CSV): all rows or none", responses=IMPORT_RESPONSES,
          tags=["imports"])

@@ -34,6 +34,7 @@ class Choice:
     drop_down: str  # a data validation list, e.g. '"Có,Không"'
     vi: str
     en: str
+    labels: dict[str, str] = field(default_factory=dict)  # value -> its Vietnamese label (labelled lists)
 
 
 def labelled(labels: dict[str, tuple[str, ...]]) -> Choice:
@@ -48,7 +49,7 @@ def labelled(labels: dict[str, tuple[str, ...]]) -> Choice:
     assert len(drop_down) <= 257 and not any("," in s for s in shown), "Excel's list validation limit"
     vi = ", ".join(shown[:-1]) + " hoặc " + shown[-1]
     en = ", ".join(f"{names[0]} ({code})" for code, names in labels.items())
-    return Choice(values, drop_down, vi, en)
+    return Choice(values, drop_down, vi, en, {code: names[0] for code, names in labels.items()})
 
 
 @dataclass(frozen=True)

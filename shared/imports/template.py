@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -14,13 +15,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from shared.imports.layout import ROW_NUMBER_HEADER, Layout
 from shared.orgunits import OrgUnit
 
-NOTES_SHEET, UNITS_SHEET = "Hướng dẫn", "Đơn vị"
+NOTES_SHEET, UNITS_SHEET, ROSTER_SHEET = "Hướng dẫn", "Đơn vị", "Đoàn viên"
+# A sheet of the participants the list may name (headers, rows), to look their ids up in
+Roster = tuple[list[str], list[tuple[Any, ...]]]
 
 
-def template_workbook(layout: Layout, communes: Iterable[OrgUnit], english: bool = False) -> bytes:
+def template_workbook(layout: Layout, communes: Iterable[OrgUnit], english: bool = False,
+                      roster: Roster | None = None) -> bytes:
     """Headers on the data sheet (nothing else there, so nothing is imported by mistake), an example and
     the rules on a notes sheet, the commune codes on a third sheet; date cells formatted as dates. `english`:
-    the API's field names as headers (an upload takes either)."""
+    the API's field names as headers (an upload takes either). `roster`: a last sheet of the participants in
+    scope."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -75,6 +80,17 @@ def template_workbook(layout: Layout, communes: Iterable[OrgUnit], english: bool
         units.append([unit.code, unit.name, unit.parent or ""])
     for letter, width in (("A", 18), ("B", 24), ("C", 10)):
         units.column_dimensions[letter].width = width
+
+    if roster is not None:
+        people = workbook.create_sheet(ROSTER_SHEET)
+        people.append(roster[0])
+        for cell in people[1]:
+            cell.font = bold
+        for row in roster[1]:
+            people.append(list(row))
+        for index, width in enumerate((38, 24, 16, 16, 16), start=1):
+            people.column_dimensions[people.cell(row=1, column=index).column_letter].width = width
+        people.freeze_panes = "A2"
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -157,6 +157,10 @@ def test_every_kind_imports_whole_refuses_whole_and_never_twice(world: World) ->
          "Hình thức": "Tập huấn"},
     ], ({"Mã đoàn viên": second, "Ngày tập huấn": date(2017, 7, 21), "Tên lớp/chuyến tham quan": "Tham quan",
          "Hình thức": "Du lịch"}, "Hình thức", "Tập huấn hoặc Tham quan học tập"), "participant.trained")
+    roster = openpyxl.load_workbook(io.BytesIO(system.support.get(
+        "/api/v1/imports/fundings/template.xlsx", headers=bank).data))["Đoàn viên"]
+    assert sorted(r[:3] for r in roster.iter_rows(min_row=2, values_only=True)) == sorted(
+        [(first, "Lê Văn Nhập 0", "TX-XUANHOA"), (second, "Lê Văn Nhập 1", "TX-XUANHOA")]), "the selected only"
     imports_whole(world, "support", "fundings", bank, [
         {"Mã đoàn viên": first, "Ngày giải ngân": date(2017, 9, 15), "Nguồn vốn": "NH Chính sách xã hội",
          "Số tiền (đồng)": 50_000_000, "Thời hạn (tháng)": 36},
@@ -187,6 +191,11 @@ def test_templates_have_drop_downs_and_english_field_names(world: World) -> None
     lists = [v.formula1 for v in openpyxl.load_workbook(io.BytesIO(decisions.data))["Danh sách"]
              .data_validations.dataValidation]
     assert any("Chăn nuôi" in f for f in lists) and any("Không lựa chọn" in f for f in lists), lists
+    roster = openpyxl.load_workbook(io.BytesIO(decisions.data))["Đoàn viên"]
+    assert [c.value for c in roster[1]] == ["Mã đoàn viên", "Họ và tên", "Mã xã/thị trấn", "Tình trạng",
+                                            "Nhóm ngành nghề"]
+    listed = {r[0]: r[1] for r in roster.iter_rows(min_row=2, values_only=True)}
+    assert {listed.get(p) for p in world.people} == {f"Lê Văn Nhập {i}" for i in range(3)}, listed
 
 
 def test_the_permission_matrix_and_scope_as_for_single_events(world: World) -> None:
