@@ -195,7 +195,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from tienphong import importing
-    return importing.main(args) if args.what == "registrations" else importing.write_template(args)
+    return importing.write_template(args) if args.what == "template" else importing.main(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -257,13 +257,19 @@ def parser() -> argparse.ArgumentParser:
     for service in SERVICES:
         demo.add_argument(f"--{service}-url", metavar="URL", help=f"default http://127.0.0.1:{SERVICE_PORTS[service]}")
     demo.set_defaults(func=cmd_demo)
-    imp = sub.add_parser("import", help="import a registration list (XLSX or CSV) as one all-or-nothing write")
+    from tienphong import importing
+    imp = sub.add_parser("import", help="import a list (XLSX or CSV) as one all-or-nothing write")
     imp_sub = imp.add_subparsers(dest="what", required=True)
     regs = imp_sub.add_parser("registrations", help="every row registered, or none (rows in error listed)")
     regs.add_argument("file")
     regs.add_argument("--org-unit", metavar="CODE", help="unit of the whole file (default: each row's commune)")
     regs.add_argument("--token", help="agency key (default: env TIENPHONG_TOKEN)")
     regs.add_argument("--url", help="a running registration service (default: run the endpoint in-process)")
+    for kind, service in importing.KINDS.items():
+        listed = imp_sub.add_parser(kind, help=f"a list of {kind}, every row recorded or none ({service} service)")
+        listed.add_argument("file")
+        listed.add_argument("--token", help="agency key (default: env TIENPHONG_TOKEN)")
+        listed.add_argument("--url", help=f"a running {service} service (default: run the endpoint in-process)")
     imp_sub.add_parser("template", help="write the XLSX template").add_argument("file")
     imp.set_defaults(func=cmd_import)
     from tienphong import deadletters

@@ -1,4 +1,5 @@
-"""`tienphong import registrations FILE`: send a commune's list to POST /api/v1/imports.
+"""`tienphong import registrations FILE`: send a commune's list to POST /api/v1/imports; `tienphong import
+KIND FILE`: a list of events (decisions, fundings ...) to POST /api/v1/imports/{kind} of the service that owns it.
 
 With `--url` the file goes over HTTP to a running registration service. Without it the command runs the
 same endpoint in-process (the registration app built from the environment, as `tienphong serve` would),
@@ -15,28 +16,38 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from shared.config import from_env
 
 IMPORT_PATH = "/api/v1/imports"
+# the lists of events besides registrations, and the service each is sent to (GET/POST /api/v1/imports/{kind})
+KINDS = {"decisions": "registration", "evaluations": "registration", "commendations": "registration",
+         "replications": "registration", "trainings": "support", "fundings": "support", "supports": "support",
+         "repayments": "support"}
 
 
 def upload(path: Path, token: str, org_unit: str | None = None, url: str | None = None,
-           language: str = "vi") -> tuple[int, dict[str, Any]]:
+           language: str = "vi", kind: str = "registrations") -> tuple[int, dict[str, Any]]:
     content = path.read_bytes()
+    service = KINDS.get(kind, "registration")
+    endpoint = f"{IMPORT_PATH}/{kind}" if kind in KINDS else IMPORT_PATH
     headers = {"Authorization": f"Bearer {token}", "Accept-Language": language}
     form = {"org_unit": org_unit} if org_unit else {}
     if url:
-        response = requests.post(url.rstrip("/") + IMPORT_PATH, headers=headers, data=form, timeout=300,
+        import requests  # only for --url: the command line starts without it
+
+        response = requests.post(url.rstrip("/") + endpoint, headers=headers, data=form, timeout=300,
                                  files={"file": (path.name, content)})
         try:
             return response.status_code, dict(response.json())
         except ValueError:
             return response.status_code, {"error": {"code": "not_json", "message": response.text[:500]}}
-    from services.registration.app import create_app
-    app = create_app(from_env("registration"))
-    reply = app.test_client().post(IMPORT_PATH, headers=headers, content_type="multipart/form-data",
+    if service == "support":
+        from services.support.app import create_app as support_app
+        app = support_app(from_env("support"))
+    else:
+        from services.registration.app import create_app
+        app = create_app(from_env("registration"))
+    reply = app.test_client().post(endpoint, headers=headers, content_type="multipart/form-data",
                                    data={**form, "file": (io.BytesIO(content), path.name)})
     return reply.status_code, dict(reply.get_json(silent=True) or {})
 
@@ -46,9 +57,12 @@ def report(status: int, body: dict[str, Any], out: Any = None) -> int:
     out = out or sys.stdout
     if status < 300:
         print(f"{body['file'] or 'tệp'}: {body['rows']} dòng — {body['message']}.", file=out)
-        for row in body["participants"]:
+        for row in body.get("participants", []):
             state = "mới" if row["status"] == "registered" else "đã đăng ký trước đó"
             print(f"  dòng {row['row']}: {row['participant_id']} ({state})", file=out)
+        for row in body.get("events", []):
+            state = "mới" if row["status"] == "recorded" else "đã ghi nhận trước đó"
+            print(f"  dòng {row['row']}: {row['event_id']} ({state})", file=out)
         return 0
     error = body.get("error", {})
     print(f"Từ chối ({status} {error.get('code')}): {error.get('message')}", file=out)
@@ -72,8 +86,10 @@ def main(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"no such file: {path}", file=sys.stderr)
         return 2
+    import requests
+
     try:
-        status, body = upload(path, token, args.org_unit, args.url)
+        status, body = upload(path, token, getattr(args, "org_unit", None), args.url, kind=args.what)
     except requests.RequestException as exc:
         print(f"could not reach {args.url}: {exc}", file=sys.stderr)
         return 2

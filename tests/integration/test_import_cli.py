@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from tests.integration.test_import_http import HEADERS, csv_file, person, xlsx_file
 from tests.support.broker import free_port
-from tests.support.system import System
+from tests.support.system import System, registration_body
 from tests.support.write_checks import leaves_no_trace, shared_system, trace
 from tienphong.cli import main
 
@@ -115,6 +115,20 @@ def test_over_http_with_the_key_from_the_environment_and_the_unit_of_the_whole_f
         assert "0 người mới, 2 người đã đăng ký trước đó" in capsys.readouterr().out
         assert main([*argv[:-2], "--url", registration_url, "--org-unit", "TS"]) == 1
         assert "Từ chối (403 out_of_scope)" in capsys.readouterr().out
+
+
+def test_a_list_of_decisions_in_process(cli_env: System, token: str, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    reply = cli_env.registration.post("/api/v1/participants", json=registration_body(full_name="Hà Văn Quyết"),
+                                      headers={"Authorization": f"Bearer {token}"})
+    path = tmp_path / "quyet-dinh.csv"
+    path.write_text(f"Mã đoàn viên,Quyết định,Nhóm ngành nghề,Ngày quyết định\n"
+                    f"{reply.get_json()['participant_id']},Lựa chọn,Chăn nuôi,01/07/2017\n", encoding="utf-8")
+    assert main(["import", "decisions", str(path), "--token", token]) == 0
+    assert "1 dòng mới được ghi nhận, 0 dòng đã ghi nhận trước đó" in capsys.readouterr().out
+    with leaves_no_trace(cli_env):
+        assert main(["import", "decisions", str(path), "--token", token]) == 0
+    assert "(đã ghi nhận trước đó)" in capsys.readouterr().out
 
 
 def test_usage_errors(cli_env: System, token: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
