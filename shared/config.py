@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from shared.plausibility import Thresholds, from_settings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ORG_UNITS = Path(__file__).resolve().parent / "data" / "org_units.yaml"
 
@@ -62,6 +64,8 @@ class Config:
     alert_months_without_evaluation: int = 6
     # bulk writes through each backend's fast path (shared.bulk), or only through public APIs
     fast_paths: bool = True
+    # figures accepted without the sender's confirmation (shared.plausibility)
+    plausibility: Thresholds = Thresholds()
 
     @property
     def database_url(self) -> str:
@@ -112,6 +116,7 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         fast_paths=fast_paths_from_env(env),
         alert_months_without_start=int(env.get("TIENPHONG_ALERT_MONTHS_WITHOUT_START", "3")),
         alert_months_without_evaluation=int(env.get("TIENPHONG_ALERT_MONTHS_WITHOUT_EVALUATION", "6")),
+        plausibility=from_settings(env),
     )
 
 

@@ -26,6 +26,8 @@ class RuleViolation(Exception):
     vi: str
     en: str
     extra: dict[str, object] = field(default_factory=dict)
+    # more fields named, each with its own message (vi, en): a refusal that concerns several at once
+    more_fields: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(self.en)

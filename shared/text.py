@@ -47,3 +47,39 @@ def normalize_text(value: str, multiline: bool = False) -> str:
 def identity_text(value: str) -> str:
     """For duplicate detection: normalised, case ignored, diacritics kept ('Lê' is not 'Le')."""
     return unicodedata.normalize("NFC", normalize_text(value).casefold())
+
+
+def fold_text(value: str) -> str:
+    """For likely duplicates and search: normalised, case ignored, every Vietnamese tone and vowel mark gone
+    and đ read as d ("Nguyễn Văn Đức" and "nguyen van duc" fold alike), punctuation read as a space."""
+    decomposed = unicodedata.normalize("NFD", normalize_text(value).casefold().replace("đ", "d"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in bare).split())
+
+
+# Mobile prefixes renumbered in 2018 (11 to 10 digits): a participant registered in 2017 with 0162... now
+# answers on 0362...; both are the same phone.
+_RENUMBERED = {"0162": "032", "0163": "033", "0164": "034", "0165": "035", "0166": "036", "0167": "037",
+               "0168": "038", "0169": "039", "0120": "070", "0121": "079", "0122": "077", "0126": "076",
+               "0128": "078", "0123": "083", "0124": "084", "0125": "085", "0127": "081", "0129": "082",
+               "0186": "056", "0188": "058", "0199": "059"}
+MIN_PHONE_DIGITS = 9  # fewer digits than any Vietnamese number (with its 0) cannot identify anyone
+
+
+def normalize_phone(value: str | None) -> str | None:
+    """A Vietnamese phone number as compared: digits only, +84/0084/84 read as the leading 0, an 11-digit
+    mobile number as its 2018 renumbering; None when too short to be a number."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", value or "") if ch.isdigit() and ch.isascii())
+    for prefix in ("0084", "84"):
+        if digits.startswith(prefix) and len(digits) >= len(prefix) + MIN_PHONE_DIGITS - 1:
+            digits = "0" + digits[len(prefix):]
+            break
+    if len(digits) == 11 and digits[:4] in _RENUMBERED:
+        digits = _RENUMBERED[digits[:4]] + digits[4:]
+    return digits if len(digits) >= MIN_PHONE_DIGITS else None
+
+
+def mask_phone(value: str | None) -> str | None:
+    """A phone as shown to someone who may not see it whole (as the logs mask it): 091****678."""
+    phone = normalize_phone(value)
+    return None if phone is None else f"{phone[:3]}****{phone[-3:]}"

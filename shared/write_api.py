@@ -18,6 +18,7 @@ from shared.access_web import current_principal
 from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
 from shared.i18n import bilingual
 from shared.orgunits import OrgTree
+from shared.plausibility import Thresholds
 from shared.rules import RuleViolation
 from shared.web import ApiError, doc, lang
 from shared.writes import Context, Idempotency, Reply, UnitOfWork, run_write
@@ -46,8 +47,10 @@ IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 def violation_response(violation: RuleViolation) -> Response:
-    message = violation.en if lang() == "en" else violation.vi
+    english = lang() == "en"
+    message = violation.en if english else violation.vi
     fields = {violation.field_name: message} if violation.field_name else {}
+    fields |= {name: en if english else vi for name, (vi, en) in violation.more_fields.items()}
     body = {"code": violation.code, "message": message, "fields": fields, **violation.extra}
     response = jsonify({"error": body})
     response.status_code = violation.status
@@ -80,9 +83,10 @@ class Writer:
     service: str
     program_start: date
     today: Callable[[], date] = date.today
+    limits: Thresholds = Thresholds()
 
     def context(self) -> Context:
-        return Context(self.tree, current_principal(), self.today(), self.program_start, self.service)
+        return Context(self.tree, current_principal(), self.today(), self.program_start, self.service, self.limits)
 
     def execute(self, handler: Handler) -> Response:
         ctx = self.context()

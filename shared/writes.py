@@ -19,6 +19,7 @@ from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
 from shared.messaging.outbox import enqueue, enqueue_many
 from shared.orgunits import OrgTree
 from shared.permissions import may_post
+from shared.plausibility import CONFIRMATION, Thresholds, require_confirmed
 from shared.rules import RuleViolation
 
 
@@ -124,6 +125,7 @@ class Context:
     today: date
     program_start: date
     service: str
+    limits: Thresholds = Thresholds()
 
 
 def forbidden() -> RuleViolation:
@@ -158,7 +160,14 @@ def data_schema(event_cls: type[Event]) -> Schema:
 
 def new_event(ctx: Context, event_cls: type[Event], participant_id: str, org_unit: str,
               data: dict[str, Any], sequence: int) -> Envelope:
-    """An envelope for validated data; the payload is stored as its schema dumps it (ISO dates)."""
+    """An envelope for validated data; the payload is stored as its schema dumps it (ISO dates).
+
+    The last check of every write: figures outside the plausibility limits need the sender's confirmation
+    (422 confirmation_required otherwise), and the event records which were confirmed."""
+    confirmed = require_confirmed(event_cls.TYPE, data, ctx.limits)
+    data = {k: v for k, v in data.items() if k != CONFIRMATION}
+    if confirmed:
+        data[CONFIRMATION] = confirmed
     payload = data_schema(event_cls).dump(data)
     return Envelope(type=event_cls.TYPE, version=event_cls.VERSION, participant_id=participant_id,
                     org_unit=org_unit, occurred_on=data[event_cls.DATE_FIELD],

@@ -17,6 +17,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from shared.text import fold_text
 from tienphong.demo_data import (
     AMOUNTS,
     DEADLINE,
@@ -48,6 +49,7 @@ class Program:
         self.sources = list(SOURCE_POOL)
         self.rng.shuffle(self.sources)
         self.fundings = 0
+        self.taken: set[tuple[Any, ...]] = set()
 
     def add(self, day: date, stage: int, tag: str, service: str, agency: str, path: str, body: dict[str, Any],
             person: str | None = None, binds: str | None = None) -> Step:
@@ -70,8 +72,16 @@ class Program:
         model, sector, revenue = rng.choice(MODELS)
         town = "-TT" in commune
         branch = f"Chi đoàn khu phố {1 + rng.randrange(8)}" if town else f"Chi đoàn thôn {1 + rng.randrange(14)}"
+        phone = f"09{rng.randrange(10**8):08d}"
+        # no two people of a district alike by folded name and birth date, or by phone: the second registration
+        # would be refused as a likely duplicate (changed without drawing again, so the rest of the draw holds)
+        while (district.code, fold_text(name), birth) in self.taken:
+            birth = birth.replace(day=birth.day % 28 + 1)
+        while (district.code, phone) in self.taken:
+            phone = f"09{(int(phone[2:]) + 1) % 10**8:08d}"
+        self.taken |= {(district.code, fold_text(name), birth), (district.code, phone)}
         return Person(f"{district.code}{index:04d}", district, commune, name, birth, gender,
-                      f"09{rng.randrange(10**8):08d}", branch, model, sector, revenue, registered_on)
+                      phone, branch, model, sector, revenue, registered_on)
 
     def register(self, p: Person, tag: str | None = None, birth_date: date | None = None,
                  day: date | None = None, binds: str | None = None) -> Step:
@@ -271,7 +281,9 @@ class Program:
         supports = [s for s in self.steps if "-support-" in s.tag]
         for n in range(self.scale):
             loan = pick(loans)
-            mistake(loan, f"{loan.tag}-typo-{n}", {**loan.body, "amount_vnd": loan.body["amount_vnd"] * 10},
+            # above the source's ceiling: the officer confirmed the figure when asked (shared.plausibility)
+            mistake(loan, f"{loan.tag}-typo-{n}", {**loan.body, "amount_vnd": loan.body["amount_vnd"] * 10,
+                                                   "confirmed_implausible": ["amount_vnd"]},
                     "Nhập thừa một chữ số 0 ở số tiền giải ngân")
             person = rng.choice([p for p in selected if len(p.evaluations) > 3])
             tag = person.evaluations[1 + rng.randrange(len(person.evaluations) - 2)]  # never the latest

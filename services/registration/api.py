@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema
 from sqlalchemy import Engine, func, select
 
-from services.registration import handlers, schemas
+from services.registration import duplicates, handlers, likely, schemas
 from services.registration.domain import Participant
 from services.registration.store import event_store, participant_list
 from shared.access_web import current_principal, require_scope
@@ -27,10 +27,13 @@ WRITE_RESPONSES = {
     401: "no valid key (unauthorized)",
     403: "the key's kind may not post this event (forbidden), or the unit is outside its scope (out_of_scope)",
     404: "unknown participant (unknown_participant)",
-    409: "duplicate_participant (with the existing participant_id), already_decided (with decision_event_id), "
+    409: "duplicate_participant (with the existing participant_id), likely_duplicate (error.candidates: who the "
+         "person may be; send again with confirm_not_duplicate: true), already_decided (with decision_event_id), "
          "not_selected, idempotency_key_reused, concurrent_write",
     413: "body over 1 MiB (payload_too_large)", 415: "not application/json (unsupported_media_type)",
-    422: "invalid or missing field, named in error.fields (validation_failed)", 429: "rate limited (Retry-After)"}
+    422: "invalid or missing field, named in error.fields (validation_failed); implausible figures to confirm, "
+         "named in error.fields and error.confirmable (confirmation_required: send again with "
+         "confirmed_implausible)", 429: "rate limited (Retry-After)"}
 RETRACTION_RESPONSES = WRITE_RESPONSES | RETRACTION_CHANGES
 READ_ERRORS = {401: "no valid key (unauthorized)", 403: "outside the key's scope (out_of_scope)",
                429: "rate limited (Retry-After)"}
@@ -89,6 +92,26 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
             return reply
 
         return writer.execute(handle)
+
+    @bp.get("/participants/likely-duplicates")
+    @doc("Likely duplicates of a person about to be registered, in the district of org_unit (what a 409 "
+         "likely_duplicate would name): a form asks before it submits",
+         params=[{"name": "org_unit", "in": "query", "required": True, "schema": {"type": "string"},
+                  "description": "the commune the person is registered in (or a unit above: its own area)"},
+                 {"name": "name", "in": "query", "required": False, "schema": {"type": "string"},
+                  "description": "full name; compared folded (case, spacing and tone marks ignored), with birth_date"},
+                 {"name": "birth_date", "in": "query", "required": False,
+                  "schema": {"type": "string", "format": "date"}},
+                 {"name": "phone", "in": "query", "required": False, "schema": {"type": "string"}},
+                 LANGUAGE_PARAM],
+         response_schema=schemas.LikelyDuplicates,
+         responses={200: "the candidates (maybe none)", 422: "unknown org_unit, bad birth_date, or neither name "
+                    "with birth_date nor phone (validation_failed)", **READ_ERRORS}, tags=["participants"])
+    def likely_duplicates() -> Response:
+        org_unit, found = likely.lookup(engine, tree, current_principal().scope, request.args)
+        unit = tree.get(duplicates.area(tree, org_unit))
+        return jsonify({"area": unit.as_dict() if unit else None,
+                        "candidates": [c.as_dict() for c in found]})
 
     @bp.get("/participants/<participant_id>")
     @doc("Current state of a participant, rebuilt from its events", response_schema=schemas.ParticipantReply,

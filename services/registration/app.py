@@ -19,7 +19,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     if migrate:
         run_migrations(parts.engine, VERSIONS)
     writer = Writer(parts.engine, event_store, outbox, config.topic(REGISTRATION_EVENTS), parts.tree,
-                    "registration", config.program_start)
+                    "registration", config.program_start, limits=config.plausibility)
     parts.app.register_blueprint(api.blueprint(writer, parts.engine, parts.tree))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     watch_messaging(parts, config, status_reader(config), outbox=outbox)

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from services.registration import domain
-from services.registration.store import identities, participant_list
+from services.registration import domain, duplicates, likely
+from services.registration.store import duplicate_keys, identities, participant_list
 from shared.events import read_data
 from shared.events.types import (
     ModelReplicated,
@@ -58,6 +58,13 @@ def register(body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
     existing = uow.conn.execute(select(identities.c.participant_id).where(identities.c.identity == identity)).first()
     if existing is not None:
         raise _duplicate(existing.participant_id)
+    keys = duplicates.keys(data["full_name"], data["birth_date"], data.get("phone"))
+    candidates = likely.candidates(uow.conn, ctx.tree, ctx.principal.scope, org_unit, keys)
+    confirmed = data.pop(duplicates.CONFIRMATION, False)
+    if candidates and not confirmed:
+        raise duplicates.refusal(candidates)
+    if candidates:  # the event says who the person was confirmed not to be
+        data["confirmed_not_duplicate_of"] = [c.participant_id for c in candidates]
     participant_id = str(uuid.uuid4())
     try:
         with uow.conn.begin_nested():
@@ -65,6 +72,9 @@ def register(body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
     except IntegrityError:
         row = uow.conn.execute(select(identities.c.participant_id).where(identities.c.identity == identity)).one()
         raise _duplicate(row.participant_id) from None
+    if keys:
+        uow.conn.execute(insert(duplicate_keys), [{"key": key, "participant_id": participant_id, "org_unit": org_unit}
+                                                  for key in keys.values()])
     envelope = new_event(ctx, ParticipantRegistered, participant_id, org_unit, data, sequence=1)
     uow.record([envelope])
     uow.conn.execute(insert(participant_list).values(
@@ -125,6 +135,7 @@ def refresh_list_entry(uow: UnitOfWork, participant_id: str) -> None:
     if not participant.exists:
         uow.conn.execute(participant_list.delete().where(participant_list.c.participant_id == participant_id))
         uow.conn.execute(identities.delete().where(identities.c.participant_id == participant_id))
+        uow.conn.execute(duplicate_keys.delete().where(duplicate_keys.c.participant_id == participant_id))
         return
     uow.conn.execute(update(participant_list).where(participant_list.c.participant_id == participant_id)
                      .values(status=participant.status, sector=participant.sector))

@@ -20,6 +20,12 @@ from shared.write_schemas import RetractionBody as RetractionBody
 
 class RegistrationBody(RequestBody, ParticipantRegistered.Data):
     org_unit = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    # sent again after a 409 likely_duplicate: the person is none of the candidates shown (recorded in the event)
+    confirm_not_duplicate = fields.Boolean(load_default=False, metadata={
+        "description": "true: the person is none of the candidates a 409 likely_duplicate named"})
+
+    class Meta:
+        exclude = ("confirmed_not_duplicate_of",)  # the event's record of the confirmation, set by the handler
 
 
 class DecisionBody(RequestBody):
@@ -71,3 +77,28 @@ class ParticipantPage(Schema):
     page = fields.Integer()
     page_size = fields.Integer()
     total = fields.Integer()
+
+
+class LikelyDuplicate(Schema):
+    participant_id = fields.UUID(required=True)
+    full_name = fields.String(required=True)
+    org_unit = fields.String(required=True)
+    org_unit_name = fields.String(required=True)
+    birth_date = fields.Date(required=True)
+    phone = fields.String(required=True, allow_none=True, metadata={"description": "masked: 091****678"})
+    registered_on = fields.Date(required=True)
+    status = fields.String(required=True)
+    matched_on = fields.List(fields.String(validate=validate.OneOf(("name_birth_date", "phone"))), required=True)
+    in_scope = fields.Boolean(required=True, metadata={"description": "whether this key may open the record"})
+
+
+class OrgUnitRef(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    parent = fields.String(required=True, allow_none=True)
+
+
+class LikelyDuplicates(Schema):
+    area = fields.Nested(OrgUnitRef, required=True, metadata={"description": "the district looked in"})
+    candidates = fields.List(fields.Nested(LikelyDuplicate), required=True)

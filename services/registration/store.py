@@ -23,6 +23,15 @@ identities = Table(
     Column("participant_id", String(36), nullable=False),
 )
 
+# Likely duplicates (services/registration/duplicates.py): each live participant's folded name + birth date and
+# normalised phone, with its commune; looked up by key, then kept when the commune is in the same district.
+duplicate_keys = Table(
+    "duplicate_keys", metadata,
+    Column("key", String(300), primary_key=True),
+    Column("participant_id", String(36), primary_key=True),
+    Column("org_unit", String(64), nullable=False),
+    Index("ix_duplicate_keys_participant", "participant_id"),
+)
 # The list endpoint's view, kept in the same transaction as the events it summarizes.
 participant_list = Table(
     "participant_list", metadata,

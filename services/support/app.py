@@ -21,7 +21,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     if migrate:
         run_migrations(parts.engine, VERSIONS)
     writer = Writer(parts.engine, event_store, outbox, config.topic(SUPPORT_EVENTS), parts.tree, "support",
-                    config.program_start)
+                    config.program_start, limits=config.plausibility)
     parts.app.register_blueprint(api.blueprint(writer, parts.engine))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     # support's consumer stores its offsets under its group's name (tienphong/workers.py)

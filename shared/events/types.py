@@ -45,6 +45,32 @@ def _vnd(required: bool) -> fields.Integer:
     return fields.Integer(strict=True, load_default=None, allow_none=True, validate=rng)
 
 
+class FigureConfirmation(fields.Field):
+    """Which implausible figures the sender confirmed (shared.plausibility): in a body, `true` (every figure
+    flagged) or a list of field names; in an event, the list of the fields that were flagged and confirmed."""
+
+    def __init__(self) -> None:
+        super().__init__(load_default=None, allow_none=True, metadata={
+            "description": "confirms figures answered 422 confirmation_required: true for all of them, or the "
+                           "names of the fields (error.confirmable); recorded in the event",
+            "oneOf": [{"type": "boolean"}, {"type": "array", "maxItems": 20,
+                                             "items": {"type": "string", "minLength": 1, "maxLength": 64}}]})
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool):
+            return True if value else None
+        if (isinstance(value, list) and len(value) <= 20
+                and all(isinstance(v, str) and 0 < len(v) <= 64 for v in value)):
+            return list(dict.fromkeys(value))
+        raise ValidationError("Phải là true hoặc danh sách tên trường.||Must be true or a list of field names.")
+
+
+def _not_duplicate_of() -> fields.List:
+    """The participants the registering person confirmed this one is not (likely duplicates shown to them)."""
+    return fields.List(fields.String(validate=validate.Length(min=1, max=36)), load_default=None, allow_none=True,
+                       validate=validate.Length(max=20))
+
+
 class Event:
     TYPE: ClassVar[str]
     VERSION: ClassVar[int]
@@ -67,6 +93,7 @@ class ParticipantRegistered(Event):
         model_description = _text(required=False, max_len=4000, multiline=True)
         has_existing_model = fields.Boolean(required=True)
         registered_on = fields.Date(required=True)
+        confirmed_not_duplicate_of = _not_duplicate_of()  # absent in events recorded before it existed
 
 
 class ParticipantSelected(Event):
@@ -96,6 +123,7 @@ class ParticipantTrained(Event):
         provider = _text(required=False, max_len=300)
         hours = fields.Integer(strict=True, load_default=None, allow_none=True,
                                validate=validate.Range(min=0, max=10000))
+        confirmed_implausible = FigureConfirmation()
 
 
 class ParticipantFunded(Event):
@@ -108,6 +136,7 @@ class ParticipantFunded(Event):
         lender = _text(required=False, max_len=300)
         term_months = fields.Integer(strict=True, load_default=None, allow_none=True,
                                      validate=validate.Range(min=0, max=600))
+        confirmed_implausible = FigureConfirmation()
 
 
 class ParticipantSupported(Event):
@@ -132,6 +161,7 @@ class ParticipantEvaluated(Event):
         jobs_created = fields.Integer(strict=True, load_default=None, allow_none=True,
                                       validate=validate.Range(min=0, max=100000))
         note = _text(required=False, max_len=4000, multiline=True)
+        confirmed_implausible = FigureConfirmation()
 
 
 class ParticipantCommended(Event):

@@ -4,6 +4,7 @@ tests/e2e), with the demo program (tienphong/demo.py) loaded through the public 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,7 +68,8 @@ def load_demo(stack: Stack) -> None:
 
 def registration(name: str, commune: str, registered_on: str, model: str, birth_date: str = "1994-05-06",
                  gender: str = "female") -> dict[str, Any]:
-    return {"full_name": name, "birth_date": birth_date, "gender": gender, "phone": "0912000111",
+    phone = f"09{zlib.crc32(name.encode()) % 10**8:08d}"  # one per person: a shared one is a likely duplicate
+    return {"full_name": name, "birth_date": birth_date, "gender": gender, "phone": phone,
             "org_unit": commune, "branch_name": "Chi đoàn thôn 3", "branch_kind": "residential",
             "model_name": model, "has_existing_model": False, "registered_on": registered_on}
 

@@ -29,9 +29,11 @@ HEADERS = [ROW_NUMBER_HEADER, *(c.header for c in COLUMNS)]
 
 def person(**cells: Any) -> dict[str, Any]:
     """One row of the list, keyed by Vietnamese header, with cell values as Excel holds them."""
+    tag = uuid.uuid4().hex[:8]  # one name and phone per person: a phone shared in a district is a likely duplicate
     row: dict[str, Any] = {
-        "Họ và tên": f"Nguyễn Văn {uuid.uuid4().hex[:8]}", "Ngày sinh": date(1995, 2, 3), "Giới tính": "Nam",
-        "Số điện thoại": "0912345678", "Mã xã/thị trấn": "TX-XUANHOA", "Tên chi đoàn": "Chi đoàn thôn Đông",
+        "Họ và tên": f"Nguyễn Văn {tag}", "Ngày sinh": date(1995, 2, 3), "Giới tính": "Nam",
+        "Số điện thoại": f"09{int(tag, 16) % 10**8:08d}", "Mã xã/thị trấn": "TX-XUANHOA",
+        "Tên chi đoàn": "Chi đoàn thôn Đông",
         "Loại chi đoàn": "Khu dân cư", "Tên mô hình": "Nuôi gà đồi thả vườn", "Mô tả mô hình": "500 con gà",
         "Đã có mô hình": "Có", "Ngày đăng ký": "10/06/2017",
     }

@@ -26,16 +26,18 @@ ID = "/api/v1/participants/{participant_id}"
 REGISTRATION = {
     ("/api/v1/participants", "post"): (
         {"full_name", "birth_date", "gender", "org_unit", "branch_name", "branch_kind", "model_name",
-         "has_existing_model", "registered_on"}, {"phone", "model_description"}),
+         "has_existing_model", "registered_on"}, {"phone", "model_description", "confirm_not_duplicate"}),
     (f"{ID}/decisions", "post"): ({"decision", "decided_on"}, {"sector", "reason"}),
-    (f"{ID}/evaluations", "post"): ({"evaluated_on", "status"}, {"revenue_vnd", "profit_vnd", "jobs_created", "note"}),
+    (f"{ID}/evaluations", "post"): ({"evaluated_on", "status"}, {"revenue_vnd", "profit_vnd", "jobs_created", "note",
+                                                            "confirmed_implausible"}),
     (f"{ID}/commendations", "post"): ({"commended_on", "title"}, {"issued_by"}),
     (f"{ID}/replications", "post"): ({"replicated_on", "youth_name", "org_unit"}, {"note"}),
     ("/api/v1/events/{event_id}/retraction", "post"): ({"reason"}, set()),
 }
 SUPPORT = {
-    (f"{ID}/trainings", "post"): ({"trained_on", "course", "kind"}, {"provider", "hours"}),
-    (f"{ID}/fundings", "post"): ({"disbursed_on", "source", "amount_vnd"}, {"lender", "term_months"}),
+    (f"{ID}/trainings", "post"): ({"trained_on", "course", "kind"}, {"provider", "hours", "confirmed_implausible"}),
+    (f"{ID}/fundings", "post"): ({"disbursed_on", "source", "amount_vnd"},
+                               {"lender", "term_months", "confirmed_implausible"}),
     (f"{ID}/supports", "post"): ({"supported_on", "kind"}, {"partner", "description"}),
     ("/api/v1/events/{event_id}/retraction", "post"): ({"reason"}, set()),
 }

@@ -3,6 +3,7 @@ relays and consumers pumped by the test, so every step is deterministic."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from pathlib import Path
@@ -110,4 +111,7 @@ def registration_body(**overrides: Any) -> dict[str, Any]:
         "registered_on": "2017-06-10",
     }
     body.update(overrides)
+    if "phone" not in overrides:  # one phone per person: a phone shared in a district is a likely duplicate
+        digest = hashlib.sha256(f"{body['full_name']}|{body['birth_date']}".encode()).digest()
+        body["phone"] = f"09{int.from_bytes(digest[:8]) % 10**8:08d}"
     return body

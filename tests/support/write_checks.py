@@ -28,10 +28,11 @@ EN = {"Accept-Language": "en"}
 
 
 @contextmanager
-def shared_system(bootstrap: str, data_dir: Path) -> Iterator[System]:
-    """One system for a whole test module (fresh databases, own topics), for the many small cases."""
+def shared_system(bootstrap: str, data_dir: Path, **extra: str) -> Iterator[System]:
+    """One system for a whole test module (fresh databases, own topics), for the many small cases; `extra`:
+    more environment variables."""
     template = fresh_template()
-    running = System(settings(data_dir, bootstrap, template))
+    running = System(settings(data_dir, bootstrap, template, **extra))
     try:
         yield running
     finally:
