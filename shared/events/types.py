@@ -193,6 +193,7 @@ class LoanRepaid(Event):
         paid_on = fields.Date(required=True)
         principal_vnd = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_AMOUNT_VND))
         interest_vnd = _vnd(required=False)
+        confirmed_implausible = FigureConfirmation()
 
 
 class LoanClassified(Event):
@@ -207,6 +208,7 @@ class LoanClassified(Event):
         # absent in a request: current without days past due, else overdue (the service records it filled in)
         status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LOAN_STATUSES))
         note = _text(required=False, max_len=2000, multiline=True)
+        confirmed_implausible = FigureConfirmation()
 
 
 class EventRetracted(Event):
