@@ -59,7 +59,7 @@ def register(body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
     if existing is not None:
         raise _duplicate(existing.participant_id)
     keys = duplicates.keys(data["full_name"], data["birth_date"], data.get("phone"))
-    candidates = likely.candidates(uow.conn, ctx.tree, ctx.principal.scope, org_unit, keys)
+    candidates = likely.candidates(uow.conn, uow.store, ctx.tree, ctx.principal.scope, org_unit, keys)
     confirmed = data.pop(duplicates.CONFIRMATION, False)
     if candidates and not confirmed:
         raise duplicates.refusal(candidates)

@@ -13,15 +13,17 @@ from services.registration import domain, duplicates
 from services.registration.store import duplicate_keys, event_store, participant_list
 from shared.access_web import require_scope
 from shared.events import read_data
+from shared.eventstore import EventStore
 from shared.i18n import bilingual
 from shared.orgunits import OrgTree
 from shared.web import ApiError
 
 
-def candidates(conn: Connection, tree: OrgTree, scope: str, org_unit: str,
+def candidates(conn: Connection, store: EventStore, tree: OrgTree, scope: str, org_unit: str,
                keys: dict[str, str]) -> list[duplicates.Candidate]:
     """The live participants of `org_unit`'s area sharing a key with the person: the MAX_CANDIDATES registered
-    first (a phone typed for everyone, the commune union's own, must not make each registration read hundreds)."""
+    first (a phone typed for everyone, the commune union's own, must not make each registration read hundreds).
+    `store`: the unit of work's, which an import's may hold events in (shared/imports/held.py)."""
     if not keys:
         return []
     area = tree.descendants(duplicates.area(tree, org_unit))
@@ -38,7 +40,7 @@ def candidates(conn: Connection, tree: OrgTree, scope: str, org_unit: str,
             order[row.participant_id] = (row.registered_on, row.participant_id)
     found: list[duplicates.Candidate] = []
     for participant_id in sorted(matched, key=order.__getitem__)[:duplicates.MAX_CANDIDATES]:
-        stream = event_store.stream(conn, participant_id)
+        stream = store.stream(conn, participant_id)
         participant = domain.Participant.rebuild(participant_id, stream, [read_data(e) for e in stream])
         if participant.exists:
             found.append(duplicates.candidate(tree, scope, participant_id, participant.org_unit, participant.status,
@@ -72,4 +74,4 @@ def lookup(engine: Engine, tree: OrgTree, scope: str,
         raise _invalid("name", "Cần họ tên cùng ngày sinh, hoặc số điện thoại.",
                        "Give the name with the birth date, or the phone.")
     with engine.connect() as conn:
-        return org_unit, candidates(conn, tree, scope, org_unit, keys)
+        return org_unit, candidates(conn, event_store, tree, scope, org_unit, keys)

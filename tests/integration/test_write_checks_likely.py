@@ -93,15 +93,20 @@ def test_likely_duplicates_are_shown_and_saved_only_when_confirmed(system: Syste
                      "duplicate_participant")
     assert exact["participant_id"] == first_id
 
-    # an import: a likely duplicate is a row error (nothing recorded), named on the name's column
-    row = ("Họ và tên,Ngày sinh,Giới tính,Số điện thoại,Mã xã/thị trấn,Tên chi đoàn,Loại chi đoàn,Tên mô hình,"
-           "Đã có mô hình,Ngày đăng ký\nNguyen Van Duc,03/02/1995,Nam,0977000222,TX-XUANTIN,Chi đoàn thôn 1,"
-           "Khu dân cư,Nuôi ong,Có,12/06/2017\n")
+    # an import: a likely duplicate, of someone registered or of an earlier row, is a row error (nothing recorded)
+    rows = ["Họ và tên,Ngày sinh,Giới tính,Số điện thoại,Mã xã/thị trấn,Tên chi đoàn,Loại chi đoàn,Tên mô hình,"
+            "Đã có mô hình,Ngày đăng ký"]
+    for name, phone, commune in (("Nguyen Van Duc", "0977000222", "TX-XUANTIN"),
+                                 ("Phạm Văn Bình", "0977000333", "TX-XUANTIN"),
+                                 ("PHAM VAN BINH", "0977000444", "TX-XUANMINH")):
+        born = "03/02/1995" if "Duc" in name else "01/01/1994"
+        rows.append(f"{name},{born},Nam,{phone},{commune},Chi đoàn thôn 1,Khu dân cư,Nuôi ong,Có,12/06/2017")
     with leaves_no_trace(system):
         refused = system.registration.post("/api/v1/imports", headers=district, content_type="multipart/form-data",
-                                           data={"file": (io.BytesIO(row.encode()), "danh-sach.csv")})
-    [problem] = error_of(refused, 422, "import_rejected")["rows"]
-    assert (problem["code"], problem["field"]) == ("likely_duplicate", "full_name"), problem
+                                           data={"file": (io.BytesIO("\n".join(rows).encode()), "danh-sach.csv")})
+    problems = error_of(refused, 422, "import_rejected")["rows"]
+    assert [(p["row"], p["code"], p["field"]) for p in problems] == [
+        (2, "likely_duplicate", "full_name"), (4, "likely_duplicate", "full_name")], problems
 
     # retracted, the first registration is nobody's likely duplicate any more
     retraction = system.registration.post(f"/api/v1/events/{first.json['event_id']}/retraction", headers=district,
