@@ -52,6 +52,7 @@ def test_pages_need_a_session_and_stay_in_scope(system: System) -> None:
     # the API answers the same session, within the same scope
     assert client.get("/api/v1/summary/TX").status_code == 200
     assert client.get("/api/v1/summary/TH").status_code == 403
+    assert "Dư nợ và thu hồi vốn vay" in html and client.get("/api/v1/loans/TX").get_json()["details"] == "none"
 
 
 def test_assets_are_shipped_with_the_service(system: System) -> None:
@@ -60,7 +61,7 @@ def test_assets_are_shipped_with_the_service(system: System) -> None:
     assert chart.status_code == 200 and "javascript" in chart.headers["Content-Type"]
     assert b"Chart.js v4" in chart.data[:200]
     assert (STATIC / "vendor" / "chart.js-LICENSE.md").read_text().startswith("The MIT License")
-    for name in ("common.js", "org.js", "participant.js", "dashboard.css", "favicon.svg"):
+    for name in ("common.js", "org.js", "participant.js", "loans.js", "dashboard.css", "favicon.svg"):
         assert client.get(f"/dashboard/static/{name}").status_code == 200, name
 
 
@@ -69,7 +70,8 @@ def test_every_word_the_scripts_use_exists_in_both_languages() -> None:
         raw = yaml.safe_load(handle)
     assert all(isinstance(pair, list) and len(pair) == 2 and all(pair) for pair in raw.values())
     vi, en = texts("vi"), texts("en")
-    scripts = "".join((STATIC / name).read_text(encoding="utf-8") for name in ("common.js", "org.js", "participant.js"))
+    scripts = "".join((STATIC / name).read_text(encoding="utf-8") for name in ("common.js", "org.js", "participant.js",
+                                                                                 "loans.js"))
     used = {key for key in re.findall(r'\bt\("([a-z_.]+)"', scripts) if not key.endswith(".")}
     assert used and used <= set(vi) and used <= set(en), sorted(used - set(vi))
     # t("report." + key): every figure of a period report's activity
