@@ -49,10 +49,12 @@ RESEND_NOTE = "Gửi lại cùng tệp không ghi trùng: dòng đã ghi nhận 
 
 def event_layout(title: str, row_note: str, columns: Sequence[Column], choices: dict[str, Choice],
                  path_column: Column = PARTICIPANT_ID, reference: Sequence[Column] = (PARTICIPANT_NAME,),
-                 max_rows: int = 10_000) -> Layout:
+                 max_rows: int = 10_000, max_bytes: int = 4 * 1024 * 1024) -> Layout:
     """The list of one event kind: the id its endpoint takes from the path first, then columns only for the
-    reader, then the body's columns (an `org_unit` column among them takes the whole file's org unit)."""
+    reader, then the body's columns (an `org_unit` column among them takes the whole file's org unit). 10,000
+    rows of a bank's list with every column come to about 1.2 MB as CSV: 4 MiB leaves room."""
     return Layout(title=title, columns=(path_column, *reference, *columns), choices=choices, max_rows=max_rows,
+                  max_bytes=max_bytes,
                   unit_field="org_unit" if any(c.field == "org_unit" for c in columns) else "",
                   path_fields=(path_column.field,), reference_fields=tuple(c.field for c in reference),
                   row_note=f"Mỗi dòng của trang 'Danh sách' là {row_note}.", resend_note=RESEND_NOTE)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
 from shared.access_web import current_principal
 from shared.imports.cells import Row
@@ -28,7 +28,8 @@ from shared.write_api import Writer, violation_response
 from shared.writes import Context, Reply, UnitOfWork, out_of_scope
 
 IMPORT_RESPONSES = {200: "nothing new: every row was already recorded", 201: "rows recorded",
-                    401: "no valid key", 403: "not allowed", 413: "file over 1 MiB or too many rows",
+                    401: "no valid key", 403: "not allowed",
+                    413: "file over its limit (1 MiB for registrations, 4 MiB for lists of events) or too many rows",
                     415: "not a spreadsheet (XLSX or UTF-8 CSV) or not multipart", 422: "rows refused (listed)",
                     429: "rate limited"}
 TEMPLATE_RESPONSES = {200: "the template", 401: "no valid key"}
@@ -63,7 +64,8 @@ def upload_response(writer: Writer, tree: OrgTree, kind: ImportKind) -> Response
     language = lang()
     try:
         kind.may_import(ctx)
-        content, filename, org_unit = uploaded_file()
+        content, filename, org_unit = uploaded_file(
+            kind.layout.max_bytes if kind.layout.max_bytes > current_app.config["MAX_CONTENT_LENGTH"] else None)
         if not kind.layout.unit_field:
             org_unit = None  # a list whose rows name no org unit of their own
         _check_org_unit(tree, ctx, org_unit)

@@ -59,6 +59,7 @@ class Layout:
     choices: dict[str, Choice] = field(default_factory=dict)
     data_sheet: str = "Danh sách"
     max_rows: int = 5_000  # data rows per file
+    max_bytes: int = 1024 * 1024  # the upload's size (the services' body limit, unless a layout needs more)
     unit_field: str = "org_unit"  # the column that the whole file's org unit may stand in for ("" for none)
     # fields the single-event API takes from its path (the participant's id), kept out of the request body
     path_fields: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ import hashlib
 import re
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared.eventstore import EventStore
 from shared.imports.cells import RowProblem
@@ -17,8 +18,11 @@ from shared.writes import Context, Idempotency, Reply
 MAX_LISTED_PROBLEMS = 1_000  # a file wrong everywhere still gets a readable answer
 
 
-def uploaded_file() -> tuple[bytes, str, str | None]:
-    """The request's file, its name (without path or control characters) and the org unit given for it."""
+def uploaded_file(max_bytes: int | None = None) -> tuple[bytes, str, str | None]:
+    """The request's file, its name (without path or control characters) and the org unit given for it;
+    `max_bytes`: a limit of its own instead of the service's body limit."""
+    if max_bytes is not None:
+        request.max_content_length = max_bytes
     if request.mimetype != "multipart/form-data":
         raise RuleViolation(415, "unsupported_media_type", None,
                             "Gửi tệp dạng multipart/form-data, trong trường 'file'.",
@@ -28,6 +32,12 @@ def uploaded_file() -> tuple[bytes, str, str | None]:
     except ValueError:
         raise RuleViolation(400, "bad_request", None, "Nội dung multipart không hợp lệ.",
                             "Malformed multipart body.") from None
+    except RequestEntityTooLarge:
+        if max_bytes is None:
+            raise  # the service's own limit, answered as every endpoint answers it
+        size = f"{max_bytes / 1024 / 1024:g} MiB"
+        raise RuleViolation(413, "payload_too_large", "file", f"Tệp vượt quá {size}; hãy chia thành nhiều tệp.",
+                            f"The file exceeds {size}; split it into several files.") from None
     if upload is None:
         raise RuleViolation(422, "validation_failed", "file", "Thiếu tệp (trường 'file').",
                             "No file (field 'file').")

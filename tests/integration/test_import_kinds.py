@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -222,6 +223,13 @@ def test_the_permission_matrix_and_scope_as_for_single_events(world: World) -> N
         error = error_of(reply, 422, "import_rejected")
         assert [(p["column"], p["code"]) for p in error["rows"]] == [("Mã đoàn viên", "out_of_scope")]
         assert error["message"].startswith("1 row(s) of the file are invalid")
+        # lists of events may be larger than the services' 1 MiB body limit, up to 4 MiB
+        line = f"{uuid.UUID(int=0)},17/11/2017,Hội chợ,{'x' * 3000}\n"
+        big = ("Mã đoàn viên,Ngày hỗ trợ,Hình thức hỗ trợ,Nội dung\n" + line * 500).encode()
+        error = error_of(upload(system.support, "supports", world.business, big, "ds.csv"), 422, "import_rejected")
+        assert error["failing_rows"] == 500 and len(big) > 1024 * 1024
+        error_of(upload(system.support, "supports", world.business, big * 3, "ds.csv"), 413, "payload_too_large",
+                 "file")
     paths = system.support.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/imports/fundings", "/api/v1/imports/trainings/template.xlsx"} <= set(paths)
 
