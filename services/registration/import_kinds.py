@@ -14,6 +14,8 @@ from shared.events.types import (
     ParticipantRejected,
     ParticipantSelected,
 )
+from shared.imports.confirmations import CHOICES as CONFIRMATIONS
+from shared.imports.confirmations import FIGURES_CONFIRMED
 from shared.imports.events import date_column, event_kind, event_layout
 from shared.imports.layout import Column, labelled
 
@@ -57,7 +59,8 @@ EVALUATIONS = event_layout(
         Column("jobs_created", "Số việc làm tạo ra", "integer", False, "Số nguyên; không bắt buộc.", 3, 12,
                ("việc làm",)),
         Column("note", "Ghi chú", "text", False, "Không bắt buộc.", "Đàn gà phát triển tốt", 30),
-    ), {"evaluation": EVALUATION})
+        FIGURES_CONFIRMED,
+    ), {"evaluation": EVALUATION} | CONFIRMATIONS)
 
 COMMENDATIONS = event_layout(
     "Danh sách Bí thư Chi đoàn được tuyên dương (mẫu)", "một lần tuyên dương", (

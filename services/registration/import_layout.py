@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from shared.imports.confirmations import CONFIRM, NOT_DUPLICATE
 from shared.imports.layout import Choice, Column, Layout
 
 COLUMNS: tuple[Column, ...] = (
@@ -32,6 +33,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("registered_on", "Ngày đăng ký", "date", True,
            "Ô kiểu ngày, hoặc chữ dạng dd/mm/yyyy; không ở tương lai (hạn nộp danh sách 22/06/2017).",
            date(2017, 6, 10), 13),
+    NOT_DUPLICATE,
 )
 REGISTRATIONS = Layout(
     title="Danh sách đăng ký Bí thư Chi đoàn tham gia chương trình \"Bí thư Chi đoàn tiên phong khởi nghiệp\" (mẫu)",
@@ -48,9 +50,8 @@ REGISTRATIONS = Layout(
                               '"Khu dân cư,Trường học,Doanh nghiệp,Khác"',
                               "Khu dân cư, Trường học, Doanh nghiệp hoặc Khác",
                               "Khu dân cư, Trường học, Doanh nghiệp or Khác"),
-        "yes_no": Choice({"có": True, "co": True, "x": True, "yes": True, "true": True, "1": True,
-                          "không": False, "khong": False, "no": False, "false": False, "0": False},
-                         '"Có,Không"', "Có hoặc Không", "Có or Không (yes or no)"),
+        "yes_no": CONFIRM,  # the same closed list
+        "confirm": CONFIRM,
     },
     # a district sends one file per commune, a few dozen rows each
     max_rows=5_000,

@@ -19,6 +19,8 @@ from shared.events.types import (
     ParticipantSupported,
     ParticipantTrained,
 )
+from shared.imports.confirmations import CHOICES as CONFIRMATIONS
+from shared.imports.confirmations import FIGURES_CONFIRMED
 from shared.imports.events import date_column, event_kind, event_layout
 from shared.imports.kinds import ImportKind, add_routes
 from shared.imports.layout import Column, labelled
@@ -52,7 +54,8 @@ TRAININGS = event_layout(
         Column("kind", "Hình thức", "training_kind", True, "Tập huấn hoặc Tham quan học tập.", "Tập huấn", 18),
         Column("provider", "Đơn vị tổ chức", "text", False, "Không bắt buộc.", "Tỉnh Đoàn Thanh Hóa", 22),
         Column("hours", "Số giờ", "integer", False, "Số nguyên; không bắt buộc.", 16, 8),
-    ), {"training_kind": TRAINING_KIND})
+        FIGURES_CONFIRMED,
+    ), {"training_kind": TRAINING_KIND} | CONFIRMATIONS)
 
 FUNDINGS = event_layout(
     "Danh sách giải ngân cho Bí thư Chi đoàn khởi nghiệp (mẫu)", "một lần giải ngân cho một đoàn viên", (
@@ -65,7 +68,8 @@ FUNDINGS = event_layout(
         Column("lender", "Đơn vị cho vay", "text", False, "Không bắt buộc.", "NHCSXH huyện Thọ Xuân", 24),
         Column("term_months", "Thời hạn (tháng)", "integer", False, "Số nguyên; không bắt buộc.", 36, 10,
                ("thời hạn",)),
-    ), {"funding_source": FUNDING_SOURCE})
+        FIGURES_CONFIRMED,
+    ), {"funding_source": FUNDING_SOURCE} | CONFIRMATIONS)
 
 SUPPORTS = event_layout(
     "Danh sách hỗ trợ khởi nghiệp cho Bí thư Chi đoàn (mẫu)", "một lần hỗ trợ một đoàn viên", (
@@ -87,7 +91,8 @@ REPAYMENTS = event_layout(
                "Số nguyên, đồng, từ 0, không vượt dư nợ gốc còn lại.", 5_000_000, 16, ("gốc", "trả gốc")),
         Column("interest_vnd", "Tiền lãi (đồng)", "integer", False, "Số nguyên, đồng; không bắt buộc.", 350_000, 16,
                ("lãi", "trả lãi")),
-    ), {}, path_column=FUNDING_EVENT_ID)
+        FIGURES_CONFIRMED,
+    ), CONFIRMATIONS, path_column=FUNDING_EVENT_ID)
 
 
 def _may_import_repayments(ctx: Context) -> None:

@@ -37,6 +37,11 @@ def data_of(system: System, service: str, event_id: str, participant_id: str) ->
     return json.loads(event.data)  # type: ignore[no-any-return]
 
 
+def upload(system: System, kind: str, key: dict[str, str], rows: list[str]) -> Any:
+    return system.registration.post(f"/api/v1/imports/{kind}", headers=key, content_type="multipart/form-data",
+                                    data={"file": (io.BytesIO("\n".join(rows).encode()), "danh-sach.csv")})
+
+
 def test_likely_duplicates_are_shown_and_saved_only_when_confirmed(system: System) -> None:
     district, other_district = system.key("union", "TX"), system.key("union", "TS")
     xuan_lai = system.key("union", "TX-XUANLAI")
@@ -102,11 +107,13 @@ def test_likely_duplicates_are_shown_and_saved_only_when_confirmed(system: Syste
         born = "03/02/1995" if "Duc" in name else "01/01/1994"
         rows.append(f"{name},{born},Nam,{phone},{commune},Chi đoàn thôn 1,Khu dân cư,Nuôi ong,Có,12/06/2017")
     with leaves_no_trace(system):
-        refused = system.registration.post("/api/v1/imports", headers=district, content_type="multipart/form-data",
-                                           data={"file": (io.BytesIO("\n".join(rows).encode()), "danh-sach.csv")})
+        refused = upload(system, "participants", district, rows)
     problems = error_of(refused, 422, "import_rejected")["rows"]
     assert [(p["row"], p["code"], p["field"]) for p in problems] == [
         (2, "likely_duplicate", "full_name"), (4, "likely_duplicate", "full_name")], problems
+    confirmed_rows = [rows[0] + ",Xác nhận không trùng"] + [row + ",Có" for row in rows[1:]]
+    imported = upload(system, "participants", district, confirmed_rows)
+    assert imported.status_code == 201 and imported.json["new"] == 3, imported.json
 
     # retracted, the first registration is nobody's likely duplicate any more
     retraction = system.registration.post(f"/api/v1/events/{first.json['event_id']}/retraction", headers=district,
@@ -116,7 +123,7 @@ def test_likely_duplicates_are_shown_and_saved_only_when_confirmed(system: Syste
 
     system.sync()  # the projection reads the new field
     viewer = system.key("viewer", "TH")
-    assert system.reporting.get("/api/v1/summary/TX", headers=viewer).json["totals"]["registered"] == 2
+    assert system.reporting.get("/api/v1/summary/TX", headers=viewer).json["totals"]["registered"] == 5
 
 
 def test_implausible_figures_need_a_confirmation_that_the_event_records(system: System) -> None:
@@ -148,6 +155,15 @@ def test_implausible_figures_need_a_confirmation_that_the_event_records(system: 
     data = data_of(system, "registration", recorded.json["event_id"], participant_id)
     assert data["confirmed_implausible"] == ["jobs_created", "profit_vnd"] and data["jobs_created"] == 60
 
+    # a list: the row is refused like the single write, and recorded once its confirmation column says so
+    rows = ["Mã đoàn viên,Ngày đánh giá,Kết quả đánh giá,Số việc làm tạo ra\n"
+            f"{participant_id},2018-07-31,Thành công,70"]
+    with leaves_no_trace(system):
+        [problem] = error_of(upload(system, "evaluations", district, rows), 422, "import_rejected")["rows"]
+    assert (problem["code"], problem["field"]) == ("confirmation_required", "jobs_created"), problem
+    confirmed_rows = [rows[0].replace("\n", ",Xác nhận số liệu\n") + ",Có"]
+    assert upload(system, "evaluations", district, confirmed_rows).status_code == 201
+
     fundings = f"{P}/{participant_id}/fundings"
     funding = {"disbursed_on": "2017-09-01", "source": "vbsp", "amount_vnd": 50_000_000, "term_months": 36}
     with leaves_no_trace(system):
@@ -164,4 +180,4 @@ def test_implausible_figures_need_a_confirmation_that_the_event_records(system: 
 
     system.sync()
     totals = system.reporting.get("/api/v1/summary/TX-THOLAP", headers=system.key("viewer", "TH")).json["totals"]
-    assert (totals["jobs_created"], totals["funding_vnd"]) == (60, 80_000_000)
+    assert (totals["jobs_created"], totals["funding_vnd"]) == (70, 80_000_000)  # the latest evaluation's
