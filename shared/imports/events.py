@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, Table, insert, select
 
 from shared.eventstore import dumps
 from shared.imports.cells import Row, RowProblem, read_rows
+from shared.imports.confirmations import FIGURES_CONFIRMED
 from shared.imports.held import HeldUnitOfWork
 from shared.imports.kinds import ImportKind
 from shared.imports.layout import Choice, Column, Layout
@@ -138,8 +140,13 @@ def _record(name: str, layout: Layout, handler: EventHandler, path_field: str, f
             reply = handler(target, row.body, held, ctx)
         except RuleViolation as violation:
             column = _column(layout, violation, row, ctx, forbidden_field) or layout.column(path_field)
+            if violation.code == "confirmation_required" and layout.column(FIGURES_CONFIRMED.field):
+                violation = _confirm_in_file(violation)
             problems.append(RowProblem(row.number, column.header if column else "", column.field if column else None,
                                        violation.code, violation.vi, violation.en))
+            for other, (vi, en) in violation.more_fields.items():  # each field a refusal names, in its column
+                if (more := layout.column(other)) is not None and more is not column:
+                    problems.append(RowProblem(row.number, more.header, more.field, violation.code, vi, en))
             continue
         event_id = reply.body["event_id"]
         outcomes.append({"row": row.number, path_field: target, "event_id": event_id, "type": reply.body["type"],
@@ -172,6 +179,15 @@ def _column(layout: Layout, violation: RuleViolation, row: Row, ctx: Context,
     if violation.code == "out_of_scope" and isinstance(unit, str) and not ctx.tree.within(unit, ctx.principal.scope):
         return layout.column(layout.unit_field)
     return None
+
+
+def _confirm_in_file(violation: RuleViolation) -> RuleViolation:
+    """The API's advice ("send again with confirmed_implausible") as a list's: the column to fill in."""
+    header = FIGURES_CONFIRMED.header
+    return replace(
+        violation, vi=violation.vi.split(" Nếu đúng")[0] + f" Nếu đúng, ghi Có ở cột '{header}' rồi gửi lại cả tệp.",
+        en=violation.en.split(" If they are right")[0] + f" If they are right, put Có in the column '{header}' and "
+                                                         "send the whole file again.")
 
 
 def _fingerprint(agency: str, name: str, row: Row) -> str:

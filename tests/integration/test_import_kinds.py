@@ -165,10 +165,18 @@ def test_every_kind_imports_whole_refuses_whole_and_never_twice(world: World) ->
     imports_whole(world, "support", "fundings", bank, [
         {"Mã đoàn viên": first, "Ngày giải ngân": date(2017, 9, 15), "Nguồn vốn": "NH Chính sách xã hội",
          "Số tiền (đồng)": 50_000_000, "Thời hạn (tháng)": 36},
-        {"Mã đoàn viên": second, "Ngày giải ngân": date(2017, 9, 15), "Nguồn vốn": "commercial_bank",
-         "Số tiền (đồng)": "30.000.000"},
+        {"Mã đoàn viên": second, "Ngày giải ngân": date(2017, 9, 15), "Nguồn vốn": "NH Chính sách xã hội",
+         "Số tiền (đồng)": "130.000.000", "Xác nhận số liệu": "Có"},  # above VBSP's usual ceiling
     ], ({"Mã đoàn viên": third, "Ngày giải ngân": date(2017, 9, 15), "Nguồn vốn": "NH Chính sách xã hội",
          "Số tiền (đồng)": 1.5}, "Số tiền (đồng)", "số nguyên"), "participant.funded")
+    unconfirmed = filled_template(system.support, "fundings", bank, [
+        {"Mã đoàn viên": second, "Ngày giải ngân": date(2017, 9, 16), "Nguồn vốn": "NH Chính sách xã hội",
+         "Số tiền (đồng)": 130_000_000, "Thời hạn (tháng)": 150}])
+    with leaves_no_trace(system):
+        error = error_of(upload(system.support, "fundings", bank, unconfirmed), 422, "import_rejected")
+    assert {(p["column"], p["code"]) for p in error["rows"]} == {
+        ("Số tiền (đồng)", "confirmation_required"), ("Thời hạn (tháng)", "confirmation_required")}, error
+    assert "ghi Có ở cột 'Xác nhận số liệu'" in error["rows"][0]["message"]
     imports_whole(world, "support", "supports", world.business, [
         {"Mã đoàn viên": second, "Ngày hỗ trợ": date(2017, 11, 10), "Hình thức hỗ trợ": "Hội chợ"},
     ], ({"Mã đoàn viên": "không-phải-mã", "Ngày hỗ trợ": date(2017, 11, 10), "Hình thức hỗ trợ": "Hội chợ"},
@@ -179,7 +187,7 @@ def test_every_kind_imports_whole_refuses_whole_and_never_twice(world: World) ->
     assert {k: totals[k] for k in ("selected", "evaluated", "successful", "commended", "replications", "trained",
                                    "funded", "supported", "funding_vnd")} == {
         "selected": 2, "evaluated": 2, "successful": 1, "commended": 1, "replications": 1, "trained": 2,
-        "funded": 2, "supported": 1, "funding_vnd": 80_000_000}
+        "funded": 2, "supported": 1, "funding_vnd": 180_000_000}
 
 
 def test_templates_have_drop_downs_and_english_field_names(world: World) -> None:
