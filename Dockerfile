@@ -11,6 +11,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 tienphong \
     && useradd --system --uid 10001 --gid tienphong --home-dir /app --shell /usr/sbin/nologin tienphong
 
+# fonts-dejavu-core: DejaVu Serif with every Vietnamese letter, embedded in the báo cáo PDFs (TIENPHONG_PDF_FONT_DIR)
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY shared/ shared/

@@ -20,9 +20,11 @@ broker: venv
 postgres:
 	scripts/postgres.sh start
 
-## The browser tests drive Debian's Chromium (never a browser Playwright downloads); installed when missing.
+## The browser tests drive Debian's Chromium (never a browser Playwright downloads); installed when missing,
+## with the DejaVu fonts the báo cáo PDFs embed.
 chromium:
-	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	@(test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf) || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core)
 
 ## First command: broker, relays, consumers, three services and demo data; Ctrl-C stops it all.
 dev: venv broker

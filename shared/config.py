@@ -62,6 +62,8 @@ class Config:
     # reporting's alerts: selected but neither trained nor funded, funded but not evaluated, this many months on
     alert_months_without_start: int = 3
     alert_months_without_evaluation: int = 6
+    report_headers_file: Path | None = None  # reporting's báo cáo heads and signatures (None: shared/data's)
+    pdf_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core
     # bulk writes through each backend's fast path (shared.bulk), or only through public APIs
     fast_paths: bool = True
     # figures accepted without the sender's confirmation (shared.plausibility)
@@ -117,6 +119,8 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         alert_months_without_start=int(env.get("TIENPHONG_ALERT_MONTHS_WITHOUT_START", "3")),
         alert_months_without_evaluation=int(env.get("TIENPHONG_ALERT_MONTHS_WITHOUT_EVALUATION", "6")),
         plausibility=from_settings(env),
+        report_headers_file=Path(headers) if (headers := env.get("TIENPHONG_REPORT_HEADERS_FILE")) else None,
+        pdf_font_dir=Path(env.get("TIENPHONG_PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu"),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -30,7 +30,12 @@ PERIOD = {"name": "period", "in": "query", "required": True, "schema": {"type": 
           "description": "2017-10 (month), 2018-H1 (half year) or 2018 (year)"}
 
 
-def file_response(rows: list[list[Any]], fmt: str, name: str) -> Response:
+def made() -> exports.Made:
+    principal = current_principal()
+    return exports.Made(principal.name or principal.agency, datetime.now(UTC))
+
+
+def file_response(rows: exports.Export, fmt: str, name: str) -> Response:
     if fmt == "csv":
         return Response(exports.to_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
@@ -64,14 +69,14 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
          params=[AS_OF, KNOWN_AT], tags=["exports"])
     def summary_csv(org_code: str) -> Response:
         body = summary_body(org_code)
-        return file_response(exports.summary_rows(body, lang()), "csv", f"tong-hop-{org_code}-{body['as_of']}")
+        return file_response(exports.summary_rows(body, lang(), made()), "csv", f"tong-hop-{org_code}-{body['as_of']}")
 
     @bp.get("/summary/<org_code>.xlsx")
     @doc("The summary as XLSX (children as rows, a totals row)", responses=READ_RESPONSES,
          params=[AS_OF, KNOWN_AT], tags=["exports"])
     def summary_xlsx(org_code: str) -> Response:
         body = summary_body(org_code)
-        return file_response(exports.summary_rows(body, lang()), "xlsx", f"tong-hop-{org_code}-{body['as_of']}")
+        return file_response(exports.summary_rows(body, lang(), made()), "xlsx", f"tong-hop-{org_code}-{body['as_of']}")
 
     @bp.get("/summary/<org_code>/events")
     @doc("The events behind one figure of a summary, with the agency that posted each and the participant's "
@@ -104,13 +109,14 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
     @doc("The period report as CSV", responses=READ_RESPONSES, params=[PERIOD, KNOWN_AT], tags=["exports"])
     def report_csv(org_code: str) -> Response:
         body = report_body(org_code)
-        return file_response(exports.report_rows(body, lang()), "csv", f"bao-cao-{org_code}-{body['period']['code']}")
+        return file_response(exports.report_rows(body, lang(), made()), "csv",
+                             f"bao-cao-{org_code}-{body['period']['code']}")
 
     @bp.get("/reports/<org_code>.xlsx")
     @doc("The period report as XLSX", responses=READ_RESPONSES, params=[PERIOD, KNOWN_AT], tags=["exports"])
     def report_xlsx(org_code: str) -> Response:
         body = report_body(org_code)
-        return file_response(exports.report_rows(body, lang()), "xlsx",
+        return file_response(exports.report_rows(body, lang(), made()), "xlsx",
                              f"bao-cao-{org_code}-{body['period']['code']}")
 
     @bp.get("/participants/<participant_id>/timeline")

@@ -9,8 +9,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
-from services.reporting import api, dashboard, dashboard_api, loans_api, planning_api
+from services.reporting import api, dashboard, dashboard_api, documents_api, loans_api, planning_api
 from services.reporting.alerts import Settings
+from services.reporting.document_heads import Heads
 from services.reporting.reads import Reads
 from services.reporting.store import (
     VERSIONS,
@@ -73,6 +74,8 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     reads = Reads(parts.engine, reader, parts.tree, targets)
     parts.app.register_blueprint(planning_api.blueprint(reads, Settings(  # definitions, targets, alerts
         config.alert_months_without_start, config.alert_months_without_evaluation)))
+    heads = Heads.load(parts.tree, config.report_headers_file)
+    parts.app.register_blueprint(documents_api.blueprint(reads, heads, config.pdf_font_dir))  # .docx, .pdf
     parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, parts.tree))  # series, page bundles
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
     parts.app.register_blueprint(loans_api.blueprint(parts.engine, reader, parts.tree))  # /api/v1/loans

@@ -26,6 +26,11 @@ class Period:
         # not bounded: the report of the first period the range holds still shows the one before it
         return _parse(_previous_code(self))
 
+    def last_year(self) -> Period:
+        """The same period a year earlier (for a year, the year before)."""
+        year = int(self.code[:4]) - 1
+        return _parse(f"{year:04d}{self.code[4:]}")
+
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}
 

@@ -94,8 +94,9 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
                   known_at: datetime | None = None) -> dict[str, Any]:
     unit = tree.get(code)
     assert unit is not None
-    previous = period.previous()
-    days = sorted({previous.start - timedelta(days=1), period.start - timedelta(days=1), period.end})
+    previous, last_year = period.previous(), period.last_year()
+    days = sorted({previous.start - timedelta(days=1), period.start - timedelta(days=1), period.end,
+                   last_year.start - timedelta(days=1), last_year.end})
     units = reported_units(tree, code)
     if known_at is None:
         at = unit_metrics(conn, model, units, days)
@@ -108,6 +109,7 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
         **current,
         "target": targets.status(tree, code, period.end, current["cumulative"]["successful"]),
         "previous": {"period": previous.as_dict(), **period_figures(code, previous, at)},
+        "same_period_last_year": {"period": last_year.as_dict(), **period_figures(code, last_year, at)},
         "children": [_child(tree, targets, c.code, c.name, c.level, period, at) for c in tree.children(code)],
     }
     if known_at is not None:

@@ -1,9 +1,16 @@
 """Following the plan over real Kafka: targets set and changed with history, alerts against a hand-built history,
-figure definitions."""
+figure definitions; báo cáo documents (DOCX read with python-docx, PDF with pypdf) and exports with title rows
+compared with the JSON report."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
+
+from docx import Document as DocxDocument
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from tests.support.system import System, registration_body
 
@@ -138,3 +145,89 @@ def test_targets_with_history_alerts_and_definitions(system: System) -> None:
     assert idle_later == {people["idle"], people["recent"]}
     assert get("/api/v1/alerts/TS", headers=viewer).status_code == 403
     assert get("/api/v1/alerts/TX?as_of=2018-13-01", headers=viewer).status_code == 422
+
+
+def _docx_text(data: bytes) -> tuple[str, list[list[list[str]]]]:
+    document = DocxDocument(io.BytesIO(data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+    return text, tables
+
+
+def test_documents_and_exports_carry_the_reports_figures(system: System) -> None:
+    build(system)
+    h = History(system)
+    more = h.person("Đỗ Thị Hằng", "TX-XUANLAI", "0912000005", selected_on="2018-02-01")
+    system.sync()
+    h.fund(more, "2018-03-01", 1_234_567)
+    h.fund(more, "2017-06-20", 7_000_000)  # the same half of the year before
+    system.sync()
+    viewer = system.key("viewer", "TX", agency="huyen-doan-tho-xuan")
+    get = system.reporting.get
+    report = get("/api/v1/reports/TX?period=2018-H1", headers=viewer).json
+    assert report["same_period_last_year"]["period"]["code"] == "2017-H1"
+    assert report["same_period_last_year"]["in_period"]["funding_vnd"] == 7_000_000
+    p = report["in_period"]
+    assert p["funding_vnd"] == 20_000_000 + 1_234_567 and p["fundings"] == 2
+
+    reply = get("/api/v1/reports/TX.docx?period=2018-H1&dated=2018-07-05", headers=viewer)
+    assert reply.status_code == 200, reply.data[:300]
+    assert reply.headers["Content-Disposition"] == 'attachment; filename="bao-cao-TX-2018-H1.docx"'
+    text, tables = _docx_text(reply.data)
+    head = tables[0]
+    assert "ĐOÀN TNCS HỒ CHÍ MINH" in head[0][1] and "Thọ Xuân, ngày 05 tháng 7 năm 2018" in head[0][1]
+    assert "BCH HUYỆN ĐOÀN THỌ XUÂN" in head[0][0] and "Số: …-BC/HĐTX" in head[0][0]
+    assert "BÁO CÁO" in text and "6 tháng đầu năm 2018" in text
+    assert (f"Trong 6 tháng đầu năm 2018, toàn huyện có {p['selections']} Bí thư Chi đoàn được lựa chọn" in text)
+    assert f"{p['fundings']} lượt giải ngân vốn vay với tổng số 21.234.567 đồng" in text
+    children = next(t for t in tables if t[0][0] == "Đơn vị")
+    by_name = {row[0]: row for row in children[1:]}
+    for child in report["children"]:
+        row = by_name[child["org_unit"]["name"]]
+        assert row[4] == f"{child['in_period']['funding_vnd']:,}".replace(",", "."), row
+        assert row[6] == str(child["cumulative"]["successful"])
+    assert by_name["Tổng cộng"][3] == str(p["fundings"]) and by_name["Tổng cộng"][8] == "chưa đạt"
+    compared = next(t for t in tables if t[0][0] == "Chỉ số")
+    funding = next(r for r in compared if r[0] == "Vốn giải ngân")
+    assert funding[1:] == ["21.234.567", f"{report['previous']['in_period']['funding_vnd']:,}".replace(",", "."),
+                           "7.000.000"]
+    signature = tables[-1]
+    assert "Nơi nhận:" in signature[0][0] and "TM. BAN THƯỜNG VỤ" in signature[0][1]
+    assert "Lê Trọng Quý" in signature[0][1]  # shared/data/report_headers.yaml
+
+    pdf = get("/api/v1/reports/TX.pdf?period=2018-H1&dated=2018-07-05", headers=viewer)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.data))
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].get_object().values()}
+    assert all("DejaVuSerif" in f for f in fonts), fonts  # embedded, not a base-14 font without Vietnamese
+    pdf_text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for phrase in ("ĐOÀN TNCS HỒ CHÍ MINH", "Thọ Xuân, ngày 05 tháng 7 năm 2018", "BÁO CÁO",
+                   "tổng số 21.234.567 đồng", "TM. BAN THƯỜNG VỤ", "Xuân Lai", "Nơi nhận"):
+        assert phrase in pdf_text, phrase
+    # a month and a year, at a commune and at the province
+    for path in ("TX-XUANLAI.pdf?period=2018-03", "TX-XUANLAI.docx?period=2018"):
+        assert get(f"/api/v1/reports/{path}", headers=viewer).status_code == 200, path
+    commune, _ = _docx_text(get("/api/v1/reports/TX-XUANLAI.docx?period=2018-03", headers=viewer).data)
+    assert "toàn xã có 0 Bí thư Chi đoàn" in commune and "tổng số 1.234.567 đồng" in commune
+    assert get("/api/v1/reports/TH.docx?period=2018", headers=viewer).status_code == 403
+    assert get("/api/v1/reports/TX.pdf?period=2018-H3", headers=viewer).status_code == 422
+
+    # exports stand alone: title rows, comparisons, definitions
+    rows = list(csv.reader(io.StringIO(get("/api/v1/reports/TX.csv?period=2018-H1", headers=viewer)
+                                       .data.decode("utf-8-sig"))))
+    titled = {r[0]: r[1] for r in rows[1:rows.index([])]}  # the title rows, up to the first empty one
+    assert rows[0][0].startswith("BÁO CÁO") and titled["Đơn vị"] == "Thọ Xuân (TX)"
+    assert titled["Kỳ báo cáo"].startswith("6 tháng đầu năm 2018") and titled["Số liệu đến ngày"] == "2018-06-30"
+    assert titled["Người lập"] == "huyen-doan-tho-xuan" and titled["Lập lúc"].endswith("UTC")
+    compared_row = next(r for r in rows if r and r[0] == "Vốn giải ngân (đồng)" and len(r) == 4)
+    assert compared_row[1:] == [str(p["funding_vnd"]), str(report["previous"]["in_period"]["funding_vnd"]), "7000000"]
+    assert any(r and r[0] == "Định nghĩa các chỉ số" for r in rows)
+    assert any(len(r) == 3 and r[0] == "Đăng ký mới" and "trong kỳ" in r[2] for r in rows)
+    sheet = load_workbook(io.BytesIO(get("/api/v1/summary/TX.xlsx?as_of=2018-06-30", headers=viewer).data)).active
+    assert sheet is not None
+    values = [list(r) for r in sheet.values]
+    assert values[0][0].startswith("TỔNG HỢP") and sheet.cell(1, 1).font.b
+    total = next(r for r in values if r[0] == "Tổng cộng")
+    assert total[-3:] == [10, 1, "chưa đạt"]
+    assert any(r[0] == "Mô hình thành công" and "lũy kế" in str(r[1]) for r in values)
