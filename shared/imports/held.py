@@ -31,6 +31,12 @@ class HeldUnitOfWork(UnitOfWork):
         for envelope in envelopes:
             self.last[envelope.participant_id] = max(self.last.get(envelope.participant_id, 0), envelope.sequence)
 
+    def record_many(self, envelopes: list[Envelope]) -> None:
+        self.record(envelopes)
+
+    def commit(self) -> None:
+        raise RuntimeError("an import's rows are committed with the import (run_write), never one by one")
+
     def flush(self) -> None:
         self._outer.record_many(self.held)
         self.held = []
