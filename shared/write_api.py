@@ -66,6 +66,10 @@ def canonical_body() -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
+# What a 422 may also be on a write with figures (shared.plausibility), for the OpenAPI documents
+CONFIRMATION_REQUIRED = ("; implausible figures to confirm, named in error.fields and listed in error.confirmable "
+                         "(confirmation_required): send again with confirmed_implausible")
+
 # What a retraction answers differently from the other writes of either service (OpenAPI text).
 RETRACTION_CHANGES = {
     201: "recorded: event_id, type, participant_id, retracted_event_id",

@@ -20,7 +20,7 @@ from shared.orgunits import OrgTree
 from shared.retraction import retract
 from shared.rules import is_issued_id
 from shared.web import ApiError, doc, json_body
-from shared.write_api import LANGUAGE_PARAM, RETRACTION_CHANGES, Writer, write_doc
+from shared.write_api import CONFIRMATION_REQUIRED, LANGUAGE_PARAM, RETRACTION_CHANGES, Writer, write_doc
 
 WRITE_RESPONSES = {
     201: "recorded: event_id, type, participant_id", 400: "malformed JSON (bad_json)",
@@ -31,9 +31,8 @@ WRITE_RESPONSES = {
          "person may be; send again with confirm_not_duplicate: true), already_decided (with decision_event_id), "
          "not_selected, idempotency_key_reused, concurrent_write",
     413: "body over 1 MiB (payload_too_large)", 415: "not application/json (unsupported_media_type)",
-    422: "invalid or missing field, named in error.fields (validation_failed); implausible figures to confirm, "
-         "named in error.fields and error.confirmable (confirmation_required: send again with "
-         "confirmed_implausible)", 429: "rate limited (Retry-After)"}
+    422: "invalid or missing field, named in error.fields (validation_failed)" + CONFIRMATION_REQUIRED,
+    429: "rate limited (Retry-After)"}
 RETRACTION_RESPONSES = WRITE_RESPONSES | RETRACTION_CHANGES
 READ_ERRORS = {401: "no valid key (unauthorized)", 403: "outside the key's scope (out_of_scope)",
                429: "rate limited (Retry-After)"}

@@ -13,7 +13,7 @@ from services.support import handlers, schemas, view
 from shared.retraction import retract
 from shared.rules import is_issued_id
 from shared.web import json_body
-from shared.write_api import RETRACTION_CHANGES, Writer, write_doc
+from shared.write_api import CONFIRMATION_REQUIRED, RETRACTION_CHANGES, Writer, write_doc
 
 WRITE_RESPONSES = {
     201: "recorded: event_id, type, participant_id", 400: "malformed JSON (bad_json)",
@@ -25,7 +25,8 @@ WRITE_RESPONSES = {
     409: "not_selected, with Retry-After (the selection may not be known yet), idempotency_key_reused, "
          "concurrent_write",
     413: "body over 1 MiB (payload_too_large)", 415: "not application/json (unsupported_media_type)",
-    422: "invalid or missing field, named in error.fields (validation_failed)", 429: "rate limited (Retry-After)"}
+    422: "invalid or missing field, named in error.fields (validation_failed)" + CONFIRMATION_REQUIRED,
+    429: "rate limited (Retry-After)"}
 RETRACTION_RESPONSES = WRITE_RESPONSES | RETRACTION_CHANGES
 LOAN_RESPONSES = WRITE_RESPONSES | {
     201: "recorded: event_id, type, participant_id, funding_event_id",
@@ -35,7 +36,7 @@ LOAN_RESPONSES = WRITE_RESPONSES | {
          "(with outstanding_vnd), outstanding_remains (closing with principal owed), idempotency_key_reused, "
          "concurrent_write",
     422: "not_a_loan (a grant), or an invalid field named in error.fields (validation_failed), e.g. a date before "
-         "the disbursement"}
+         "the disbursement" + CONFIRMATION_REQUIRED}
 VIEW_WAIT_SECONDS = 1.5
 VIEW_BEHIND = ("unknown_participant", "not_selected")  # what a view behind registration answers
 
