@@ -68,6 +68,8 @@ class Config:
     fast_paths: bool = True
     # figures accepted without the sender's confirmation (shared.plausibility)
     plausibility: Thresholds = Thresholds()
+    # how long a process trusts the hierarchy it built before asking its database for new changes
+    hierarchy_refresh_seconds: float = 1.0
 
     @property
     def database_url(self) -> str:
@@ -121,6 +123,7 @@ def from_env(service: str, env: dict[str, str] | None = None) -> Config:
         plausibility=from_settings(env),
         report_headers_file=Path(headers) if (headers := env.get("TIENPHONG_REPORT_HEADERS_FILE")) else None,
         pdf_font_dir=Path(env.get("TIENPHONG_PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu"),
+        hierarchy_refresh_seconds=float(env.get("TIENPHONG_HIERARCHY_REFRESH_SECONDS", "1")),
     )
 
 

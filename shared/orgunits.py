@@ -70,6 +70,11 @@ class OrgTree:
         """The unit itself and every unit below it."""
         return self._descendants.get(code, frozenset())
 
+    def cover(self, code: str) -> dict[str, int]:
+        """The units whose stored (rolled-up) figures, each times its weight, add up to `code`'s: itself, in a
+        tree that never changed (shared.grouping.Grouping answers for a changed hierarchy)."""
+        return {code: 1}
+
     def ancestors(self, code: str) -> list[str]:
         """The unit itself, then its parent, up to the root."""
         chain: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.events.types import EventRetracted
+from shared.events.types import EventRetracted, OrgUnitChanged
 from shared.rules import RuleViolation, conflict, is_issued_id
 from shared.writes import Context, Reply, UnitOfWork, authorize, new_event, recorded
 
@@ -18,6 +18,9 @@ def retract(event_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context) 
     if original.type == EventRetracted.TYPE:
         raise conflict("not_retractable", "Không thể thu hồi một lệnh thu hồi.",
                        "A retraction cannot itself be retracted.")
+    if original.type == OrgUnitChanged.TYPE:
+        raise conflict("not_retractable", "Thay đổi đơn vị không thu hồi được; hãy ghi một thay đổi mới.",
+                       "An org-unit change is not retracted; record a new change instead.")
     stream = uow.store.stream(uow.conn, original.participant_id)
     for envelope in stream:
         if envelope.type == EventRetracted.TYPE and envelope.data.get("retracted_event_id") == event_id:

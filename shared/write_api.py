@@ -16,6 +16,8 @@ from sqlalchemy import Engine, Table
 
 from shared.access_web import current_principal
 from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
+from shared.grouping import grouping
+from shared.hierarchy_store import HierarchySource
 from shared.i18n import bilingual
 from shared.orgunits import OrgTree
 from shared.plausibility import Thresholds
@@ -88,9 +90,15 @@ class Writer:
     program_start: date
     today: Callable[[], date] = date.today
     limits: Thresholds = Thresholds()
+    hierarchy: HierarchySource | None = None  # the changes of the hierarchy this service knows
 
     def context(self) -> Context:
-        return Context(self.tree, current_principal(), self.today(), self.program_start, self.service, self.limits)
+        today = self.today()
+        if self.hierarchy is None:
+            return Context(self.tree, current_principal(), today, self.program_start, self.service, self.limits)
+        known = self.hierarchy.current()
+        return Context(grouping(known, today), current_principal(), today, self.program_start, self.service,
+                       self.limits, known)
 
     def execute(self, handler: Handler) -> Response:
         ctx = self.context()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -16,6 +16,8 @@ from shared.auth import Principal
 from shared.db import write_turn
 from shared.events import Envelope, Event, Source, new_identity
 from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
+from shared.grouping import grouping
+from shared.hierarchy import Hierarchy
 from shared.messaging.outbox import enqueue, enqueue_many
 from shared.orgunits import OrgTree
 from shared.permissions import may_post
@@ -118,7 +120,9 @@ def run_write(make_uow: Callable[[], UnitOfWork], handler: Callable[[UnitOfWork]
 
 @dataclass(frozen=True)
 class Context:
-    """What a handler needs besides the command: the hierarchy, the caller, the calendar."""
+    """What a handler needs besides the command: the hierarchy, the caller, the calendar. `tree` is the
+    hierarchy of today (a Grouping where the hierarchy has changes); `on(day)` gives the context of a
+    command dated `day`: its units and the key's scope as they were that day (docs/access.md)."""
 
     tree: OrgTree
     principal: Principal
@@ -126,6 +130,12 @@ class Context:
     program_start: date
     service: str
     limits: Thresholds = Thresholds()
+    hierarchy: Hierarchy | None = None
+
+    def on(self, day: date) -> Context:
+        if self.hierarchy is None:
+            return self
+        return replace(self, tree=grouping(self.hierarchy, day))
 
 
 def forbidden() -> RuleViolation:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.registration import api, imports
-from services.registration.store import VERSIONS, event_store, outbox
+from services.registration import api, imports, org_units
+from services.registration.store import VERSIONS, event_store, org_unit_changes, outbox
 from shared.config import Config, from_env
 from shared.db import migrate as run_migrations
+from shared.hierarchy_store import HierarchySource
 from shared.messaging.topics import REGISTRATION_EVENTS
 from shared.service import build_service, status_reader, watch_messaging
 from shared.write_api import Writer
@@ -18,9 +19,12 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts = build_service(config, "Tiên Phong registration", migrate)
     if migrate:
         run_migrations(parts.engine, VERSIONS)
+    hierarchy = HierarchySource(parts.engine, org_unit_changes, parts.tree, config.program_start,
+                                config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(REGISTRATION_EVENTS), parts.tree,
-                    "registration", config.program_start, limits=config.plausibility)
+                    "registration", config.program_start, limits=config.plausibility, hierarchy=hierarchy)
     parts.app.register_blueprint(api.blueprint(writer, parts.engine, parts.tree))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
+    parts.app.register_blueprint(org_units.blueprint(writer, hierarchy))
     watch_messaging(parts, config, status_reader(config), outbox=outbox)
     return parts.app

@@ -47,6 +47,7 @@ def _duplicate(existing_id: str) -> RuleViolation:
 def register(body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
     data = dict(body)
     org_unit = data.pop("org_unit")
+    ctx = ctx.on(data["registered_on"])  # a commune of that day's hierarchy, in the key's scope that day
     unit = ctx.tree.get(org_unit)
     authorize(ctx, ParticipantRegistered.TYPE, "")
     domain.check_registration(data, unit is not None and unit.level == "commune", ctx.today, ctx.program_start)
@@ -87,6 +88,7 @@ def decide(participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Cont
     participant = load_participant(uow, participant_id)
     domain.require_registered(participant)
     event_cls = ParticipantSelected if body["decision"] == "selected" else ParticipantRejected
+    ctx = ctx.on(body["decided_on"])
     authorize(ctx, event_cls.TYPE, participant.org_unit)
     domain.check_decision(participant, body, ctx.today, ctx.program_start)
     data = {k: v for k, v in body.items() if k != "decision"}
@@ -103,6 +105,7 @@ def _follow_up(event_cls: Any, participant_id: str, body: dict[str, Any], uow: U
     """Evaluations, commendations and replications: a selected participant, a valid date."""
     participant = load_participant(uow, participant_id)
     domain.require_registered(participant)
+    ctx = ctx.on(body[event_cls.DATE_FIELD])
     authorize(ctx, event_cls.TYPE, participant.org_unit)
     domain.require_selected(participant)
     day = body[event_cls.DATE_FIELD]
@@ -122,10 +125,11 @@ def commend(participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Con
 
 
 def replicate(participant_id: str, body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
-    unit = ctx.tree.get(body["org_unit"])
+    unit = ctx.on(body["replicated_on"]).tree.get(body["org_unit"])
     if unit is None:
         raise invalid("org_unit", "Không có đơn vị này trong danh sách đơn vị.", "No such org unit in the hierarchy.")
-    authorize(ctx, ModelReplicated.TYPE, body["org_unit"])  # the youth's unit too, not only the participant's
+    # the youth's unit too, not only the participant's
+    authorize(ctx.on(body["replicated_on"]), ModelReplicated.TYPE, body["org_unit"])
     return _follow_up(ModelReplicated, participant_id, body, uow, ctx)
 
 

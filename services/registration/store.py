@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import Column, Date, Index, MetaData, String, Table
 
 from shared.eventstore import EventStore, events_table, idempotency_table
+from shared.hierarchy_store import org_unit_changes_table
 from shared.messaging.tables import outbox_table
 
 VERSIONS = Path(__file__).resolve().parent / "migrations"
@@ -15,6 +16,7 @@ metadata = MetaData()
 events = events_table(metadata)
 idempotency = idempotency_table(metadata)
 outbox = outbox_table(metadata)
+org_unit_changes = org_unit_changes_table(metadata)  # the hierarchy's changes (shared.hierarchy_store)
 
 # Who is who, for duplicate detection: normalized name + birth date + org unit, unique.
 identities = Table(

@@ -11,13 +11,15 @@ from sqlalchemy import Engine, select
 
 from services.reporting import exports, provenance, schemas
 from services.reporting.domain import Fact, live_facts
+from services.reporting.hierarchy_reads import HIERARCHY, Hierarchies
 from services.reporting.history import row_to_fact
 from services.reporting.params import MAX_LISTED, invalid, parse_date, parse_limit
 from services.reporting.reads import Models as Models  # dashboard_api reads it from here
 from services.reporting.reads import Reads
 from services.reporting.store import consumer_offsets, of_participants
 from services.reporting.targets import Targets
-from shared.access_web import current_principal, require_scope
+from shared.access_web import current_principal
+from shared.grouping import grouping
 from shared.orgunits import OrgTree
 from shared.web import ApiError, doc, lang, streamed_json
 
@@ -45,35 +47,29 @@ def file_response(rows: exports.Export, fmt: str, name: str) -> Response:
 
 
 def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
-              end_offsets: Callable[[], dict[tuple[str, int], int]]) -> Blueprint:
+              end_offsets: Callable[[], dict[tuple[str, int], int]], hierarchies: Hierarchies) -> Blueprint:
     bp = Blueprint("reporting", __name__, url_prefix="/api/v1")
-    reads = Reads(engine, reader, tree, targets)
-    models, known_unit = reads.models, reads.known_unit
+    reads = Reads(engine, reader, tree, targets, hierarchies)
+    models = reads.models
     summary_body, report_body = reads.summary_body, reads.report_body
-
-    @bp.get("/org-units")
-    @doc("Every org unit in the key's scope", responses=READ_RESPONSES, response_schema=schemas.ORG_UNITS,
-         tags=["org units"])
-    def org_units() -> Response:
-        below = tree.descendants(current_principal().scope)
-        return jsonify([u.as_dict() for u in tree if u.code in below])
 
     @bp.get("/summary/<org_code>")
     @doc("Summary of an org unit as of a date (as known at a moment), one row per child unit",
-         responses=READ_RESPONSES, response_schema=schemas.SUMMARY, params=[AS_OF, KNOWN_AT], tags=["summaries"])
+         responses=READ_RESPONSES, response_schema=schemas.SUMMARY, params=[AS_OF, KNOWN_AT, HIERARCHY],
+         tags=["summaries"])
     def summary(org_code: str) -> Response:
         return jsonify(summary_body(org_code))
 
     @bp.get("/summary/<org_code>.csv")
     @doc("The summary as CSV (children as rows, a totals row)", responses=READ_RESPONSES,
-         params=[AS_OF, KNOWN_AT], tags=["exports"])
+         params=[AS_OF, KNOWN_AT, HIERARCHY], tags=["exports"])
     def summary_csv(org_code: str) -> Response:
         body = summary_body(org_code)
         return file_response(exports.summary_rows(body, lang(), made()), "csv", f"tong-hop-{org_code}-{body['as_of']}")
 
     @bp.get("/summary/<org_code>.xlsx")
     @doc("The summary as XLSX (children as rows, a totals row)", responses=READ_RESPONSES,
-         params=[AS_OF, KNOWN_AT], tags=["exports"])
+         params=[AS_OF, KNOWN_AT, HIERARCHY], tags=["exports"])
     def summary_xlsx(org_code: str) -> Response:
         body = summary_body(org_code)
         return file_response(exports.summary_rows(body, lang(), made()), "xlsx", f"tong-hop-{org_code}-{body['as_of']}")
@@ -82,38 +78,38 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
     @doc("The events behind one figure of a summary, with the agency that posted each and the participant's "
          "registered name; `count` is how many there are, `limit` keeps only the latest in business order",
          responses=READ_RESPONSES, response_schema=schemas.EVENTS_BEHIND, tags=["summaries"],
-         params=[AS_OF, {"name": "metric", "in": "query", "required": True, "schema": {"type": "string"}},
+         params=[AS_OF, HIERARCHY, {"name": "metric", "in": "query", "required": True, "schema": {"type": "string"}},
                  {"name": "limit", "in": "query", "required": False,
                   "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LISTED}}])
     def summary_events(org_code: str) -> Response:
-        known_unit(org_code)
         metric = request.args.get("metric", "")
         if metric not in provenance.METRIC_EVENT_TYPES:
             raise invalid("metric", "Chỉ số không hợp lệ: " + ", ".join(provenance.METRIC_EVENT_TYPES),
                            "Unknown metric; one of: " + ", ".join(provenance.METRIC_EVENT_TYPES))
         as_of = parse_date("as_of", date.today())
+        grouped = hierarchies.grouping(org_code, as_of)
         limit = parse_limit()
         model = models.current()
         with reader.connect() as conn:
-            listed = provenance.events_behind(conn, model, tree, org_code, metric, as_of, limit)
+            listed = provenance.events_behind(conn, model, grouped, org_code, metric, as_of, limit)
         head = {"org_unit": org_code, "metric": metric, "as_of": as_of.isoformat(), "count": listed.total}
         return Response(streamed_json(head, "events", listed.shaped()), mimetype="application/json")
 
     @bp.get("/reports/<org_code>")
     @doc("Period report (month, half year, year) beside the previous period", responses=READ_RESPONSES,
-         response_schema=schemas.REPORT, params=[PERIOD, KNOWN_AT], tags=["reports"])
+         response_schema=schemas.REPORT, params=[PERIOD, KNOWN_AT, HIERARCHY], tags=["reports"])
     def report(org_code: str) -> Response:
         return jsonify(report_body(org_code))
 
     @bp.get("/reports/<org_code>.csv")
-    @doc("The period report as CSV", responses=READ_RESPONSES, params=[PERIOD, KNOWN_AT], tags=["exports"])
+    @doc("The period report as CSV", responses=READ_RESPONSES, params=[PERIOD, KNOWN_AT, HIERARCHY], tags=["exports"])
     def report_csv(org_code: str) -> Response:
         body = report_body(org_code)
         return file_response(exports.report_rows(body, lang(), made()), "csv",
                              f"bao-cao-{org_code}-{body['period']['code']}")
 
     @bp.get("/reports/<org_code>.xlsx")
-    @doc("The period report as XLSX", responses=READ_RESPONSES, params=[PERIOD, KNOWN_AT], tags=["exports"])
+    @doc("The period report as XLSX", responses=READ_RESPONSES, params=[PERIOD, KNOWN_AT, HIERARCHY], tags=["exports"])
     def report_xlsx(org_code: str) -> Response:
         body = report_body(org_code)
         return file_response(exports.report_rows(body, lang(), made()), "xlsx",
@@ -130,7 +126,12 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
             raise ApiError(404, "unknown_participant", participant_id=participant_id)
         facts = [row_to_fact(r) for r in rows]
         registration = [f for f in live_facts(facts) if f.type == "participant.registered"]
-        require_scope(tree, registration[-1].org_unit if registration else rows[0].org_unit)
+        first = registration[-1] if registration else facts[0]
+        hierarchy = hierarchies.current()
+        # in scope where the participant was registered, in the hierarchy of that day or of today
+        if not any(grouping(hierarchy, day).within(first.org_unit, current_principal().scope)
+                   for day in (first.occurred_on, date.today())):
+            raise ApiError(403, "out_of_scope")
         return jsonify(timeline_body(participant_id, rows, facts))
 
     @bp.get("/projection")

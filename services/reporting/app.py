@@ -9,9 +9,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
-from services.reporting import api, dashboard, dashboard_api, documents_api, loans_api, planning_api
+from services.reporting import api, dashboard, dashboard_api, documents_api, hierarchy_reads, loans_api, planning_api
 from services.reporting.alerts import Settings
 from services.reporting.document_heads import Heads
+from services.reporting.hierarchy_reads import Hierarchies
+from services.reporting.params import parse_date
 from services.reporting.reads import Reads
 from services.reporting.store import (
     VERSIONS,
@@ -19,12 +21,14 @@ from services.reporting.store import (
     consumer_heartbeats,
     consumer_offsets,
     dead_letters,
+    org_unit_changes,
     read_model,
 )
 from services.reporting.targets import Targets
 from shared.config import Config, from_env
 from shared.db import make_engine
 from shared.db import migrate as run_migrations
+from shared.hierarchy_store import HierarchySource
 from shared.messaging.offsets import EndOffsets
 from shared.messaging.progress import ConsumerProgress
 from shared.messaging.topics import EVENT_TOPICS
@@ -70,13 +74,17 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
                                   config.stall_seconds)
     watch_messaging(parts, config, reader, consumer=projection, dead_letters=dead_letters)
     targets = Targets.load()
-    parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, targets, end_offsets))
-    reads = Reads(parts.engine, reader, parts.tree, targets)
+    # the hierarchy's changes as the consumer learned them from Kafka; the reads group history through it
+    hierarchies = Hierarchies(HierarchySource(reader, org_unit_changes, parts.tree, config.program_start,
+                                              config.hierarchy_refresh_seconds))
+    parts.app.register_blueprint(hierarchy_reads.blueprint(hierarchies, parse_date))  # GET /org-units
+    parts.app.register_blueprint(api.blueprint(parts.engine, reader, parts.tree, targets, end_offsets, hierarchies))
+    reads = Reads(parts.engine, reader, parts.tree, targets, hierarchies)
     parts.app.register_blueprint(planning_api.blueprint(reads, Settings(  # definitions, targets, alerts
         config.alert_months_without_start, config.alert_months_without_evaluation)))
     heads = Heads.load(parts.tree, config.report_headers_file)
     parts.app.register_blueprint(documents_api.blueprint(reads, heads, config.pdf_font_dir))  # .docx, .pdf
-    parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, parts.tree))  # series, page bundles
+    parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, hierarchies))  # series, page bundles
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
     parts.app.register_blueprint(loans_api.blueprint(parts.engine, reader, parts.tree))  # /api/v1/loans
     return parts.app

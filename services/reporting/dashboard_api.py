@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from services.reporting import schemas, series
 from services.reporting.api import READ_RESPONSES, Models
+from services.reporting.hierarchy_reads import HIERARCHY, Hierarchies
 from shared import date_bounds
 from shared.access_web import require_scope
 from shared.orgunits import OrgTree
@@ -62,22 +63,25 @@ def known_unit(tree: OrgTree, code: str) -> None:
     require_scope(tree, code)
 
 
-def blueprint(engine: Engine, reader: Engine, tree: OrgTree) -> Blueprint:
+def blueprint(engine: Engine, reader: Engine, hierarchies: Hierarchies) -> Blueprint:
     bp = Blueprint("dashboard_api", __name__, url_prefix="/api/v1")
     models = Models(engine, reader)
 
     @bp.get("/series/<org_code>")
     @doc("The unit's totals at the end of every month of a range, for a trend in one request (default: the "
          "unit's active range, first to latest month with an event)", responses=READ_RESPONSES,
-         response_schema=schemas.SERIES, params=[FROM, TO], tags=["summaries"])
+         response_schema=schemas.SERIES, params=[FROM, TO, HIERARCHY], tags=["summaries"])
     def series_view(org_code: str) -> Response:
-        known_unit(tree, org_code)
         asked_from, asked_to = parse_month("from"), parse_month("to")
+        # months are grouped by the units valid at the series' end (hierarchy=as_of), or today's (current)
+        end = asked_to.replace(day=28) if asked_to else date.today()
+        tree = hierarchies.grouping(org_code, min(end, date.today()))
+        cover = tree.cover(org_code)
         model = models.current()
         with reader.connect() as conn:
-            active = series.active_range(conn, model, org_code)
+            active = series.active_range(conn, model, cover)
             first, last = series_range(asked_from, asked_to, active, date.today())
-            points = series.month_ends(conn, model, org_code, first, last)
+            points = series.month_ends(conn, model, cover, first, last)
         unit = tree.get(org_code)
         assert unit is not None
         return jsonify({"org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},

@@ -57,6 +57,28 @@ def unit_metrics(conn: Connection, model: ReadModel, units: set[str], days: list
     return out
 
 
+def grouped_metrics(conn: Connection, model: ReadModel, tree: OrgTree, units: set[str],
+                    days: list[date]) -> dict[date, PerUnit]:
+    """Figures of each of `units` as `tree` groups history: a unit's figures are the sum of its cover's stored
+    ones (shared.grouping.Grouping.cover: merged and split units counted in their successors; one row each,
+    as stored, where the hierarchy did not change)."""
+    covers = {code: tree.cover(code) for code in units}
+    if all(cover == {code: 1} for code, cover in covers.items()):
+        return unit_metrics(conn, model, units, days)
+    stored = unit_metrics(conn, model, {part for cover in covers.values() for part in cover}, days)
+    out: dict[date, PerUnit] = {}
+    for day, per_unit in stored.items():
+        grouped: PerUnit = {}
+        for code, cover in covers.items():
+            figures: dict[str, int] = {}
+            for part, weight in cover.items():
+                for metric, amount in per_unit.get(part, {}).items():
+                    figures[metric] = figures.get(metric, 0) + weight * amount
+            grouped[code] = {metric: amount for metric, amount in figures.items() if amount}
+        out[day] = grouped
+    return out
+
+
 def reported_units(tree: OrgTree, code: str) -> set[str]:
     """The units a summary or report of `code` shows: itself and its children."""
     return {code, *(c.code for c in tree.children(code))}
@@ -84,7 +106,7 @@ def known_metrics(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
              .intersect(select(e.c.participant_key).where(e.c.recorded_at > moment))).subquery()
     one_snapshot = conn.dialect.name == "sqlite" or conn.get_isolation_level() != "READ COMMITTED"
     if one_snapshot and _few_changed(conn, e, since, below):
-        out = unit_metrics(conn, model, wanted, days)
+        out = grouped_metrics(conn, model, tree, wanted, days)
         changes: dict[tuple[str, str, date], int] = defaultdict(int)
         for history in histories(conn, model, e.c.participant_key.in_(select(since))):
             facts = [fact for fact, _ in history]

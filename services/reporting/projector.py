@@ -34,6 +34,8 @@ from services.reporting.sums import Sums
 from services.reporting.tallies import Tallies
 from shared.bulk import bulk_insert
 from shared.db import upsert_many
+from shared.events.types import HIERARCHY_STREAM
+from shared.hierarchy_store import store_delivered
 from shared.messaging.consumer import ConsumerLoop, Delivery
 from shared.orgunits import OrgTree
 
@@ -91,6 +93,8 @@ class Projection:
         taking the database's write lock, which several consumer processes then hold only to write.
         Cached tallies change in place here: if the batch then fails, the consumer calls forget()."""
         groups = _by_participant(deliveries)
+        # the hierarchy's changes are no participant's: kept for the reads (shared.hierarchy_store)
+        hierarchy_changes = groups.pop(HIERARCHY_STREAM, None)
         tallies, stored = self._tallies(conn, list(groups))
         sqlite = conn.dialect.name == "sqlite"
         keys = dict(zip(groups, participant_keys(list(groups)), strict=True))
@@ -105,6 +109,8 @@ class Projection:
         loan_rows = loans_of_rows(rows)
 
         def write(conn: Connection) -> None:
+            if hierarchy_changes:
+                store_delivered(conn, store.org_unit_changes, hierarchy_changes)
             if rows:
                 bulk_insert(conn, model.events, EVENT_COLUMNS, rows)
                 bulk_insert(conn, model.loans, LOAN_COLUMNS, loan_rows)

@@ -77,8 +77,11 @@ def events_behind(conn: Connection, model: ReadModel, tree: OrgTree, code: str, 
     e = model.events
     needed = _deciding_types(metric)
     read_one_snapshot(conn)  # the figure's count and the window agree
-    figures = unit_metrics(conn, model, {code}, [as_of])[as_of].get(code, {}) if limit is not None else {}
-    if limit is None or not _windowed(conn, model, figures):
+    # the window reads the unit's own daily figures: only where they are its figures (a hierarchy unchanged
+    # there, shared.grouping); otherwise every event behind the figure is read
+    windowable = limit is not None and tree.cover(code) == {code: 1}
+    figures = unit_metrics(conn, model, {code}, [as_of])[as_of].get(code, {}) if windowable else {}
+    if limit is None or not windowable or not _windowed(conn, model, figures):
         # every participant registered in the units
         registered = select(e.c.participant_key).where(registered_in(e, sorted(units)))
         found, kept = _collect(histories(conn, model, e.c.participant_key.in_(registered), e.c.type.in_(needed),

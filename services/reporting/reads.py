@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from services.reporting import reports, target_store
+from services.reporting.hierarchy_reads import Hierarchies, parse_mode
 from services.reporting.loans_read import period_loans
 from services.reporting.params import parse_date, parse_known_at, parse_period_arg
 from services.reporting.store import ReadModel, active_generation, read_model
@@ -36,9 +37,14 @@ class Models:
 
 
 class Reads:
-    def __init__(self, engine: Engine, reader: Engine, tree: OrgTree, targets: Targets) -> None:
+    """`tree`: the hierarchy's first version (the org-units file); `hierarchies`: with its changes, which the
+    summaries and reports group history by (`hierarchy=as_of|current`)."""
+
+    def __init__(self, engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
+                 hierarchies: Hierarchies | None = None) -> None:
         self.engine, self.reader, self.tree, self.targets = engine, reader, tree, targets
         self.models = Models(engine, reader)
+        self.hierarchies = hierarchies
 
     def known_unit(self, code: str) -> None:
         if code not in self.tree:
@@ -49,20 +55,27 @@ class Reads:
         """The defaults with the targets admins set (by `known_at`, when given)."""
         return self.targets.with_rows(target_store.all_rows(conn), known_at)
 
+    def grouping(self, code: str, day: date) -> OrgTree:
+        """The hierarchy a read of `code` on `day` groups history by (404 / 403 in it), shared.grouping."""
+        if self.hierarchies is None:
+            self.known_unit(code)
+            return self.tree
+        return self.hierarchies.grouping(code, day)
+
     def summary_body(self, org_code: str) -> dict[str, Any]:
-        self.known_unit(org_code)
         as_of, known_at = parse_date("as_of", date.today()), parse_known_at()
+        tree = self.grouping(org_code, as_of)
         model = self.models.current()
         with self.reader.connect() as conn:
-            return reports.summary(conn, model, self.tree, self.targets_in(conn, known_at), org_code, as_of,
-                                   known_at)
+            body = reports.summary(conn, model, tree, self.targets_in(conn, known_at), org_code, as_of, known_at)
+        return body | {"hierarchy": parse_mode()}
 
     def report_body(self, org_code: str) -> dict[str, Any]:
-        self.known_unit(org_code)
         period, known_at = parse_period_arg(), parse_known_at()
+        tree = self.grouping(org_code, period.end)
         model = self.models.current()
         with self.reader.connect() as conn:
-            body = reports.period_report(conn, model, self.tree, self.targets_in(conn, known_at), org_code,
+            body = reports.period_report(conn, model, tree, self.targets_in(conn, known_at), org_code,
                                          period, known_at)
-            body["loans"] = period_loans(conn, model, self.tree, org_code, period.start, period.end)
-            return body
+            body["loans"] = period_loans(conn, model, tree, org_code, period.start, period.end)
+        return body | {"hierarchy": parse_mode()}

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from services.reporting.domain import COUNT_PREFIX, SECTOR_SELECTED, SECTOR_SUCCESSFUL, SOURCE_PREFIX
-from services.reporting.figures import PerUnit, figures_of, known_metrics, reported_units, unit_metrics
+from services.reporting.figures import PerUnit, figures_of, grouped_metrics, known_metrics, reported_units
 from services.reporting.periods import Period
 from services.reporting.store import ReadModel
 from services.reporting.targets import Targets
@@ -55,7 +55,7 @@ def summary_from(tree: OrgTree, targets: Targets, code: str, as_of: date, per_un
 def summary(conn: Connection, model: ReadModel, tree: OrgTree, targets: Targets, code: str, as_of: date,
             known_at: datetime | None = None) -> dict[str, Any]:
     if known_at is None:
-        per_unit = unit_metrics(conn, model, reported_units(tree, code), [as_of])[as_of]
+        per_unit = grouped_metrics(conn, model, tree, reported_units(tree, code), [as_of])[as_of]
     else:
         per_unit = known_metrics(conn, model, tree, code, [as_of], known_at)[as_of]
     body = summary_from(tree, targets, code, as_of, per_unit)
@@ -99,7 +99,7 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
                    last_year.start - timedelta(days=1), last_year.end})
     units = reported_units(tree, code)
     if known_at is None:
-        at = unit_metrics(conn, model, units, days)
+        at = grouped_metrics(conn, model, tree, units, days)
     else:
         at = known_metrics(conn, model, tree, code, days, known_at)
     current = period_figures(code, period, at)
@@ -113,7 +113,7 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
         "children": [_child(tree, targets, c.code, c.name, c.level, period, at) for c in tree.children(code)],
     }
     if known_at is not None:
-        restated_figures = period_figures(code, period, unit_metrics(conn, model, units, days))
+        restated_figures = period_figures(code, period, grouped_metrics(conn, model, tree, units, days))
         differences = _differences(current, restated_figures)
         body.update({"known_at": known_at.isoformat(), "restated": bool(differences),
                      "differences": differences})

@@ -41,7 +41,8 @@ REPORT = _object({"org_unit": UNIT, "period": PERIOD, "in_period": ACTIVITY["pro
                  known_at={"type": "string", "format": "date-time"}, restated={"type": "boolean"},
                  differences={"type": "array"})
 ORG_UNITS = {"type": "array", "items": _object({"code": TEXT, "name": TEXT, "level": TEXT,
-                                                "parent": {"type": "string", "nullable": True}})}
+                                                "parent": {"type": "string", "nullable": True}},
+                                               valid_from=DAY, valid_to={**DAY, "nullable": True})}
 TIMELINE = _object({"participant_id": TEXT, "events": {"type": "array", "items": _object({
     "event_id": TEXT, "type": TEXT, "occurred_on": DAY, "recorded_at": TEXT, "org_unit": TEXT,
     "source": _object({"agency": TEXT, "key_id": TEXT}), "service": TEXT, "data": {"type": "object"},

@@ -30,11 +30,13 @@ def months(first: date, last: date) -> list[date]:
     return out
 
 
-def active_range(conn: Connection, model: ReadModel, code: str) -> tuple[date, date] | None:
-    """The first and the latest day with any figure of the unit (or a unit below it), None when it has none."""
+def active_range(conn: Connection, model: ReadModel, cover: dict[str, int]) -> tuple[date, date] | None:
+    """The first and the latest day with any figure of the unit (or a unit below it), None when it has none.
+    `cover`: the units whose stored figures make up the unit's (OrgTree.cover; a day with figures in any of
+    them counts, which may start the range early where weights cancel)."""
     daily = model.daily
     first, last = conn.execute(select(func.min(daily.c.day), func.max(daily.c.day))
-                               .where(daily.c.org_unit == code, daily.c.amounts != "{}")).one()
+                               .where(daily.c.org_unit.in_(sorted(cover)), daily.c.amounts != "{}")).one()
     if first is None or last is None:
         return None
     return _as_date(first), _as_date(last)
@@ -44,8 +46,10 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def month_ends(conn: Connection, model: ReadModel, code: str, first: date, last: date) -> list[dict[str, Any]]:
-    """The unit's totals at the end of each month from `first` to `last` (first days of months)."""
+def month_ends(conn: Connection, model: ReadModel, cover: dict[str, int], first: date,
+               last: date) -> list[dict[str, Any]]:
+    """The unit's totals at the end of each month from `first` to `last` (first days of months), summed over
+    its `cover` (OrgTree.cover: the unit itself where the hierarchy did not change), each times its weight."""
     wanted = months(first, last)
     latest = horizon(conn, model)
     if latest is None:
@@ -53,9 +57,14 @@ def month_ends(conn: Connection, model: ReadModel, code: str, first: date, last:
     # a month's second half ends on its last day; after the horizon nothing changes, so its row stands
     halves = {m: min(m.replace(day=16), latest) for m in wanted}
     cumulative = model.cumulative
-    rows = conn.execute(select(cumulative.c.period, cumulative.c.amounts)
-                        .where(cumulative.c.org_unit == code, cumulative.c.period.in_(sorted(set(halves.values())))))
-    stored = {_as_date(period): orjson.loads(amounts) for period, amounts in rows}
+    rows = conn.execute(select(cumulative.c.org_unit, cumulative.c.period, cumulative.c.amounts)
+                        .where(cumulative.c.org_unit.in_(sorted(cover)),
+                               cumulative.c.period.in_(sorted(set(halves.values())))))
+    stored: dict[date, dict[str, int]] = {}
+    for unit, period, amounts in rows:
+        figures = stored.setdefault(_as_date(period), {})
+        for metric, amount in orjson.loads(amounts).items():
+            figures[metric] = figures.get(metric, 0) + cover[unit] * amount
     # a unit has no row before its first figure: zeros
     return [{"month": _label(m), "totals": shape(stored.get(halves[m], {}))["totals"]} for m in wanted]
 

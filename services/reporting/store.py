@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import schema_lock
+from shared.hierarchy_store import org_unit_changes_table
 from shared.messaging.tables import consumer_heartbeats_table, consumer_offsets_table, dead_letters_table
 
 VERSIONS = Path(__file__).resolve().parent / "migrations"
@@ -45,6 +46,7 @@ metadata = MetaData()
 consumer_offsets = consumer_offsets_table(metadata)
 dead_letters = dead_letters_table(metadata)
 consumer_heartbeats = consumer_heartbeats_table(metadata)
+org_unit_changes = org_unit_changes_table(metadata)  # the hierarchy's changes, of every generation alike
 generations = Table(
     "rp_generation", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),

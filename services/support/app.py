@@ -5,9 +5,18 @@ from __future__ import annotations
 from flask import Flask
 
 from services.support import api, imports
-from services.support.store import VERSIONS, consumer_heartbeats, consumer_offsets, dead_letters, event_store, outbox
+from services.support.store import (
+    VERSIONS,
+    consumer_heartbeats,
+    consumer_offsets,
+    dead_letters,
+    event_store,
+    org_unit_changes,
+    outbox,
+)
 from shared.config import Config, from_env
 from shared.db import migrate as run_migrations
+from shared.hierarchy_store import HierarchySource
 from shared.messaging.offsets import EndOffsets
 from shared.messaging.progress import ConsumerProgress
 from shared.messaging.topics import REGISTRATION_EVENTS, SUPPORT_EVENTS
@@ -20,8 +29,11 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts = build_service(config, "Tiên Phong support", migrate)
     if migrate:
         run_migrations(parts.engine, VERSIONS)
+    # the hierarchy's changes as support's consumer learned them from Kafka: scope checks on an event's date
+    hierarchy = HierarchySource(parts.engine, org_unit_changes, parts.tree, config.program_start,
+                                config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(SUPPORT_EVENTS), parts.tree, "support",
-                    config.program_start, limits=config.plausibility)
+                    config.program_start, limits=config.plausibility, hierarchy=hierarchy)
     parts.app.register_blueprint(api.blueprint(writer, parts.engine))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     # support's consumer stores its offsets under its group's name (tienphong/workers.py)

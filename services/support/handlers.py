@@ -32,6 +32,7 @@ def _record(event_cls: type[Event], participant_id: str, body: dict[str, Any], u
         if may_appear else None
     if participant is None:
         raise domain.unknown_participant(may_appear)
+    ctx = ctx.on(body[event_cls.DATE_FIELD])  # the participant's unit and the key's scope on the event's date
     authorize(ctx, event_cls.TYPE, participant.org_unit, **conditions)
     domain.check_support_event(participant, event_cls.DATE_FIELD, body[event_cls.DATE_FIELD], ctx.today,
                                ctx.program_start)

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import Column, Date, DateTime, Index, MetaData, String, Table, Text
 
 from shared.eventstore import EventStore, events_table, idempotency_table
+from shared.hierarchy_store import org_unit_changes_table
 from shared.messaging.tables import consumer_heartbeats_table, consumer_offsets_table, dead_letters_table, outbox_table
 
 VERSIONS = Path(__file__).resolve().parent / "migrations"
@@ -15,6 +16,7 @@ metadata = MetaData()
 events = events_table(metadata)
 idempotency = idempotency_table(metadata)
 outbox = outbox_table(metadata)
+org_unit_changes = org_unit_changes_table(metadata)  # the hierarchy's changes (shared.hierarchy_store)
 consumer_offsets = consumer_offsets_table(metadata)
 dead_letters = dead_letters_table(metadata)
 consumer_heartbeats = consumer_heartbeats_table(metadata)

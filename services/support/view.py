@@ -10,13 +10,18 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
 from services.support.domain import REGISTRATION_TYPES, KnownParticipant, RegistrationFact, view_of
-from services.support.store import known_participants, registration_facts
+from services.support.store import known_participants, org_unit_changes, registration_facts
 from shared.db import upsert
+from shared.events.types import OrgUnitChanged
+from shared.hierarchy_store import store_delivered
 from shared.messaging.consumer import Delivery
 from shared.rules import is_issued_id
 
 
 def apply_batch(conn: Connection, deliveries: list[Delivery]) -> None:
+    changes = [d for d in deliveries if d.envelope.type == OrgUnitChanged.TYPE]
+    if changes:  # the hierarchy's changes, for scope checks (shared.hierarchy_store)
+        store_delivered(conn, org_unit_changes, changes)
     relevant = {d.envelope.event_id: d for d in deliveries if d.envelope.type in REGISTRATION_TYPES}
     if not relevant:
         return

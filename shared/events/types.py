@@ -221,12 +221,28 @@ class EventRetracted(Event):
         retracted_on = fields.Date(required=True)
 
 
+class OrgUnitChanged(Event):
+    """A decision changing the hierarchy from `effective_on` (shared.hierarchy reads the changes). Not a
+    participant's event: its stream is HIERARCHY_STREAM."""
+
+    TYPE, VERSION, DATE_FIELD = "org_unit.changed", 1, "effective_on"
+
+    class Data(Schema):
+        effective_on = fields.Date(required=True)
+        decision = _text(max_len=500)
+        changes = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=2000))
+
+
+# The stream (participant_id of the envelope) every org_unit.changed is appended to: one sequence, so two
+# changes recorded at once are ordered (the second is validated against the first), and one Kafka key.
+HIERARCHY_STREAM = "00000000-0000-4000-8000-00000000a1e7"
+
 EVENT_CLASSES: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
         ParticipantRegistered, ParticipantSelected, ParticipantRejected, ParticipantTrained, ParticipantFunded,
         ParticipantSupported, ParticipantEvaluated, ParticipantCommended, ModelReplicated, EventRetracted,
-        LoanRepaid, LoanClassified,
+        LoanRepaid, LoanClassified, OrgUnitChanged,
     )
 }
 

@@ -37,6 +37,8 @@ VALID = {
                     "interest_vnd": 300_000},
     "loan.classified": {"funding_event_id": EID, "classified_on": "2018-02-01", "days_past_due": 12,
                         "status": "overdue"},
+    "org_unit.changed": {"effective_on": "2025-07-01", "decision": "NQ 1/2025",
+                         "changes": [{"kind": "rename", "code": "TX", "name": "Thọ Xuân"}]},
 }
 
 

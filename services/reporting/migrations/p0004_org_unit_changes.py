@@ -1,0 +1,21 @@
+"""Reporting: the hierarchy's changes (org_unit.changed) as this service knows them (shared.hierarchy_store).
+
+Revision ID: p0004
+"""
+
+from alembic import op
+
+from shared.hierarchy_store import org_unit_changes_columns_v1
+
+revision = "p0004"
+down_revision = "p0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("org_unit_changes", *org_unit_changes_columns_v1())
+
+
+def downgrade() -> None:
+    op.drop_table("org_unit_changes")
