@@ -98,3 +98,19 @@ def test_thresholds_come_from_the_environment() -> None:
     assert from_settings({}) == Thresholds()
     with pytest.raises(ValueError, match="TIENPHONG_PLAUSIBLE_TRAINING_HOURS"):
         from_settings({"TIENPHONG_PLAUSIBLE_TRAINING_HOURS": "0"})
+
+
+def test_a_body_confirms_with_true_or_field_names_only() -> None:
+    from marshmallow import ValidationError
+
+    from services.registration.schemas import EvaluationBody
+
+    body = {"evaluated_on": "2018-06-30", "status": "on_track"}
+    assert EvaluationBody().load(body | {"confirmed_implausible": True})["confirmed_implausible"] is True
+    assert EvaluationBody().load(body | {"confirmed_implausible": False})["confirmed_implausible"] is None
+    assert EvaluationBody().load(body | {"confirmed_implausible": ["jobs_created", "jobs_created"]})[
+        "confirmed_implausible"] == ["jobs_created"]
+    for wrong in ("jobs_created", 1, [1], [""], {"jobs_created": True}, ["x"] * 21):
+        with pytest.raises(ValidationError) as refused:
+            EvaluationBody().load(body | {"confirmed_implausible": wrong})
+        assert "||Must be true or a list of field names." in str(refused.value.messages), wrong
