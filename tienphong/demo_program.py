@@ -37,6 +37,7 @@ from tienphong.demo_data import (
     Person,
     Step,
 )
+from tienphong.demo_loans import add_loan_steps
 
 
 class Program:
@@ -116,6 +117,7 @@ class Program:
                 self.follow_up(person)
         self.corrections([p for p in self.people if p.outcome != "rejected"])
         self.province_commendations()
+        add_loan_steps(self.steps, self.people, self.rng)  # last: the draws of every other step stay as they were
         self.steps.sort(key=lambda s: (s.day, s.stage, s.order))
         return self.steps
 

@@ -97,6 +97,10 @@ def test_the_same_seed_gives_the_same_summaries_and_loading_again_records_nothin
     assert retractions(system) == {"registration": 2, "support": 3}
     projection = system.reporting.get("/api/v1/projection", headers=system.key("viewer", "TH")).get_json()
     assert projection["events_applied"] == stats.created and projection["dead_letters"] == 0
+    loans = system.reporting.get("/api/v1/loans/TH?as_of=2018-12-31", headers=system.key("viewer", "TH")).get_json()
+    totals = loans["totals"]  # repaid on schedule by most, overdue by the discontinued
+    assert totals["repaid_principal_vnd"] > 0 and totals["repaid_interest_vnd"] > 0 and 0 < totals["par30"] < 1
+    assert all(totals["overdue"][bucket]["loans"] for bucket in ("1_30", "31_90", "over_90")), totals
 
     recorded = trace(system)
     again, summaries_again = load_demo(system, tmp_path)
@@ -125,7 +129,7 @@ def test_tienphong_demo_over_http_loads_the_program_once(running: dict[str, str]
             *(arg for service, url in running.items() for arg in (f"--{service}-url", url))]
     first = subprocess.run(argv, env=os.environ | env, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "1234 requests: 1234 events recorded, 0 already there, 0 conflicts" in first.stdout, first.stdout
+    assert "1439 requests: 1439 events recorded, 0 already there, 0 conflicts" in first.stdout, first.stdout
     lines = first.stdout.splitlines()
     assert any(line.startswith("Thọ Xuân") and "13 / 10 reached" in line for line in lines), first.stdout
     assert any(line.startswith("Yên Định") and "5 / 10 not yet" in line for line in lines), first.stdout
@@ -138,6 +142,6 @@ def test_tienphong_demo_over_http_loads_the_program_once(running: dict[str, str]
 
     again = subprocess.run(argv, env=os.environ | env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "1234 requests: 0 events recorded, 1234 already there, 0 conflicts" in again.stdout, again.stdout
+    assert "1439 requests: 0 events recorded, 1439 already there, 0 conflicts" in again.stdout, again.stdout
     assert {code: requests.get(f"{running['reporting']}/api/v1/summary/{code}?as_of=2018-12-31",
                                headers=viewer, timeout=30).json() for code in ("TH", *DISTRICTS)} == summaries
