@@ -86,5 +86,5 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts.app.register_blueprint(documents_api.blueprint(reads, heads, config.pdf_font_dir))  # .docx, .pdf
     parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, hierarchies))  # series, page bundles
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
-    parts.app.register_blueprint(loans_api.blueprint(parts.engine, reader, parts.tree))  # /api/v1/loans
+    parts.app.register_blueprint(loans_api.blueprint(parts.engine, reader, parts.tree, hierarchies))  # /api/v1/loans
     return parts.app

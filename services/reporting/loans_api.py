@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine
 
 from services.reporting.api import AS_OF, READ_RESPONSES
+from services.reporting.hierarchy_reads import HIERARCHY, Hierarchies, parse_mode
 from services.reporting.loans import BUCKETS, follow_up_reasons, line, portfolio
 from services.reporting.loans_read import loans_in, names_of
 from services.reporting.params import parse_date
@@ -48,6 +49,7 @@ PORTFOLIO = {"type": "object", "required": ["org_unit", "as_of", "totals", "by_s
                  "by_source": {"type": "object", "additionalProperties": FIGURES},
                  "children": {"type": "array", "items": {"type": "object", "required": ["org_unit", "totals"],
                                                          "properties": {"org_unit": UNIT, "totals": FIGURES}}},
+                 "hierarchy": {"type": "string", "enum": ["as_of", "current"]},
                  "details": {"type": "string", "enum": ["all", "own", "none"],
                              "description": "whose loans this reader sees one by one"},
                  "follow_up": {"type": "array", "items": LINE,
@@ -62,26 +64,34 @@ def details_for(principal: Principal) -> str:
     return {"union": "all", "bank": "own"}.get(principal.kind, "none")
 
 
-def blueprint(engine: Engine, reader: Engine, tree: OrgTree) -> Blueprint:
+def blueprint(engine: Engine, reader: Engine, first: OrgTree, hierarchies: Hierarchies | None = None) -> Blueprint:
+    """`first`: the org-units file, the grouping when no hierarchy changes are known (`hierarchies`)."""
     bp = Blueprint("loans", __name__, url_prefix="/api/v1")
     models = Models(engine, reader)
+
+    def grouping(code: str, day: date) -> OrgTree:
+        """The units a read of `code` on `day` groups loans by (hierarchy=as_of|current), 404 / 403 in it."""
+        if hierarchies is not None:
+            return hierarchies.grouping(code, day)
+        if code not in first:
+            raise ApiError(404, "unknown_org_unit", org_code=code)
+        require_scope(first, code)
+        return first
 
     @bp.get("/loans/<org_code>")
     @doc("Loan portfolio of an org unit as of a date: outstanding principal, repaid, overdue by age, PAR30, per "
          "source and per child unit; the loans to follow up for union officers and the lending bank",
-         responses=READ_RESPONSES, response_schema=PORTFOLIO, params=[AS_OF, LINES], tags=["loans"])
+         responses=READ_RESPONSES, response_schema=PORTFOLIO, params=[AS_OF, HIERARCHY, LINES], tags=["loans"])
     def loans(org_code: str) -> Response:
-        if org_code not in tree:
-            raise ApiError(404, "unknown_org_unit", org_code=org_code)
-        require_scope(tree, org_code)
         as_of = parse_date("as_of", date.today())
+        tree = grouping(org_code, as_of)
         principal = current_principal()
         model = models.current()
         with reader.connect() as conn:
             found = loans_in(conn, model, tree.descendants(org_code))
             body = portfolio_body(tree, org_code, as_of, list(found.values()))
             details = details_for(principal)
-            body["details"] = details
+            body["details"], body["hierarchy"] = details, parse_mode()
             if details != "none":
                 shown = [loan for loan in found.values() if loan.disbursed_on <= as_of
                          and (details == "all" or loan.lender_agency == principal.agency)]

@@ -66,6 +66,7 @@ def _record_on_loan(event_cls: type[Event], funding_event_id: str, body: dict[st
     funding = uow.store.get(uow.conn, funding_event_id) if is_issued_id(funding_event_id) else None
     if funding is None or funding.type != ParticipantFunded.TYPE:
         raise loans.unknown_loan()
+    ctx = ctx.on(body[event_cls.DATE_FIELD])  # the loan's unit and the key's scope on the event's date
     authorize(ctx, event_cls.TYPE, funding.org_unit, lender_agency=funding.source.agency)
     if not is_loan(funding.data):
         raise loans.not_a_loan(str(funding.data.get("source")))

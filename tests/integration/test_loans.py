@@ -31,7 +31,8 @@ P = "/api/v1/participants"
 
 @pytest.fixture(scope="module")
 def system(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    with shared_system(bootstrap, tmp_path_factory.mktemp("loans")) as running:
+    # the reads learn of an org-unit change at once (the merger at the end)
+    with shared_system(bootstrap, tmp_path_factory.mktemp("loans"), TIENPHONG_HIERARCHY_REFRESH_SECONDS="0") as running:
         yield running
 
 
@@ -309,3 +310,26 @@ def test_the_banks_repayment_list_is_imported_whole_and_once(
     assert again.status_code == 200 and again.get_json()["already_recorded"] == 2
     system.sync()
     assert portfolio(system, keys["viewer"], "TX-XUANHOA", "2018-11-30")["totals"]["outstanding_vnd"] == 75 * M
+
+
+def test_loans_follow_their_communes_through_a_merger(
+        system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
+    """Xuân Hòa and Xuân Lai merged into a new commune from 2019: the loans recorded in either count in it from
+    then on (and with hierarchy=current before), and a repayment after the merger is still the lender's."""
+    admin = system.key("admin", "TH", agency="tinh-doan")
+    change = {"effective_on": "2019-01-01", "decision": "Nghị quyết số 01/NQ-TEST",
+              "changes": [{"kind": "create", "code": "TX-XUANMOI", "name": "Xuân Mới", "level": "commune",
+                           "parent": "TX"},
+                          {"kind": "merge", "from": ["TX-XUANHOA", "TX-XUANLAI"], "into": "TX-XUANMOI"}]}
+    reply = system.registration.post("/api/v1/org-units/changes", headers=admin, json=change)
+    assert reply.status_code == 201, reply.get_json()
+    system.sync()
+    repay(system, keys["vbsp"], book["l1"], "2019-02-01", 5 * M)
+    system.sync()
+    # L1: 85 less the imported 10, less 5; L2: 150
+    assert portfolio(system, keys["viewer"], "TX-XUANMOI", "2019-02-28")["totals"]["outstanding_vnd"] == 220 * M
+    assert portfolio(system, keys["viewer"], "TX-XUANMOI", "2018-09-30",
+                     hierarchy="current")["totals"]["outstanding_vnd"] == 235 * M
+    assert portfolio(system, keys["viewer"], "TX-XUANHOA", "2018-09-30")["totals"]["outstanding_vnd"] == 85 * M
+    tx = portfolio(system, keys["viewer"], "TX", "2019-02-28")
+    assert {c["org_unit"]["code"]: c["totals"]["outstanding_vnd"] for c in tx["children"]}["TX-XUANMOI"] == 220 * M
