@@ -107,8 +107,9 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
          responses={200: "the candidates (maybe none)", 422: "unknown org_unit, bad birth_date, or neither name "
                     "with birth_date nor phone (validation_failed)", **READ_ERRORS}, tags=["participants"])
     def likely_duplicates() -> Response:
-        org_unit, found = likely.lookup(engine, tree, current_principal().scope, request.args)
-        unit = tree.get(duplicates.area(tree, org_unit))
+        today = writer.context().tree  # the hierarchy of today, as a registration made now would read it
+        org_unit, found = likely.lookup(engine, today, current_principal().scope, request.args)
+        unit = today.get(duplicates.area(today, org_unit))
         return jsonify({"area": unit.as_dict() if unit else None,
                         "candidates": [c.as_dict() for c in found]})
 

@@ -181,3 +181,23 @@ def test_implausible_figures_need_a_confirmation_that_the_event_records(system: 
     system.sync()
     totals = system.reporting.get("/api/v1/summary/TX-THOLAP", headers=system.key("viewer", "TH")).json["totals"]
     assert (totals["jobs_created"], totals["funding_vnd"]) == (70, 80_000_000)  # the latest evaluation's
+
+
+def test_the_district_is_the_one_of_the_registration_date(system: System) -> None:
+    """A commune moved to another district brings its registrations with it (shared.grouping): from the move on,
+    they are likely duplicates in the new district, no longer in the old one."""
+    old, new = system.key("union", "TS"), system.key("union", "TX")
+    before = person(full_name="Hồ Thị Vân", birth_date="1996-09-09", phone="0966666666", org_unit="TS-HOPTHANH")
+    assert system.registration.post(P, headers=old, json=before).status_code == 201
+    moved = system.registration.post("/api/v1/org-units/changes", headers=system.key("admin", "TH"), json={
+        "effective_on": "2025-07-01", "decision": "Quyết định điều chỉnh địa giới (thử)",
+        "changes": [{"kind": "move", "code": "TS-HOPTHANH", "parent": "TX"}]})
+    assert moved.status_code == 201, moved.json
+    again = person(full_name="HO THI VAN", birth_date="1996-09-09", phone="0911111111", registered_on="2025-08-01")
+    error = error_of(system.registration.post(P, headers=new, json=again | {"org_unit": "TX-XUANHOA"}), 409,
+                     "likely_duplicate")
+    assert [c["org_unit"] for c in error["candidates"]] == ["TS-HOPTHANH"]
+    found = system.registration.get(LIKELY, headers=new, query_string={
+        "name": "Ho Thi Van", "birth_date": "1996-09-09", "org_unit": "TX-XUANLAI"}).json["candidates"]
+    assert [c["org_unit"] for c in found] == ["TS-HOPTHANH"]
+    assert system.registration.post(P, headers=old, json=again | {"org_unit": "TS-DANLUC"}).status_code == 201
