@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from services.reporting.numbers import vn_number
 from shared.loans import ENDED, LOAN_TYPES, Loan, Position, is_loan
 
 # the loans table's columns, in the order of loans_of_rows' tuples
@@ -126,3 +127,18 @@ def line(loan: Loan, p: Position, name: str | None) -> dict[str, Any]:
             "repaid_interest_vnd": p.repaid_interest_vnd, "written_off_vnd": p.written_off_vnd,
             "days_past_due": p.days_past_due, "status": p.status,
             "classified_on": None if p.classified_on is None else p.classified_on.isoformat()}
+
+
+def report_paragraph(loans_line: dict[str, Any], end: date) -> str:
+    """The báo cáo's sentence on the loans (Vietnamese, as the documents are), from a period report's `loans`."""
+    at_end, within = loans_line["at_end"], loans_line["in_period"]
+    par30 = at_end["par30"]
+    text = (f"Theo dõi thu hồi vốn vay: trong kỳ thu nợ gốc {vn_number(within['repaid_principal_vnd'])} đồng, "
+            f"lãi {vn_number(within['repaid_interest_vnd'])} đồng. Đến ngày {end.day:02d}/{end.month:02d}/{end.year}"
+            f" dư nợ gốc {vn_number(at_end['outstanding_vnd'])} đồng ({vn_number(at_end['active_loans'])} khoản vay)")
+    if par30 is not None:
+        share = f"{par30 * 100:.1f}".replace(".", ",")  # Vietnamese decimal comma
+        text += f", nợ quá hạn trên 30 ngày chiếm {share} % dư nợ (PAR30)"
+    if at_end["written_off_vnd"]:
+        text += f"; nợ đã xóa {vn_number(at_end['written_off_vnd'])} đồng"
+    return text + "."

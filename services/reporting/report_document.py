@@ -12,6 +12,7 @@ from typing import Any
 
 from services.reporting.definitions import CUMULATIVE_BY_KEY, IN_PERIOD_BY_KEY, SCOPE_WORDS, TARGET_BY_KEY
 from services.reporting.document_heads import Head
+from services.reporting.loans import report_paragraph
 from services.reporting.numbers import period_words, vn_dated_line, vn_number
 
 UNION = "ĐOÀN TNCS HỒ CHÍ MINH"
@@ -106,6 +107,8 @@ def build(report: dict[str, Any], head: Head, dated: date) -> Document:
             section.paragraphs.append("Theo nguồn vốn (trong kỳ): " + "; ".join(
                 f"{source}: {n(amount)} đồng" for source, amount in report["in_period"]["funding_by_source"].items())
                 + ".")
+        if heading.startswith("Hỗ trợ vốn") and report.get("loans"):
+            section.paragraphs.append(report_paragraph(report["loans"], date.fromisoformat(report["period"]["end"])))
         sections.append(section)
     sections.append(comparison(report))
     sections.append(target_section(report))

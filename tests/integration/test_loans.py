@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import docx
 import openpyxl
 import pytest
 
@@ -160,6 +161,11 @@ def test_the_portfolio_is_the_hand_computed_one_at_every_date(
     assert loans["in_period"] == {"loans": 1, "disbursed_vnd": 50 * M, "repaid_principal_vnd": 55 * M,
                                   "repaid_interest_vnd": 4 * M, "written_off_vnd": 0}
     assert (loans["at_end"]["outstanding_vnd"], loans["at_end"]["par30"]) == (325 * M, 0.7231)
+    document = docx.Document(io.BytesIO(system.reporting.get(
+        "/api/v1/reports/TH.docx", headers=keys["viewer"], query_string={"period": "2018-H1"}).data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert ("trong kỳ thu nợ gốc 55.000.000 đồng, lãi 4.000.000 đồng. Đến ngày 30/06/2018 dư nợ gốc 325.000.000 đồng"
+            " (4 khoản vay), nợ quá hạn trên 30 ngày chiếm 72,3 % dư nợ (PAR30).") in text, text
 
 
 def test_who_sees_a_persons_loan(system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
