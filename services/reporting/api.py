@@ -64,14 +64,14 @@ def blueprint(engine: Engine, reader: Engine, tree: OrgTree, targets: Targets,
     @doc("The summary as CSV (children as rows, a totals row)", responses=READ_RESPONSES,
          params=[AS_OF, KNOWN_AT, HIERARCHY], tags=["exports"])
     def summary_csv(org_code: str) -> Response:
-        body = summary_body(org_code)
+        body = summary_body(org_code, year_before=True)
         return file_response(exports.summary_rows(body, lang(), made()), "csv", f"tong-hop-{org_code}-{body['as_of']}")
 
     @bp.get("/summary/<org_code>.xlsx")
     @doc("The summary as XLSX (children as rows, a totals row)", responses=READ_RESPONSES,
          params=[AS_OF, KNOWN_AT, HIERARCHY], tags=["exports"])
     def summary_xlsx(org_code: str) -> Response:
-        body = summary_body(org_code)
+        body = summary_body(org_code, year_before=True)
         return file_response(exports.summary_rows(body, lang(), made()), "xlsx", f"tong-hop-{org_code}-{body['as_of']}")
 
     @bp.get("/summary/<org_code>/events")

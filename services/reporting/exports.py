@@ -108,6 +108,12 @@ def summary_rows(summary: dict[str, Any], lang: str, made: Made) -> Export:
                  *target(child["target"])])
     out.add([_pick(lang, "Tổng cộng", "Total"), *[summary["totals"][c[0]] for c in SUMMARY_COLUMNS],
              *target(summary["target"])], bold=True)
+    if earlier := summary.get("year_before"):
+        out.add([])
+        out.add([_pick(lang, "So sánh", "Comparison"), f"{_pick(lang, 'Đến ngày', 'As of')} {summary['as_of']}",
+                 f"{_pick(lang, 'Cùng ngày năm trước', 'A year earlier')} {earlier['as_of']}"], bold=True)
+        for key, vi, en in SUMMARY_COLUMNS:
+            out.add([_pick(lang, vi, en), summary["totals"][key], earlier["totals"][key]])
     _definitions(out, lang, [CUMULATIVE_BY_KEY[c[0]] for c in SUMMARY_COLUMNS] + TARGET_FIGURES)
     return out
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from services.reporting import alerts, definitions, target_store
+from services.reporting import alerts, definitions, schemas, target_store
 from services.reporting.figures import unit_metrics
 from services.reporting.history import histories
 from services.reporting.params import parse_date
@@ -43,13 +43,15 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
 
     @bp.get("/definitions")
     @doc("What every figure means (Vietnamese and English), and whether it is cumulative up to a date or "
-         "within a period", responses={200: "OK", 401: "no valid key"}, tags=["reports"])
+         "within a period", responses={200: "OK", 401: "no valid key"}, response_schema=schemas.DEFINITIONS,
+         tags=["reports"])
     def figure_definitions() -> Response:
         return jsonify(definitions.as_json())
 
     @bp.get("/targets/<org_code>")
     @doc("The unit's and its children's targets as of a date with their status, and every target set for "
-         "them (history)", responses=READ_RESPONSES, params=[AS_OF], tags=["targets"])
+         "them (history)", responses=READ_RESPONSES, response_schema=schemas.TARGETS, params=[AS_OF],
+         tags=["targets"])
     def targets_of(org_code: str) -> Response:
         reads.known_unit(org_code)
         as_of = parse_date("as_of", date.today())
@@ -99,7 +101,7 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
     @bp.get("/alerts/<org_code>")
     @doc("Units behind the straight-line path to their target, selected participants neither trained nor "
          "funded after N months, funded participants with no evaluation in M months; each with its reason",
-         responses=READ_RESPONSES, params=[AS_OF], tags=["alerts"])
+         responses=READ_RESPONSES, response_schema=schemas.ALERTS, params=[AS_OF], tags=["alerts"])
     def alerts_of(org_code: str) -> Response:
         reads.known_unit(org_code)
         as_of = parse_date("as_of", date.today())

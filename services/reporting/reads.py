@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from services.reporting import reports, target_store
+from services.reporting.alerts import months_before
 from services.reporting.hierarchy_reads import Hierarchies, parse_mode
 from services.reporting.loans_read import period_loans
 from services.reporting.params import parse_date, parse_known_at, parse_period_arg
@@ -62,12 +63,18 @@ class Reads:
             return self.tree
         return self.hierarchies.grouping(code, day)
 
-    def summary_body(self, org_code: str) -> dict[str, Any]:
+    def summary_body(self, org_code: str, year_before: bool = False) -> dict[str, Any]:
+        """The summary the request asks for; with `year_before`, also the same unit's a year earlier (the
+        exports' comparison) under "year_before"."""
         as_of, known_at = parse_date("as_of", date.today()), parse_known_at()
         tree = self.grouping(org_code, as_of)
         model = self.models.current()
         with self.reader.connect() as conn:
-            body = reports.summary(conn, model, tree, self.targets_in(conn, known_at), org_code, as_of, known_at)
+            targets = self.targets_in(conn, known_at)
+            body = reports.summary(conn, model, tree, targets, org_code, as_of, known_at)
+            if year_before:
+                body["year_before"] = reports.summary(conn, model, tree, targets, org_code, months_before(as_of, 12),
+                                                      known_at)
         return body | {"hierarchy": parse_mode()}
 
     def report_body(self, org_code: str) -> dict[str, Any]:

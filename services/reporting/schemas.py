@@ -59,3 +59,23 @@ SERIES = _object({"org_unit": UNIT, "from": MONTH, "to": MONTH,
                   "active": {"type": "object", "nullable": True, "required": ["first", "last"],
                              "properties": {"first": DAY, "last": DAY}},
                   "points": {"type": "array", "items": _object({"month": MONTH, "totals": TOTALS_SCHEMA})}})
+BILINGUAL = _object({"vi": TEXT, "en": TEXT})
+DEFINITION = _object({"key": TEXT, "scope": {"type": "string", "enum": ["cumulative", "in_period"]},
+                      "name": BILINGUAL, "definition": BILINGUAL, "scope_words": BILINGUAL, "unit": BILINGUAL})
+DEFINITIONS = _object({"cumulative": {"type": "array", "items": DEFINITION},
+                       "in_period": {"type": "array", "items": DEFINITION},
+                       "target": {"type": "array", "items": DEFINITION}, "scopes": {"type": "object"}})
+NULLABLE_DAY = NULLABLE_TEXT = {"type": "string", "nullable": True}
+TARGET_ROW = _object({"id": INTEGER, "org_unit": TEXT, "successful_models": INTEGER, "start_on": DAY, "due_on": DAY,
+                      "effective_on": DAY, "set_at": TEXT, "set_by": TEXT, "note": NULLABLE_TEXT})
+TARGETS = _object({"org_unit": TEXT, "as_of": DAY, "units": {"type": "array", "items": _object({
+    "org_unit": UNIT, "successful_models": INTEGER, "expected_by_as_of": INTEGER, "start_on": NULLABLE_DAY,
+    "due_on": NULLABLE_DAY, "source": TEXT, "history": {"type": "array", "items": TARGET_ROW}})}})
+ALERTS = _object({"org_unit": UNIT, "as_of": DAY, "generated_at": TEXT, "settings": {"type": "object"},
+                  "counts": _object({"behind_target": INTEGER, "selected_idle": INTEGER,
+                                     "funded_unevaluated": INTEGER}),
+                  "alerts": {"type": "array", "items": _object({
+                      "kind": {"type": "string", "enum": ["behind_target", "selected_idle", "funded_unevaluated"]},
+                      "reason": BILINGUAL, "links": {"type": "object"}},
+                      org_unit=UNIT, target=TARGET, since=DAY, missing={"type": "array", "items": TEXT},
+                      last_evaluated_on=NULLABLE_DAY, participant={"type": "object"})}})

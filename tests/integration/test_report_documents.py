@@ -231,3 +231,5 @@ def test_documents_and_exports_carry_the_reports_figures(system: System) -> None
     total = next(r for r in values if r[0] == "Tổng cộng")
     assert total[-3:] == [10, 1, "chưa đạt"]
     assert any(r[0] == "Mô hình thành công" and "lũy kế" in str(r[1]) for r in values)
+    compared_funded = next(r for r in values if r[0] == "Được vay vốn" and isinstance(r[1], int))
+    assert compared_funded[:3] == ["Được vay vốn", 4, 1]  # as of 2018-06-30, and a year earlier
