@@ -48,6 +48,8 @@ users = Table(
     Column("scope", String(64), nullable=False),
     Column("role", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("agency", String(100), nullable=True),  # with kind: the account writes as that agency
+    Column("kind", String(20), nullable=True),
 )
 
 user_sessions = Table(
@@ -60,6 +62,7 @@ user_sessions = Table(
 )
 
 ROLES = ("viewer", "admin")
+WRITING_KINDS = ("union", "bank", "business")  # what an account may be bound to
 CACHE_LIMIT = 10_000
 _hasher = PasswordHasher()
 # A fixed hash to verify against when the user does not exist, so timing does not reveal usernames.
@@ -190,18 +193,28 @@ class AccessStore:
         return cached.principal
 
     # --- people -------------------------------------------------------------------------------
-    def create_user(self, username: str, password: str, scope: str, role: str) -> None:
+    def create_user(self, username: str, password: str, scope: str, role: str, agency: str | None = None,
+                    kind: str | None = None) -> None:
+        """An account; with `agency` and `kind` it also writes what a key of that agency, kind and scope may."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if len(password) < 10:
             raise ValueError("password must have at least 10 characters")
+        if (agency is None) != (kind is None) or (kind is not None and kind not in WRITING_KINDS):
+            raise ValueError(f"agency and kind go together; kind is one of {', '.join(WRITING_KINDS)}")
+        if kind is not None and role != "viewer":
+            raise ValueError("an account bound to an agency has the role viewer")
+        if kind is not None and len(f"user:{username}") > 64:  # its events' source key id has 64 characters
+            raise ValueError("a writing account's username has at most 59 characters")
         with self.engine.begin() as conn:
             conn.execute(insert(users).values(username=username, password_hash=_hasher.hash(password),
-                                              scope=scope, role=role, created_at=datetime.now(UTC)))
+                                              scope=scope, role=role, created_at=datetime.now(UTC),
+                                              agency=agency, kind=kind))
 
     def list_users(self) -> list[dict[str, object]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(users.c.username, users.c.role, users.c.scope, users.c.created_at)
+            rows = conn.execute(select(users.c.username, users.c.role, users.c.scope, users.c.created_at,
+                                       users.c.agency, users.c.kind)
                                 .order_by(users.c.username)).mappings().all()
         return [dict(row) for row in rows]
 
@@ -262,5 +275,7 @@ class AccessStore:
 
 
 def _user_principal(row: Any) -> Principal:
-    return Principal(key_id=f"user:{row.username}", agency=f"user:{row.username}", kind=row.role,
-                     scope=row.scope, name=row.username)
+    """A reader has its role as kind; an account bound to an agency acts as a key of that agency and kind
+    (its key id stays its own: idempotency keys and the events' source name the person)."""
+    return Principal(key_id=f"user:{row.username}", agency=row.agency or f"user:{row.username}",
+                     kind=row.kind or row.role, scope=row.scope, name=row.username)

@@ -10,6 +10,7 @@ import hmac
 import logging
 import os
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -30,7 +31,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from shared import i18n
 from shared.access_web import use_session_principal
-from shared.auth import AccessStore, Principal
+from shared.auth import WRITING_KINDS, AccessStore, Principal
 from shared.config import Config
 from shared.ratelimit import WindowLimiter, retry_after_header
 
@@ -126,14 +127,21 @@ def secret_key(config: Config) -> str:
 
 def install_sessions(app: Flask, store: AccessStore, config: Config) -> None:
     """Login/logout pages and cookie sessions on `app`; a session then authenticates /api/v1 reads."""
+    install_session_auth(app, store, config)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.register_blueprint(login_blueprint(store))
+
+
+def install_session_auth(app: Flask, store: AccessStore, config: Config, writes: bool = False) -> None:
+    """The session cookie of the login page (same name, same key) authenticates /api/v1 on `app` too:
+    the write services behind the gateway's one address take a person's writes this way (`writes`),
+    each with the session's CSRF token in X-CSRF-Token (session_principal)."""
     app.secret_key = secret_key(config)
     app.session_interface = _SessionInterface()
     app.config.update(SESSION_COOKIE_NAME="tienphong_session", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME)
     app.extensions[ACCESS] = store
-    app.jinja_env.globals["csrf_token"] = csrf_token
-    use_session_principal(app, session_principal)
-    app.register_blueprint(login_blueprint(store))
+    use_session_principal(app, writer_principal if writes else session_principal)
 
 
 def csrf_token() -> str:
@@ -166,6 +174,15 @@ def session_principal() -> Principal | None:
     if request.method not in SAFE_METHODS and not csrf_ok(request.headers.get("X-CSRF-Token")):
         return None
     return signed_in()
+
+
+def writer_principal() -> Principal | None:
+    """session_principal for the write services: an account not bound to an agency (a reader, an admin)
+    writes nothing with its cookie; admins retract with admin keys."""
+    principal = session_principal()
+    if principal is not None and principal.kind not in WRITING_KINDS:
+        return replace(principal, kind="viewer")
+    return principal
 
 
 def _language() -> str:

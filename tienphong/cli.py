@@ -35,6 +35,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_gateway(args: argparse.Namespace) -> int:
+    """The one address for people (tienphong/gateway.py) under gunicorn: many threads, since each holds a
+    connection to a service while an answer streams through."""
+    from tienphong.gateway import gateway_port
+    env = dict(os.environ)
+    env["TIENPHONG_SERVICE"] = "gateway"
+    env["PORT"] = str(args.port or env.get("PORT") or gateway_port(env))
+    env.setdefault("GUNICORN_THREADS", "32")
+    conf = os.path.join(os.path.dirname(__file__), "gunicorn_conf.py")
+    argv = [sys.executable, "-m", "gunicorn", "-c", conf, "tienphong.gateway:create_app()"]
+    os.execvpe(argv[0], argv, env)
+    return 0  # not reached
+
+
 def cmd_relay(args: argparse.Namespace) -> int:
     from shared.logging import setup
     from tienphong import workers
@@ -144,20 +158,22 @@ def cmd_users(args: argparse.Namespace) -> int:
     store = _access()
     if args.action == "list":
         for user in store.list_users():
-            print(f"{user['username']}\t{user['role']}\t{user['scope']}")
+            bound = f"\t{user['kind']} of {user['agency']}" if user.get("kind") else ""
+            print(f"{user['username']}\t{user['role']}\t{user['scope']}{bound}")
         return 0
     if not _known_scope(args.scope):
         return 2
     password = os.environ.get("TIENPHONG_NEW_PASSWORD") or getpass.getpass("password: ")
     try:
-        store.create_user(args.username, password, args.scope, args.role)
+        store.create_user(args.username, password, args.scope, args.role, args.agency, args.kind)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except IntegrityError:
         print(f"user {args.username} already exists", file=sys.stderr)
         return 1
-    print(f"user {args.username} ({args.role}, scope {args.scope}) created")
+    writes = f", writes as {args.kind} of {args.agency}" if args.kind else ""
+    print(f"user {args.username} ({args.role}, scope {args.scope}{writes}) created")
     return 0
 
 
@@ -205,6 +221,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=SERVICES)
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
+    gateway = sub.add_parser("gateway", help="one address for people: pages and every /api/v1 behind one port")
+    gateway.add_argument("--port", type=int, help="default PORT, else TIENPHONG_GATEWAY_PORT, else 8000")
+    gateway.set_defaults(func=cmd_gateway)
     relay = sub.add_parser("relay", help="publish a write service's outbox to Kafka")
     relay.add_argument("service", choices=("registration", "support"))
     relay.set_defaults(func=cmd_relay)
@@ -235,6 +254,8 @@ def parser() -> argparse.ArgumentParser:
     ucreate.add_argument("username")
     ucreate.add_argument("--scope", required=True)
     ucreate.add_argument("--role", required=True, choices=("viewer", "admin"))
+    ucreate.add_argument("--agency", help="with --kind: the person also writes as this agency (forms)")
+    ucreate.add_argument("--kind", choices=("union", "bank", "business"))
     users_sub.add_parser("list")
     users.set_defaults(func=cmd_users)
     projections = sub.add_parser("projections", help="reporting read models")

@@ -83,3 +83,26 @@ def demo_account() -> tuple[str, str]:
     path.write_text(json.dumps({"username": username, "password": password}))
     path.chmod(0o600)
     return username, password
+
+
+# Accounts that record through the forms, one per kind of recording agency (docs/forms.md)
+WRITERS = (("doan-xa-xuan-hoa", "TX-XUANHOA", "doan-xa-tx-xuanhoa", "union"),
+           ("huyen-doan-tho-xuan", "TX", "huyen-doan-tho-xuan", "union"),
+           ("tin-dung-nhcsxh", "TH", "nhcsxh-thanh-hoa", "bank"),
+           ("hiep-hoi-dn-tho-xuan", "TX", "hiep-hoi-dn-tho-xuan", "business"))
+
+
+def demo_writers() -> list[str]:
+    """The writing accounts, with the demo account's password, created once per data dir; their names."""
+    from shared.auth import AccessStore
+    from shared.db import make_engine
+    _, password = demo_account()
+    store = AccessStore(make_engine(from_env("access").access_url))
+    try:
+        existing = {user["username"] for user in store.list_users()}
+        for username, scope, agency, kind in WRITERS:
+            if username not in existing:
+                store.create_user(username, password, scope, "viewer", agency, kind)
+    finally:
+        store.engine.dispose()
+    return [writer[0] for writer in WRITERS]

@@ -21,11 +21,13 @@ import requests
 
 from shared.config import SERVICE_PORTS, from_env, service_port
 from shared.supervision import RUNNING, write_status
+from tienphong.gateway import gateway_port
 
 PROCESSES = [
     ("registration", ["serve", "registration"]),
     ("support", ["serve", "support"]),
     ("reporting", ["serve", "reporting"]),
+    ("gateway", ["gateway"]),  # one address for people in front of the three (tienphong/gateway.py)
     ("relay-registration", ["relay", "registration"]),
     ("relay-support", ["relay", "support"]),
     ("consumer-reporting", ["consume", "reporting"]),
@@ -33,7 +35,7 @@ PROCESSES = [
 ]
 # Stopped in this order: the services first, so no write is accepted that a relay stopped before it would
 # leave in the outbox until the next start; then the relays; the consumers last.
-STOP_ORDER = ("serve", "relay", "consume")
+STOP_ORDER = ("gateway", "serve", "relay", "consume")
 # A child that exits is started again after FIRST_DELAY, doubling at each quick exit up to MAX_DELAY (a
 # child failing at once, e.g. on a bad setting, then costs a start every 30 s, not a busy loop); one that
 # ran STABLE_SECONDS before exiting starts over at FIRST_DELAY.
@@ -203,6 +205,8 @@ def children(env: dict[str, str]) -> list[Child]:
         child_env = env | {"TIENPHONG_CONSUMER_INSTANCE": name, "TIENPHONG_SUPERVISOR_PID": str(os.getpid())}
         if argv[0] == "serve":
             child_env["PORT"] = str(service_port(argv[1], env))
+        elif argv[0] == "gateway":
+            child_env["PORT"] = str(gateway_port(env))
         made.append(Child(name, argv, child_env))
     return made
 
@@ -226,6 +230,8 @@ def _welcome(with_demo: bool, supervisor: Supervisor) -> None:
         from tienphong.demo import load_for_dev
         load_for_dev()  # the full 2017-2018 program (seed 2017), once per data dir
     print("\nTiên Phong is running:")
+    print(f"  OPEN THIS     http://127.0.0.1:{gateway_port()}/  (one address: forms and dashboards; "
+          "docs/forms.md)")
     for service, port in ports.items():
         print(f"  {service:13s} http://127.0.0.1:{port}/api/v1/openapi.json")
     print(f"  summary       http://127.0.0.1:{ports['reporting']}/api/v1/summary/TX  (Authorization: Bearer <key>)")
@@ -233,8 +239,11 @@ def _welcome(with_demo: bool, supervisor: Supervisor) -> None:
     if with_demo:
         from tienphong.demo import demo_account
         username, password = demo_account()
-        print(f"  dashboard     http://127.0.0.1:{ports['reporting']}/dashboard/TX  "
+        print(f"  dashboard     http://127.0.0.1:{gateway_port()}/dashboard/TX  "
               f"(sign in as {username} / {password})")
+        from tienphong.demo_access import demo_writers
+        print(f"  forms         sign in at the address above as {', '.join(demo_writers())} "
+              f"(same password)")
     print("Ctrl-C stops everything.", flush=True)
 
 

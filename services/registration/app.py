@@ -11,6 +11,7 @@ from shared.db import migrate as run_migrations
 from shared.hierarchy_store import HierarchySource
 from shared.messaging.topics import REGISTRATION_EVENTS
 from shared.service import build_service, status_reader, watch_messaging
+from shared.sessions import install_session_auth
 from shared.write_api import Writer
 
 
@@ -19,6 +20,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts = build_service(config, "Tiên Phong registration", migrate)
     if migrate:
         run_migrations(parts.engine, VERSIONS)
+    install_session_auth(parts.app, parts.access, config, writes=True)  # people's writes through the gateway (forms)
     hierarchy = HierarchySource(parts.engine, org_unit_changes, parts.tree, config.program_start,
                                 config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(REGISTRATION_EVENTS), parts.tree,

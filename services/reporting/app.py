@@ -9,7 +9,17 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select
 
-from services.reporting import api, dashboard, dashboard_api, documents_api, hierarchy_reads, loans_api, planning_api
+from services.reporting import (
+    api,
+    dashboard,
+    dashboard_api,
+    documents_api,
+    forms,
+    hierarchy_reads,
+    loans_api,
+    people,
+    planning_api,
+)
 from services.reporting.alerts import Settings
 from services.reporting.document_heads import Heads
 from services.reporting.hierarchy_reads import Hierarchies
@@ -87,4 +97,6 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, hierarchies))  # series, page bundles
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config))  # /dashboard pages
     parts.app.register_blueprint(loans_api.blueprint(parts.engine, reader, parts.tree, hierarchies))  # /api/v1/loans
+    parts.app.register_blueprint(people.blueprint(reader, parts.tree))  # /api/v1/me, directory, my-entries
+    parts.app.register_blueprint(forms.blueprint())  # /forms/: the data-entry app (docs/forms.md)
     return parts.app

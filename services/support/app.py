@@ -21,6 +21,7 @@ from shared.messaging.offsets import EndOffsets
 from shared.messaging.progress import ConsumerProgress
 from shared.messaging.topics import REGISTRATION_EVENTS, SUPPORT_EVENTS
 from shared.service import build_service, status_reader, watch_messaging
+from shared.sessions import install_session_auth
 from shared.write_api import Writer
 
 
@@ -29,6 +30,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts = build_service(config, "Tiên Phong support", migrate)
     if migrate:
         run_migrations(parts.engine, VERSIONS)
+    install_session_auth(parts.app, parts.access, config, writes=True)  # people's writes through the gateway (forms)
     # the hierarchy's changes as support's consumer learned them from Kafka: scope checks on an event's date
     hierarchy = HierarchySource(parts.engine, org_unit_changes, parts.tree, config.program_start,
                                 config.hierarchy_refresh_seconds)

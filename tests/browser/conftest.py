@@ -51,7 +51,8 @@ def browser(playwright_driver: Any) -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture(scope="module")
+# One system for every browser module (the demo takes minutes to load; the forms' tests only add to it)
+@pytest.fixture(scope="session")
 def stack(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         template = fresh_template()

@@ -72,6 +72,7 @@ def _children(data_dir: Path) -> dict[str, dict[str, Any]]:
 def test_a_killed_child_is_restarted_and_sigterm_stops_everything(env: dict[str, str], tmp_path: Path) -> None:
     ports = {service: free_port() for service in ("registration", "support", "reporting")}
     env = env | {f"TIENPHONG_{service.upper()}_PORT": str(port) for service, port in ports.items()}
+    env["TIENPHONG_GATEWAY_PORT"] = str(free_port())  # never the default 8000 a `make dev` may hold
     urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
     log_path = tmp_path / "supervisor.log"
     with open(log_path, "wb") as log:
@@ -128,7 +129,7 @@ def test_a_killed_child_is_restarted_and_sigterm_stops_everything(env: dict[str,
 
 def test_children_do_not_outlive_a_supervisor_killed_with_9(env: dict[str, str], tmp_path: Path) -> None:
     env = env | {f"TIENPHONG_{service.upper()}_PORT": str(free_port())
-                 for service in ("registration", "support", "reporting")}
+                 for service in ("registration", "support", "reporting", "gateway")}
     with open(tmp_path / "supervisor.log", "wb") as log:
         supervisor = subprocess.Popen([sys.executable, "-m", "tienphong.cli", "run", "--no-demo"],
                                       env=os.environ | env, stdout=log, stderr=subprocess.STDOUT)

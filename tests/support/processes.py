@@ -20,7 +20,8 @@ class Stack:
     def __init__(self, env: dict[str, str], log_dir: Path) -> None:
         self.env = env
         self.log_dir = log_dir
-        self.ports = {"registration": free_port(), "support": free_port(), "reporting": free_port()}
+        self.ports = {"registration": free_port(), "support": free_port(), "reporting": free_port(),
+                      "gateway": free_port()}
         self.urls = {service: f"http://127.0.0.1:{port}" for service, port in self.ports.items()}
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
@@ -30,6 +31,9 @@ class Stack:
         process_env = os.environ | self.env
         if argv[0] == "serve":
             process_env["PORT"] = str(self.ports[argv[1]])
+        if argv[0] == "gateway":  # in front of this stack's three services
+            process_env["PORT"] = str(self.ports["gateway"])
+            process_env |= {f"TIENPHONG_{s.upper()}_PORT": str(p) for s, p in self.ports.items() if s != "gateway"}
         if argv[0] == "consume":  # a stable member name, as `tienphong run` and compose give each consumer
             process_env["TIENPHONG_CONSUMER_INSTANCE"] = name
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop_all

@@ -444,7 +444,7 @@ def read_dockerignore() -> list[str]:
 
 def test_app_services_are_the_expected_processes(compose: Compose) -> None:
     assert set(app_services(compose)) == {
-        "migrate", "topics", "registration", "support", "reporting",
+        "migrate", "topics", "registration", "support", "reporting", "gateway",
         "relay-registration", "relay-support", "consumer-reporting", "consumer-support",
     }
     for name, svc in app_services(compose).items():

@@ -1,0 +1,171 @@
+"""The data-entry forms on a 360 x 740 phone, through the gateway's one address: a commune union account and
+a bank account each record what they may (and see it on the dashboard), find the rest absent and refused
+by the API, and the offline queue sends each entry once, per account, showing the server's reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from tests.browser.stack import PASSWORD, Stack, registration
+from tests.browser.test_dashboard import eventually, loaded, shown_figures
+
+pytestmark = pytest.mark.timeout(900)
+PHONE = {"width": 360, "height": 740}
+COMMUNE = "TX-XUANHOA"
+UNION, BANK = "doan-xa-xuan-hoa", "tin-dung-nhcsxh"
+TODAY = date.today().isoformat()
+BORN = f"{date.today().year - 24}-03-04"
+POST = """async ([path, body]) => {
+  const me = await (await fetch('/api/v1/me')).json();
+  const reply = await fetch(path, {method: 'POST', body: JSON.stringify(body), headers: {
+    'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token}});
+  return reply.status;
+}"""
+
+
+@pytest.fixture(scope="module")
+def accounts(stack: Stack) -> None:
+    stack.access.create_user(UNION, PASSWORD, COMMUNE, "viewer", "doan-xa-tx-xuanhoa", "union")
+    stack.access.create_user(BANK, PASSWORD, "TH", "viewer", "nhcsxh-thanh-hoa", "bank")
+
+
+@pytest.fixture
+def phone(browser: Any, stack: Stack, accounts: None) -> Iterator[Callable[[str], tuple[Any, Any, list[str]]]]:
+    """phone(username) -> (context, page, console errors): signed in at the gateway, on the forms' home."""
+    contexts: list[Any] = []
+
+    def open_(username: str) -> tuple[Any, Any, list[str]]:
+        context = browser.new_context(base_url=stack.urls["gateway"], viewport=PHONE, locale="vi-VN")
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        sign_in(page, username)
+        return context, page, errors
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Any, username: str) -> None:
+    page.goto("/")  # the one address: the forms' home, which asks to sign in first
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/forms/**")
+    page.wait_for_selector("ul.forms")
+
+
+def forms_listed(page: Any) -> list[str]:
+    hrefs = page.eval_on_selector_all("ul.forms a", "links => links.map(a => a.getAttribute('href'))")
+    return [str(href).split("/")[-1] for href in hrefs]
+
+
+def register(page: Any, name: str, born: str = BORN) -> None:
+    page.evaluate("location.hash = '#/'")
+    page.get_by_role("link", name="Đăng ký đoàn viên").click()
+    page.fill("#f-full_name", name)
+    page.fill("#f-birth_date", born)
+    page.select_option("#f-gender", "female")
+    page.select_option("#f-org_unit", COMMUNE)
+    page.fill("#f-branch_name", "Chi đoàn thôn 5")
+    page.select_option("#f-branch_kind", "residential")
+    page.fill("#f-model_name", "Trồng nấm sò")
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.ok")
+
+
+def registered_count(stack: Stack, code: str = COMMUNE) -> int:
+    stack.settle()
+    return int(stack.get(f"summary/{code}")["totals"]["registered"])
+
+
+def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> None:
+    context, page, errors = phone(UNION)
+    # a commune union posts registrations, trainings, union funding, support and replications; not the
+    # district's decisions, evaluations or commendations
+    assert forms_listed(page) == ["registration", "training", "funding", "support", "replication", "find"]
+    before = registered_count(stack)
+
+    register(page, "Đỗ Thị Hoa Mai")
+    assert page.inner_text("p.ok") == "Đã ghi nhận."
+    stack.settle()
+    mai = next(p for p in stack.get(f"directory/{COMMUNE}", q="do thi hoa mai")["items"])
+    # a form it may not use is absent, and the API refuses it (403), as it refuses a write without the token
+    assert page.evaluate(POST, [f"/registration/api/v1/participants/{mai['participant_id']}/decisions",
+                                {"decision": "rejected", "decided_on": TODAY}]) == 403
+    assert page.evaluate("""async () => (await fetch('/registration/api/v1/participants', {method: 'POST',
+        body: '{}', headers: {'Content-Type': 'application/json'}})).status""") == 401
+
+    # the network is cut: three entries and one the server will refuse are kept on the phone
+    context.set_offline(True)
+    for i in range(3):
+        register(page, f"Vũ Thị Ngoại Tuyến {i}")
+        assert page.inner_text("p.ok") == "Đã lưu trên máy; sẽ gửi khi có mạng."
+    register(page, "Lã Văn Quá Tuổi", born="1960-01-01")
+    page.evaluate("location.hash = '#/'")
+    page.wait_for_selector("li.entry.waiting")
+    assert page.locator("li.entry.waiting").count() == 4
+    context.set_offline(False)  # back: each is sent once, the refused one shows the server's reason
+    page.wait_for_selector("li.entry.refused")
+    eventually(lambda: _equal(page.locator("li.entry.waiting").count(), 0), timeout=30)
+    refused = page.locator("li.entry.refused")
+    assert "Lã Văn Quá Tuổi" in refused.inner_text() and "16 đến 35" in refused.inner_text()
+
+    # a resend of a sent entry (its answer lost, say) is answered from the first reply: nothing twice
+    page.evaluate("""async () => {
+        const me = JSON.parse(localStorage.getItem('tp.me'));
+        const sent = (await TP_QUEUE.list(me.username)).filter(e => e.status === 'sent');
+        for (const e of sent) { e.status = 'waiting'; await TP_QUEUE.put(e); }
+    }""")
+    page.reload()
+    eventually(lambda: _equal(page.locator("li.entry.waiting").count(), 0), timeout=30)
+    assert registered_count(stack) == before + 4
+    names = [p["full_name"] for p in stack.get(f"directory/{COMMUNE}", q="ngoai tuyen")["items"]]
+    assert sorted(names) == [f"Vũ Thị Ngoại Tuyến {i}" for i in range(3)]
+
+    # the refused entry is corrected and sent; then the commune's dashboard shows every one of them
+    page.locator("li.entry.refused").get_by_role("link", name="Sửa").click()
+    assert "16 đến 35" in page.locator("#f-birth_date-error").inner_text()  # beside its field
+    page.fill("#f-birth_date", BORN)
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.ok")
+    assert registered_count(stack) == before + 5
+    page.goto(f"/dashboard/{COMMUNE}")
+    loaded(page)
+    assert shown_figures(page)["registered"] == before + 5
+    assert errors == []
+
+
+def test_bank_account_records_a_funding(phone: Any, stack: Stack) -> None:
+    context, page, errors = phone(BANK)
+    assert forms_listed(page) == ["funding", "find"]
+    body = registration("Ngân Hàng Không Được", COMMUNE, TODAY, "Không", birth_date=BORN)
+    assert page.evaluate(POST, ["/registration/api/v1/participants", body]) == 403
+    selected = next(p for p in stack.get(f"directory/{COMMUNE}")["items"] if p["status"] == "selected")
+    funded = stack.get(f"summary/{COMMUNE}")["totals"]["funding_vnd"]
+
+    page.get_by_role("link", name="Giải ngân vốn vay").click()
+    page.get_by_label("Tìm theo tên, xã hoặc số điện thoại").fill(selected["full_name"].upper())
+    page.locator(f"#results a[href$='{selected['participant_id']}']").click()
+    page.select_option("#f-source", "vbsp")
+    page.fill("#f-amount_vnd", "30000000")
+    page.fill("#f-term_months", "36")
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.ok")
+    stack.settle()
+    assert stack.get(f"summary/{COMMUNE}")["totals"]["funding_vnd"] == funded + 30_000_000
+    page.goto(f"/dashboard/{COMMUNE}")
+    loaded(page)
+    assert shown_figures(page)["funding_vnd"] == funded + 30_000_000
+    assert errors == []
+
+
+def _equal(actual: object, expected: object) -> None:
+    assert actual == expected, (actual, expected)

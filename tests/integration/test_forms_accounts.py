@@ -1,0 +1,86 @@
+"""Accounts bound to an agency write with their session cookie and CSRF token, exactly what a key of that
+agency, kind and scope may; readers and admins never write with a cookie; the forms' reads (me, directory,
+my entries) answer within the account's scope. In-process services on the real broker and database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.support.system import System, registration_body
+
+PASSWORD = "mat-khau-thu-nghiem-2017"
+
+
+def sign_in(system: System, username: str) -> str:
+    """Signs in at reporting and hands the session cookie to every service (the gateway's one origin)."""
+    form = system.reporting.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    reply = system.reporting.post("/login", data={"username": username, "password": PASSWORD,
+                                                  "csrf_token": token.group(1)})
+    assert reply.status_code == 303
+    cookie = system.reporting.get_cookie("tienphong_session")
+    assert cookie is not None
+    for client in (system.registration, system.support):
+        client.set_cookie("tienphong_session", cookie.value)
+    me = system.reporting.get("/api/v1/me").get_json()
+    return str(me["csrf_token"])
+
+
+def post(client: FlaskClient, path: str, body: dict[str, object], csrf: str | None) -> tuple[int, dict[str, object]]:
+    headers = {"X-CSRF-Token": csrf} if csrf else {}
+    reply = client.post(f"/api/v1{path}", json=body, headers=headers)
+    return reply.status_code, reply.get_json()
+
+
+def test_bound_accounts_write_as_their_agency(system: System) -> None:
+    access = system.access
+    access.create_user("thu", PASSWORD, "TX-XUANHOA", "viewer", "doan-xa-tx-xuanhoa", "union")
+    access.create_user("tin-dung", PASSWORD, "TH", "viewer", "nhcsxh-thanh-hoa", "bank")
+    access.create_user("quan-tri", PASSWORD, "TH", "admin")
+    with pytest.raises(ValueError, match="go together"):
+        access.create_user("nua", PASSWORD, "TX", "viewer", agency="doan-xa")
+    with pytest.raises(ValueError, match="role viewer"):
+        access.create_user("sep", PASSWORD, "TX", "admin", "huyen-doan", "union")
+
+    csrf = sign_in(system, "thu")
+    me = system.reporting.get("/api/v1/me").get_json()
+    assert me["forms"] == ["registration", "training", "funding", "support", "replication"]
+    assert (me["kind"], me["agency"], me["scope"], me["funding_sources"]) == (
+        "union", "doan-xa-tx-xuanhoa", "TX-XUANHOA", ["youth_union_120"])
+
+    body = registration_body(full_name="Nguyễn Văn Ánh", phone="0987654321")
+    assert post(system.registration, "/participants", body, None)[0] == 401  # a cookie alone only reads
+    status, reply = post(system.registration, "/participants", body, csrf)
+    assert status == 201, reply
+    participant = str(reply["participant_id"])
+    decision = {"decision": "selected", "sector": "livestock", "decided_on": "2017-07-01"}
+    assert post(system.registration, f"/participants/{participant}/decisions", decision, csrf)[0] == 403
+    outside = registration_body(org_unit="TX-XUANLAI", full_name="Ngoài Phạm Vi")
+    status, reply = post(system.registration, "/participants", outside, csrf)
+    assert status == 403 and reply["error"]["code"] == "out_of_scope"  # type: ignore[index]
+    system.sync()
+
+    # the picker's directory: accents, case and word order aside; commune and phone too
+    def found(query: str) -> list[str]:
+        reply = system.reporting.get(f"/api/v1/directory/TX-XUANHOA?q={query}")
+        assert reply.status_code == 200
+        return [item["full_name"] for item in reply.get_json()["items"]]
+    assert found("nguyen van anh") == found("ANH nguyễn") == found("098765") == ["Nguyễn Văn Ánh"]
+    assert "Nguyễn Văn Ánh" in found("xuan hoa")
+    assert system.reporting.get("/api/v1/directory/TX").status_code == 403
+    entries = system.reporting.get("/api/v1/my-entries").get_json()["items"]
+    assert [(e["type"], e["full_name"], e["retracted"]) for e in entries] == [
+        ("participant.registered", "Nguyễn Văn Ánh", False)]
+
+    # the bank's account funds from any source, registers nobody; the admin account writes nothing
+    csrf = sign_in(system, "tin-dung")
+    assert system.reporting.get("/api/v1/me").get_json()["forms"] == ["funding"]
+    assert post(system.registration, "/participants", registration_body(full_name="Không Được"), csrf)[0] == 403
+    csrf = sign_in(system, "quan-tri")
+    assert system.reporting.get("/api/v1/me").get_json()["forms"] == []
+    event = str(entries[0]["event_id"])
+    assert post(system.registration, f"/events/{event}/retraction", {"reason": "thử"}, csrf)[0] == 403
