@@ -17,7 +17,7 @@ log = logging.getLogger("tienphong.access")
 
 PUBLIC_PATHS = frozenset({"/api/v1/openapi.json"})
 # app.extensions entry through which a service with dashboard accounts lets a session cookie stand in
-# for a bearer key (shared/sessions.py sets it; the write services leave it unset).
+# for a bearer key (shared/sessions.py sets it; in the write services only for accounts bound to an agency).
 SESSION_PRINCIPAL = "tienphong.session_principal"
 
 SessionPrincipal = Callable[[], Principal | None]

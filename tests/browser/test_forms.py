@@ -67,7 +67,7 @@ def forms_listed(page: Any) -> list[str]:
     return [str(href).split("/")[-1] for href in hrefs]
 
 
-def register(page: Any, name: str, born: str = BORN) -> None:
+def register(page: Any, name: str, born: str = BORN, outcome: str = "p.ok") -> None:
     page.evaluate("location.hash = '#/'")
     page.get_by_role("link", name="Đăng ký đoàn viên").click()
     page.fill("#f-full_name", name)
@@ -78,7 +78,7 @@ def register(page: Any, name: str, born: str = BORN) -> None:
     page.select_option("#f-branch_kind", "residential")
     page.fill("#f-model_name", "Trồng nấm sò")
     page.get_by_role("button", name="Ghi nhận").click()
-    page.wait_for_selector("p.ok")
+    page.wait_for_selector(outcome)
 
 
 def registered_count(stack: Stack, code: str = COMMUNE) -> int:
@@ -103,6 +103,14 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
     assert page.evaluate("""async () => (await fetch('/registration/api/v1/participants', {method: 'POST',
         body: '{}', headers: {'Content-Type': 'application/json'}})).status""") == 401
 
+    # the same person typed without accents: the likely duplicate is shown with its record, and confirmed
+    register(page, "Do Thi Hoa Mai", outcome="p.error")
+    assert "Đỗ Thị Hoa Mai" in page.inner_text("ul.candidates")
+    assert "Vui lòng" not in page.inner_text("p.error")  # the server's own message, not the form's
+    page.get_by_label("Đây là người khác: vẫn ghi nhận").check()
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.ok")
+
     # the network is cut: three entries and one the server will refuse are kept on the phone
     context.set_offline(True)
     for i in range(3):
@@ -126,7 +134,7 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
     }""")
     page.reload()
     eventually(lambda: _equal(page.locator("li.entry.waiting").count(), 0), timeout=30)
-    assert registered_count(stack) == before + 4
+    assert registered_count(stack) == before + 5
     names = [p["full_name"] for p in stack.get(f"directory/{COMMUNE}", q="ngoai tuyen")["items"]]
     assert sorted(names) == [f"Vũ Thị Ngoại Tuyến {i}" for i in range(3)]
 
@@ -136,10 +144,10 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
     page.fill("#f-birth_date", BORN)
     page.get_by_role("button", name="Ghi nhận").click()
     page.wait_for_selector("p.ok")
-    assert registered_count(stack) == before + 5
+    assert registered_count(stack) == before + 6
     page.goto(f"/dashboard/{COMMUNE}")
     loaded(page)
-    assert shown_figures(page)["registered"] == before + 5
+    assert shown_figures(page)["registered"] == before + 6
     assert errors == []
 
 

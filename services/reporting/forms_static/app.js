@@ -284,7 +284,7 @@
         else body[def.name] = parseInt(raw, 10);
       } else body[def.name] = raw;
     }
-    for (const box of form.querySelectorAll("input[data-confirm]")) if (box.checked) body[box.name] = true;
+    for (const box of form.querySelectorAll("input[data-confirm]")) if (box.checked) body[box.name] = JSON.parse(box.dataset.confirm);
     if (name === "decision") {
       if (body.decision === "selected" && !body.sector) errors.sector = t("required");
       if (body.decision !== "selected") delete body.sector;
@@ -292,46 +292,65 @@
     return {body, errors};
   }
 
+  // What the server asks to be confirmed before it records (docs/api-guide.md "Checks before a write is
+  // saved"): likely duplicates with their candidates, implausible figures; a box to tick for each, which
+  // sends the confirmation field with the same body. Any other field it names that the form lacks is
+  // taken as a yes/no confirmation too.
+  function confirmations(refusal, known) {
+    if (!refusal) return [];
+    const box = (field, value, text) => el("div", {class: "field bool confirm"},
+      el("input", {type: "checkbox", id: `c-${field}`, name: field, "data-confirm": JSON.stringify(value)}),
+      el("label", {for: `c-${field}`}, text));
+    const shown = [];
+    if (refusal.code === "likely_duplicate") {
+      shown.push(el("p", {}, t("candidates")), el("ul", {class: "candidates"}, (refusal.candidates || []).map((c) =>
+        el("li", {}, `${c.full_name} · ${c.org_unit_name || c.org_unit} · ${c.birth_date || ""}${c.phone ? ` · ${c.phone}` : ""} `,
+          c.in_scope ? el("a", {href: `#/participant/${encodeURIComponent(c.participant_id)}`}, t("open_record")) : null))),
+        box("confirm_not_duplicate", true, t("not_duplicate")));
+    } else if (refusal.confirmable) {
+      shown.push(box("confirmed_implausible", refusal.confirmable, t("confirm_figures")));
+    }
+    for (const [field, text] of Object.entries(refusal.fields || {})) {
+      if (!known.has(field) && !["confirm_not_duplicate", "confirmed_implausible"].includes(field)) {
+        shown.push(box(field, true, `${t("confirm")}: ${text}`));
+      }
+    }
+    return shown;
+  }
+
   // `entry`: a refused one being corrected (its key is kept: a refused request does not use it up)
   function formPage(name, subject, target, entry) {
     const defs = FORMS[name].fields;
-    const draw = (values, errors, note) => {
-      const known = new Set(defs.map((d) => d.name));
-      // a field the server names that the form does not have is a confirmation it asks for (e.g. a likely
-      // duplicate, an implausible figure): shown as a box to tick, with the server's words
-      const confirmations = Object.entries(errors).filter(([field]) => !known.has(field)).map(([field, text]) =>
-        el("div", {class: "field bool confirm"}, el("input", {type: "checkbox", id: `c-${field}`, name: field, "data-confirm": "1"}),
-          el("label", {for: `c-${field}`}, `${t("confirm")}: ${text}`)));
+    const known = new Set(defs.map((d) => d.name));
+    const draw = (values, note, refusal) => {
+      const errors = (refusal && refusal.fields) || (note && note.errors) || {};
       const form = el("form", {novalidate: true, onsubmit: (event) => { event.preventDefault(); submit(form); }},
         note ? el("p", {class: note.kind, role: "alert"}, note.text) : null,
         defs.map((def) => fieldRow(def, values[def.name] !== undefined ? values[def.name] : (def.today ? today() : undefined), errors[def.name])),
-        confirmations,
+        confirmations(refusal, known),
         el("div", {class: "actions"}, el("button", {type: "submit", class: "primary"}, t("save")), " ",
           el("a", {href: "#/"}, t("cancel"))));
       show(`${t(`form.${name}`)}${subject ? ` · ${subject}` : ""}`, form);
       const invalid = form.querySelector("[aria-invalid=true]");
       if (invalid) invalid.focus();
     };
+    const refused = (made) => draw(made.body, {kind: "error", text: `${t("refused")} ${made.error.message}`}, made.error);
     const submit = async (form) => {
       const {body, errors} = collect(form, defs, name);
-      if (Object.keys(errors).length) { draw(body, errors, {kind: "error", text: t("fix_below")}); return; }
+      if (Object.keys(errors).length) { draw(body, {kind: "error", text: t("fix_below"), errors}); return; }
       const made = entry ? Object.assign(entry, {body, status: "waiting", error: null})
         : {key: Q.newKey(), owner: me.username, form: name, subject: subject || body.full_name, service: target.service,
            path: target.path, body, status: "waiting", created_at: new Date().toISOString()};
       await Q.put(made);
       const outcome = navigator.onLine && !signedOut ? await send(made) : "waiting";
-      if (outcome === "refused") {
-        entry = made;
-        draw(body, Object.assign({}, made.error.fields), {kind: "error", text: `${t("refused")} ${made.error.message}`});
-        return;
-      }
+      if (outcome === "refused") { entry = made; refused(made); return; }
       entry = null;
-      draw({}, {}, {kind: "ok", text: outcome === "sent" ? t("sent_ok") : t("saved_offline")});
+      draw({}, {kind: "ok", text: outcome === "sent" ? t("sent_ok") : t("saved_offline")});
       announce(outcome === "sent" ? t("sent_ok") : t("saved_offline"));
       if (outcome === "sent" && name === "registration") refreshLists();
     };
-    if (entry && entry.error) draw(entry.body, Object.assign({}, entry.error.fields), {kind: "error", text: `${t("refused")} ${entry.error.message}`});
-    else draw(entry ? entry.body : {}, {});
+    if (entry && entry.error) refused(entry);
+    else draw(entry ? entry.body : {});
   }
 
   function targetOf(name, participantId) {
