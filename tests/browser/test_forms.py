@@ -16,7 +16,7 @@ from tests.browser.test_dashboard import eventually, loaded, shown_figures
 pytestmark = pytest.mark.timeout(900)
 PHONE = {"width": 360, "height": 740}
 COMMUNE = "TX-XUANHOA"
-UNION, BANK = "doan-xa-xuan-hoa", "tin-dung-nhcsxh"
+UNION, BANK, DISTRICT, BUSINESS = "doan-xa-xuan-hoa", "tin-dung-nhcsxh", "bi-thu-huyen-tx", "hiep-hoi-dn-tx"
 TODAY = date.today().isoformat()
 BORN = f"{date.today().year - 24}-03-04"
 POST = """async ([path, body]) => {
@@ -31,6 +31,9 @@ POST = """async ([path, body]) => {
 def accounts(stack: Stack) -> None:
     stack.access.create_user(UNION, PASSWORD, COMMUNE, "viewer", "doan-xa-tx-xuanhoa", "union")
     stack.access.create_user(BANK, PASSWORD, "TH", "viewer", "nhcsxh-thanh-hoa", "bank")
+    # the demo's agencies (tienphong/demo_access.py): the district's own events are its to retract
+    stack.access.create_user(DISTRICT, PASSWORD, "TX", "viewer", "huyen-doan-tho-xuan", "union")
+    stack.access.create_user(BUSINESS, PASSWORD, "TX", "viewer", "hiep-hoi-dn-tho-xuan", "business")
 
 
 @pytest.fixture
@@ -91,6 +94,9 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
     # a commune union posts registrations, trainings, union funding, support and replications; not the
     # district's decisions, evaluations or commendations
     assert forms_listed(page) == ["registration", "training", "funding", "support", "replication", "find"]
+    # installable: a manifest, and a service worker that keeps the app for use without a connection
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)").endswith("/forms/sw.js")
+    assert page.locator("link[rel=manifest]").get_attribute("href") == "/forms/manifest.webmanifest"
     before = registered_count(stack)
 
     register(page, "Đỗ Thị Hoa Mai")
@@ -118,6 +124,7 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
         assert page.inner_text("p.ok") == "Đã lưu trên máy; sẽ gửi khi có mạng."
     register(page, "Lã Văn Quá Tuổi", born="1960-01-01")
     page.evaluate("location.hash = '#/'")
+    page.reload()  # the app itself comes from the service worker's cache, the queue from the phone's store
     page.wait_for_selector("li.entry.waiting")
     assert page.locator("li.entry.waiting").count() == 4
     context.set_offline(False)  # back: each is sent once, the refused one shows the server's reason
@@ -144,10 +151,24 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
     page.fill("#f-birth_date", BORN)
     page.get_by_role("button", name="Ghi nhận").click()
     page.wait_for_selector("p.ok")
+
+    # another person on the same phone: the union's waiting entry is held for it, never sent as the bank's
+    context.set_offline(True)
+    register(page, "Người Chờ Chủ Gửi")
+    context.clear_cookies()  # the union's session ends meanwhile (signed out, expired)
+    context.set_offline(False)
+    sign_in(page, BANK)
+    assert "Các mục chưa gửi của tài khoản khác" in page.inner_text("main")
     assert registered_count(stack) == before + 6
+    held = f"async () => (await TP_QUEUE.list('{UNION}')).filter(e => e.status === 'waiting').length"
+    assert page.evaluate(held) == 1
+    context.clear_cookies()
+    sign_in(page, UNION)  # back: sent with the union's own account
+    eventually(lambda: _equal(page.locator("li.entry.waiting").count(), 0), timeout=30)
+    assert registered_count(stack) == before + 7
     page.goto(f"/dashboard/{COMMUNE}")
     loaded(page)
-    assert shown_figures(page)["registered"] == before + 6
+    assert shown_figures(page)["registered"] == before + 7
     assert errors == []
 
 
@@ -172,6 +193,66 @@ def test_bank_account_records_a_funding(phone: Any, stack: Stack) -> None:
     page.goto(f"/dashboard/{COMMUNE}")
     loaded(page)
     assert shown_figures(page)["funding_vnd"] == funded + 30_000_000
+    assert errors == []
+
+
+def fill_in(page: Any, form: str, person: dict[str, Any], values: dict[str, str]) -> None:
+    """From the forms' home: the form, the participant found by name, the values, Ghi nhận, recorded."""
+    page.evaluate("location.hash = '#/'")
+    page.get_by_role("link", name=form).click()
+    page.get_by_label("Tìm theo tên, xã hoặc số điện thoại").fill(person["full_name"])
+    page.locator(f"#results a[href$='{person['participant_id']}']").click()
+    for field, value in values.items():
+        control = page.locator(f"#f-{field}")
+        if control.evaluate("c => c.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.ok, p.error")
+    assert page.inner_text("p[role=alert]") == "Đã ghi nhận.", page.inner_text("main")
+
+
+def test_district_union_and_business_use_every_form_they_may(phone: Any, stack: Stack) -> None:
+    context, page, errors = phone(DISTRICT)
+    assert forms_listed(page) == ["registration", "decision", "training", "funding", "support", "evaluation",
+                                  "commendation", "replication", "find"]
+    person = next(p for p in stack.get("directory/TX")["items"] if p["status"] == "registered")
+    before = stack.get("summary/TX")["totals"]
+    fill_in(page, "Chọn hoặc loại (theo ngành)", person, {"decision": "selected", "sector": "crops"})
+    fill_in(page, "Tập huấn, tham quan", person, {"kind": "study_visit", "course": "Thăm HTX rau sạch", "hours": "6"})
+    fill_in(page, "Đánh giá mô hình", person, {"status": "on_track", "revenue_vnd": "80000000", "jobs_created": "2"})
+    fill_in(page, "Khen thưởng", person, {"title": "Giấy khen Huyện đoàn", "issued_by": "Huyện đoàn Thọ Xuân"})
+    fill_in(page, "Nhân rộng mô hình", person, {"youth_name": "Lê Văn Nhân", "org_unit": "TX-XUANLAI"})
+    page.evaluate("location.hash = '#/'")
+    page.get_by_role("link", name="Giải ngân vốn vay").click()
+    page.get_by_label("Tìm theo tên, xã hoặc số điện thoại").fill(person["full_name"])
+    page.locator(f"#results a[href$='{person['participant_id']}']").click()
+    assert page.locator("#f-source option").all_inner_texts()[1:] == ["Quỹ 120 của Trung ương Đoàn"]
+
+    # the commendation is retracted from the participant's events, with its reason
+    stack.settle()
+    page.evaluate(f"location.hash = '#/participant/{person['participant_id']}'")
+    page.locator("ol.timeline li", has_text="Khen thưởng").get_by_role("link", name="Rút lại").click()
+    page.fill("#f-reason", "Ghi nhầm người")
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.ok")
+    stack.settle()
+    events = stack.get(f"participants/{person['participant_id']}/timeline")["events"]
+    kinds = {e["type"]: e for e in events}
+    assert {"participant.selected", "participant.trained", "participant.evaluated", "participant.commended",
+            "model.replicated", "event.retracted"} <= set(kinds)
+    assert kinds["participant.commended"]["retracted"] and kinds["participant.selected"]["source"]["key_id"] == \
+        f"user:{DISTRICT}"
+    after = stack.get("summary/TX")["totals"]
+    assert (after["selected"], after["commended"]) == (before["selected"] + 1, before["commended"])
+    assert errors == []
+
+    context, page, errors = phone(BUSINESS)
+    assert forms_listed(page) == ["support", "find"]
+    fill_in(page, "Hỗ trợ doanh nghiệp", person, {"kind": "trade_fair", "partner": "Hội chợ nông sản Thanh Hóa"})
+    stack.settle()
+    assert stack.get("summary/TX")["totals"]["supported"] == after["supported"] + 1
     assert errors == []
 
 

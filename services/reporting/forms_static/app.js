@@ -153,9 +153,12 @@
     if (me) {
       tools.push(el("a", {href: `/dashboard/${encodeURIComponent(me.scope)}`}, t("dashboard")));
       if (signedOut) tools.push(el("a", {href: "/login?next=/forms/"}, t("sign_in")));
-      tools.push(el("form", {method: "post", action: "/logout", onsubmit: () => {
+      tools.push(el("form", {method: "post", action: "/logout", onsubmit: async (event) => {
+        event.preventDefault();
         localStorage.removeItem("tp.me");
-        Q.forgetPeople(me.username);  // this person's queue is kept for them, never sent by someone else
+        // this person's queue is kept for them (never sent by someone else); their participants are not
+        await Q.forgetPeople(me.username).catch(() => {});
+        event.target.submit();
       }}, el("input", {type: "hidden", name: "csrf_token", value: me.csrf_token || ""}),
       el("input", {type: "hidden", name: "lang", value: lang}), el("button", {type: "submit"}, t("logout"))));
     }
@@ -174,7 +177,12 @@
     return [el("p", {class: "error"}, `${t("refused")} ${error.message}`), items.length ? el("ul", {}, items) : null];
   }
 
+  // an async page draws only if the person is still on it (a sync's redraw of the home page must never
+  // replace a form opened meanwhile)
+  const stillOn = (hash) => (location.hash || "#/") === hash;
+
   async function home() {
+    const at = location.hash || "#/";
     const entries = me ? (await Q.list(me.username)).reverse() : [];
     const waiting = entries.filter((e) => e.status === "waiting").length;
     const others = me ? await Q.others(me.username) : 0;
@@ -204,6 +212,7 @@
         statusBadge(item.retracted ? "retracted" : "recorded")));
     }
     if (!list.children.length) list.append(el("li", {}, t("no_entries")));
+    if (!stillOn(at)) return;
     show(t("forms"),
       forms.length ? el("ul", {class: "forms"}, forms) : el("p", {}, t("no_forms")),
       el("p", {class: "meta"}, [t("people_cached", {n: people.length}), waiting ? ` · ${t("waiting_count", {n: waiting})}` : ""].join("")),
@@ -360,6 +369,7 @@
 
   // --- a participant's events, to retract one --------------------------------------------------------
   async function timeline(participantId) {
+    const at = location.hash;
     const person = people.find((p) => p.participant_id === participantId);
     let body = null;
     try {
@@ -378,6 +388,7 @@
       list.append(item);
     }
     if (!body) list.append(el("li", {}, t("offline")));
+    if (!stillOn(at)) return;
     show(`${t("timeline")} · ${person ? person.full_name : participantId}`, list, el("p", {}, el("a", {href: "#/"}, t("cancel"))));
   }
 
@@ -393,6 +404,7 @@
       else formPage(name, nameOf(parts[2]), targetOf(name, parts[2]));
     } else if (parts[0] === "fix" && parts[1]) {
       const entry = await Q.get(parts[1]);
+      if (!stillOn(`#/fix/${parts[1]}`)) return;
       if (entry && entry.owner === me.username) formPage(entry.form, entry.subject, entry, entry);
       else home();
     } else if (parts[0] === "find") {
