@@ -19,12 +19,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "This access key may not perform this action."),
     "out_of_scope": ("Đơn vị nằm ngoài phạm vi của khóa truy cập.", "The org unit is outside this key's scope."),
     "rate_limited": ("Quá nhiều yêu cầu; vui lòng thử lại sau.", "Too many requests; retry later."),
-    "org_unit_not_valid": ("Đơn vị {org_code} không tồn tại vào ngày {day} (có từ {valid_from} đến {valid_to}). "
-                           "Xem với as_of trong khoảng đó, hoặc hierarchy=current để xem lịch sử trên các đơn vị "
-                           "hiện nay.",
-                           "Org unit {org_code} did not exist on {day} (it held from {valid_from} to {valid_to}). "
-                           "Read it with an as_of in that span, or with hierarchy=current for history on today's "
-                           "units."),
+    "org_unit_not_valid": ("Đơn vị {org_code} chưa có vào ngày {day} (có từ {valid_from}). Xem với as_of từ ngày "
+                           "đó, hoặc hierarchy=current để xem lịch sử trên các đơn vị hiện nay.",
+                           "Org unit {org_code} did not exist yet on {day} (it exists from {valid_from}). Read it "
+                           "with an as_of from then on, or with hierarchy=current for history on today's units."),
     "unknown_org_unit": ("Không có đơn vị {org_code} trong danh sách đơn vị.",
                          "No org unit {org_code} in the hierarchy."),
     "unknown_participant": ("Không tìm thấy đoàn viên {participant_id}.", "No participant {participant_id}."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -43,9 +44,10 @@ class Hierarchies:
         return self.source.current()
 
     def grouping(self, code: str, day: date, mode: str | None = None) -> Grouping:
-        """The grouping a read of `code` on `day` uses (the request's `hierarchy`): 404 when the unit did not
-        exist in it (a dissolved district read as of after its dissolution names the days it held), 403
-        outside the caller's scope in that same hierarchy."""
+        """The grouping a read of `code` on `day` uses (the request's `hierarchy`: the units of `day`, or of
+        today). A unit that had ended by then (a dissolved district) is read as it was on its last day: its
+        former units and their participants, with their events up to `day`. 404 for a unit not created yet
+        (or never), 403 outside the caller's scope in that same hierarchy."""
         hierarchy = self.current()
         at = self.today() if (mode or parse_mode()) == "current" else day
         chosen = grouping(hierarchy, at)
@@ -53,12 +55,20 @@ class Hierarchies:
             span = hierarchy.span(code)
             if span is None:
                 raise ApiError(404, "unknown_org_unit", org_code=code)
-            raise ApiError(404, "org_unit_not_valid", org_code=code, day=at.isoformat(),
-                           valid_from=span[0].isoformat(), valid_to="…" if span[1] is None else span[1].isoformat(),
-                           extra={"valid_from": span[0].isoformat(),
-                                  "valid_to": None if span[1] is None else span[1].isoformat()})
+            if span[1] is None or at <= span[1]:
+                raise ApiError(404, "org_unit_not_valid", org_code=code, day=at.isoformat(),
+                               valid_from=span[0].isoformat(), extra={"valid_from": span[0].isoformat()})
+            chosen = grouping(hierarchy, span[1])
         require_scope(chosen, code)
         return chosen
+
+    def former(self, code: str, day: date) -> dict[str, Any]:
+        """What a read's body says of a unit that had ended by the day its hierarchy is taken from."""
+        at = self.today() if parse_mode() == "current" else day
+        span = self.current().span(code)
+        if span is None or span[1] is None or at <= span[1]:
+            return {}
+        return {"former_unit": {"valid_from": span[0].isoformat(), "valid_to": span[1].isoformat()}}
 
 
 def blueprint(hierarchies: Hierarchies, parse_date: Callable[[str, date], date]) -> Blueprint:

@@ -75,7 +75,7 @@ class Reads:
             if year_before:
                 body["year_before"] = reports.summary(conn, model, tree, targets, org_code, months_before(as_of, 12),
                                                       known_at)
-        return body | {"hierarchy": parse_mode()}
+        return body | {"hierarchy": parse_mode(), **self._former(org_code, as_of)}
 
     def report_body(self, org_code: str) -> dict[str, Any]:
         period, known_at = parse_period_arg(), parse_known_at()
@@ -85,4 +85,7 @@ class Reads:
             body = reports.period_report(conn, model, tree, self.targets_in(conn, known_at), org_code,
                                          period, known_at)
             body["loans"] = period_loans(conn, model, tree, org_code, period.start, period.end)
-        return body | {"hierarchy": parse_mode()}
+        return body | {"hierarchy": parse_mode(), **self._former(org_code, period.end)}
+
+    def _former(self, code: str, day: date) -> dict[str, Any]:
+        return {} if self.hierarchies is None else self.hierarchies.former(code, day)

@@ -129,11 +129,15 @@ def check_history(system: System) -> None:
     assert funding(system, "TH", "2026-01-01", viewer) == now
     assert funding(system, "TH", "2026-01-01", viewer, "current") == now
     assert funding(system, "C2", "2026-01-01", viewer)["registered"] == 2
-    # the dissolved district: its history as of a day it held; after that, 404 naming its days
-    gone = system.reporting.get("/api/v1/summary/TX?as_of=2026-01-01", headers=viewer)
-    assert gone.status_code == 404 and gone.json["error"]["code"] == "org_unit_not_valid"
-    assert gone.json["error"]["valid_to"] == "2025-06-30"
-    assert system.reporting.get("/api/v1/summary/C1?as_of=2018-12-31", headers=viewer).status_code == 404
+    # the dissolved district after its dissolution: its former communes, their participants' events since too
+    former = system.reporting.get("/api/v1/summary/TX?as_of=2026-01-01", headers=tx_union)
+    assert former.status_code == 200 and former.json["totals"]["funding_vnd"] == 37_000_000
+    assert former.json["former_unit"] == {"valid_from": "2017-01-01", "valid_to": "2025-06-30"}
+    assert {c["org_unit"]["code"] for c in former.json["children"]} == {"TX-XUANHOA", "TX-XUANLAI", *TX_OTHERS}
+    # a unit read before it existed: 404 naming the day it starts
+    early = system.reporting.get("/api/v1/summary/C1?as_of=2018-12-31", headers=viewer)
+    assert early.status_code == 404 and early.json["error"]["code"] == "org_unit_not_valid"
+    assert early.json["error"]["valid_from"] == "2025-07-01"
     assert system.reporting.get("/api/v1/summary/TH?hierarchy=x", headers=viewer).status_code == 422
     # the series restated too: its last point is the summary's
     series = system.reporting.get("/api/v1/series/C1?from=2018-01&to=2025-12", headers=viewer).json
