@@ -168,6 +168,17 @@ class AccessStore:
         self._forget(f"key:{key_id}")
         return result.rowcount > 0
 
+    def rescope(self, key_id: str, scope: str) -> str | None:
+        """Moves an active key to another scope from now on (its events keep the units they were recorded
+        with); the scope it had, or None when there is no such active key."""
+        with self.engine.begin() as conn:
+            before = conn.execute(select(api_keys.c.scope).where(api_keys.c.key_id == key_id,
+                                                                 api_keys.c.revoked_at.is_(None))).scalar()
+            if before is not None:
+                conn.execute(update(api_keys).where(api_keys.c.key_id == key_id).values(scope=scope))
+        self._forget(f"key:{key_id}")
+        return None if before is None else str(before)
+
     def _load_key(self, key_id: str) -> _Cached:
         with self.engine.connect() as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()

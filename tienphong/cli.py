@@ -117,11 +117,8 @@ def _key_state(key: dict[str, Any]) -> str:
 
 
 def _known_scope(scope: str) -> bool:
-    from shared.orgunits import load
-    if scope in load(from_env("access").org_units_file):
-        return True
-    print(f"unknown org unit {scope}", file=sys.stderr)
-    return False
+    from tienphong.org_units import known_scope
+    return known_scope(scope)
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -143,6 +140,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
         for key in store.list_keys():
             print(f"{key['key_id']}\t{key['agency']}\t{key['kind']}\t{key['scope']}\t{_key_state(key)}\t"
                   f"{key['name'] or ''}")
+    elif args.action == "rescope":
+        from tienphong.org_units import rescope
+        return rescope(store, args.key_id, args.scope)
     elif args.action == "revoke":
         if not store.revoke(args.key_id):
             print(f"no active key {args.key_id}", file=sys.stderr)
@@ -245,6 +245,9 @@ def parser() -> argparse.ArgumentParser:
     expiry.add_argument("--expires-in-days", type=int, metavar="N", help="the key stops working N days from now")
     expiry.add_argument("--expires", metavar="YYYY-MM-DD", help="the key stops working at 00:00 UTC that day")
     keys_sub.add_parser("list")
+    rescope = keys_sub.add_parser("rescope", help="move a key to another unit (after a hierarchy change)")
+    rescope.add_argument("key_id")
+    rescope.add_argument("--scope", required=True)
     revoke = keys_sub.add_parser("revoke")
     revoke.add_argument("key_id")
     keys.set_defaults(func=cmd_keys)
@@ -293,8 +296,9 @@ def parser() -> argparse.ArgumentParser:
         listed.add_argument("--url", help=f"a running {service} service (default: run the endpoint in-process)")
     imp_sub.add_parser("template", help="write the XLSX template").add_argument("file")
     imp.set_defaults(func=cmd_import)
-    from tienphong import deadletters
+    from tienphong import deadletters, org_units
     deadletters.add_parser(sub)
+    org_units.add_parser(sub)
     return root
 
 

@@ -180,19 +180,34 @@ def _tree() -> OrgTree:
 
 
 def load_full(seed: int = 2017, scale: int = 1, urls: dict[str, str] | None = None, progress: bool = True,
-              report: Callable[[str], None] = print) -> Stats:
-    """The whole program into running services; then, once reporting has caught up, the targets."""
+              report: Callable[[str], None] = print, reform: bool = False) -> Stats:
+    """The whole program into running services (with `reform`, the 2025 reform of the hierarchy after it);
+    then, once reporting has caught up, the targets."""
     transport = HttpTransport(urls) if urls else HttpTransport()
     client = Client(demo_keys(), seed, transport)
     tree = _tree()
     before = int(client.get("reporting", "/projection").get("events_applied", 0))
     stats = load_program(client, tree, seed, scale, progress)
+    if reform:
+        report(load_reform(client))
     report(f"demo (seed {seed}, scale {scale}): {stats.line()}")
     if wait_for_reporting(client, before + stats.created):
         report(f"as of {AS_OF}:\n" + targets_table(client.get("reporting", f"/summary/TH?as_of={AS_OF}")))
     else:
         report("reporting has not caught up yet; the dashboards fill in as it does")
     return stats
+
+
+def load_reform(client: Client) -> str:
+    """The 2025 reform of the demo's province, an ILLUSTRATIVE mapping (shared/data/reform_2025_illustrative.yaml),
+    posted by the demo's admin key once (its Idempotency-Key is its content's)."""
+    from tienphong.org_units import DEMO_REFORM, idempotency_key, read_requests
+    status, replayed = 201, False
+    for request in read_requests(DEMO_REFORM):
+        status, _, replayed = client.post("registration", "/org-units/changes", "admin", request,
+                                          idempotency_key(request))
+    return (f"hierarchy: the 2025 reform (illustrative mapping, {DEMO_REFORM.name}) "
+            f"{'already recorded' if replayed or status == 409 else 'recorded'}")
 
 
 def load_for_dev(seed: int = 2017) -> None:
@@ -202,7 +217,7 @@ def load_for_dev(seed: int = 2017) -> None:
         print(f"demo data already loaded (seed {seed}); `tienphong demo` loads it again")
         return
     try:
-        stats = load_full(seed)
+        stats = load_full(seed, reform=True)
     except (DemoError, requests.RequestException) as exc:
         print(f"demo data not loaded: {exc}", file=sys.stderr)
         return
@@ -219,7 +234,7 @@ def main(args: argparse.Namespace) -> int:
             count = load_small(args.seed, 12 * max(1, args.scale), client)
             print(f"demo loaded: {count} registrations (seed {args.seed})")
             return 0
-        load_full(args.seed, max(1, args.scale), defaults | urls, progress=not args.no_progress)
+        load_full(args.seed, max(1, args.scale), defaults | urls, progress=not args.no_progress, reform=True)
     except DemoError as exc:
         print(f"demo stopped: {exc}", file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ def demo_agencies(tree: OrgTree) -> dict[str, tuple[str, str, str]]:
         "startup_fund": ("quy-ho-tro-thanh-nien-khoi-nghiep-thanh-hoa", "bank", "TH"),
         "business": ("hiep-hoi-dn-tho-xuan", "business", "TX"),
         "viewer": ("lanh-dao-tinh", "viewer", "TH"),
+        "admin": ("quan-tri-he-thong", "admin", "TH"),  # records the hierarchy's changes (the 2025 reform)
     }
     for district in tree.children("TH"):
         slug = _slug(district.name)

@@ -110,6 +110,13 @@ def check_history(system: System) -> None:
         "trained_on": "2025-09-02", "course": "Kỹ thuật", "kind": "course"}).status_code == 403
     assert system.support.post(f"/api/v1/participants/{p1}/trainings", headers=tx_union, json={
         "trained_on": "2024-09-02", "course": "Kỹ thuật", "kind": "course"}).status_code == 201
+    # a key the admin moved to the new commune: its events from the change on, not before (C1 did not exist)
+    key_id, token = system.access.create_key("doan-xa-c1", "union", "TX")
+    assert system.access.rescope(key_id, "C1") == "TX"
+    moved = {"Authorization": f"Bearer {token}"}
+    for day, status in (("2025-09-03", 201), ("2024-09-03", 403)):
+        assert system.support.post(f"/api/v1/participants/{p1}/trainings", headers=moved, json={
+            "trained_on": day, "course": "Kỹ thuật", "kind": "course"}).status_code == status, day
     system.sync()
 
     # a report of 2018 reads the same after the change was recorded; and by default groups by 2018's units

@@ -68,3 +68,18 @@ def test_rules_of_a_change_request() -> None:
     assert "Org unit A no longer exists since 2020-01-01 (merged, split or dissolved)." in [
         message for _, message in errors({"kind": "dissolve", "code": "A"}, day=date(2020, 1, 1))]
     assert errors({"kind": "rename", "code": "P", "name": "x"}, day=date(2016, 1, 1))[0][0] is None
+
+
+def test_the_demo_reform_applies_to_the_demo_hierarchy() -> None:
+    """The illustrative 2025 reform the demo posts: every old commune ends in a new one under the province."""
+    from shared.config import DEFAULT_ORG_UNITS
+    from shared.orgunits import load
+    from tienphong.org_units import DEMO_REFORM, read_requests
+
+    first = load(DEFAULT_ORG_UNITS)
+    h = Hierarchy(first, START, [ChangeRequest.from_data(r) for r in read_requests(DEMO_REFORM)])
+    assert h.errors == []
+    after = grouping(h, LATER)
+    assert [u.parent for u in after if u.code != "TH"] == ["TH"] * 9 and after.children("TH")
+    assert after.descendants("TH") == set(first.descendants("TH")) | {u.code for u in after}
+    assert h.successor("TS-HOPTHANH", LATER) == "TH-XHOPTIEN" and h.successor("TX", LATER) == "TH"
