@@ -77,10 +77,17 @@ def report(status: int, body: dict[str, Any], out: Any = None) -> int:
     return 1
 
 
-def main(args: argparse.Namespace) -> int:
+def given_token(args: argparse.Namespace, needed: str = "an agency key") -> str | None:
+    """The key a command posts with: --token, else TIENPHONG_TOKEN (None, said on stderr, when neither)."""
     token = args.token or os.environ.get("TIENPHONG_TOKEN")
     if not token:
-        print("an agency key is needed: --token TOKEN or TIENPHONG_TOKEN", file=sys.stderr)
+        print(f"{needed} is needed: --token TOKEN or TIENPHONG_TOKEN", file=sys.stderr)
+    return token
+
+
+def main(args: argparse.Namespace) -> int:
+    token = given_token(args)
+    if not token:
         return 2
     path = Path(args.file)
     if not path.is_file():

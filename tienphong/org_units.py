@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -106,9 +105,9 @@ def rescope(store: Any, key_id: str, scope: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    token = args.token or os.environ.get("TIENPHONG_TOKEN")
+    from tienphong.importing import given_token
+    token = given_token(args, "an admin key")
     if not token:
-        print("an admin key is needed: --token TOKEN or TIENPHONG_TOKEN", file=sys.stderr)
         return 2
     try:
         requests = read_requests(Path(args.file))
