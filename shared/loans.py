@@ -8,7 +8,8 @@ import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 # Sources whose fundings are lent, not given (DOMAIN.md "Funding sources"): the Bank for Social Policies'
 # entrusted loans, the Central Youth Union's 120 fund, the provincial youth credit programme, banks.
@@ -31,9 +32,9 @@ def default_status(days_past_due: int) -> str:
     return "overdue" if days_past_due > 0 else "current"
 
 
-@dataclass(frozen=True)
-class LoanFact:
-    """One event of a loan as either service holds it (support's event store, reporting's loan rows)."""
+class LoanFact(NamedTuple):
+    """One event of a loan as either service holds it (support's event store, reporting's loan rows); a tuple:
+    a province's portfolio reads tens of thousands."""
 
     event_id: str
     type: str
@@ -130,6 +131,9 @@ class Loan:
                         None if latest is None else latest.occurred_on)
 
 
+_ORDER = itemgetter(5, 6, 0)  # LoanFact.order, without a call per fact
+
+
 def loans_of(facts: Iterable[LoanFact]) -> dict[str, Loan]:
     """The loans these facts describe, by funding event id: retracted events (and retractions) dropped, each
     event once, repayments and classifications of a funding not among them (not arrived yet, retracted, or
@@ -137,7 +141,7 @@ def loans_of(facts: Iterable[LoanFact]) -> dict[str, Loan]:
     unique = {f.event_id: f for f in facts}
     retracted = {str(f.data.get("retracted_event_id")) for f in unique.values() if f.type == "event.retracted"}
     live = sorted((f for f in unique.values() if f.type != "event.retracted" and f.event_id not in retracted),
-                  key=LoanFact.order)
+                  key=_ORDER)
     loans = {f.event_id: Loan(f) for f in live if f.type == "participant.funded" and is_loan(f.data)}
     for f in live:
         loan = loans.get(str(f.data.get("funding_event_id", "")))

@@ -26,11 +26,14 @@ def loans_in(conn: Connection, model: ReadModel, units: Iterable[str]) -> dict[s
     t = model.loans
     wanted = sorted(units)
     facts: list[LoanFact] = []
+    loads = orjson.loads
+    columns = (t.c.event_id, t.c.type, t.c.participant_id, t.c.org_unit, t.c.source_agency, t.c.occurred_on,
+               t.c.recorded_at, t.c.data)
     for i in range(0, len(wanted), store.CHUNK):
-        for row in conn.execute(select(t).where(t.c.org_unit.in_(wanted[i:i + store.CHUNK]))):
-            recorded_at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
-            facts.append(LoanFact(row.event_id, row.type, row.participant_id, row.org_unit, row.source_agency,
-                                  row.occurred_on, recorded_at, orjson.loads(row.data)))
+        rows = conn.execute(select(*columns).where(t.c.org_unit.in_(wanted[i:i + store.CHUNK]))).all()
+        facts.extend(LoanFact(event_id, kind, participant_id, unit, agency, day,
+                              recorded if recorded.tzinfo else recorded.replace(tzinfo=UTC), loads(data))
+                     for event_id, kind, participant_id, unit, agency, day, recorded, data in rows)
     return loans_of(facts)
 
 
