@@ -26,9 +26,10 @@ GATEWAY_PORT = 8000
 CHUNK = 64 * 1024
 CONNECT_SECONDS = 5.0
 READ_SECONDS = 120.0  # an all-or-nothing import of a long list takes seconds; a hung backend is cut off
-# hop-by-hop headers (RFC 9110 7.6.1): never forwarded
+# hop-by-hop headers (RFC 9110 7.6.1), and Expect (gunicorn answered the client's 100-continue already):
+# never forwarded
 HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-                 "transfer-encoding", "upgrade"})
+                 "transfer-encoding", "upgrade", "expect"})
 _ID = r"[^/]+"
 # (method or None for any, path pattern below /api/v1, service); first match wins, else reporting
 ROUTES: list[tuple[str | None, re.Pattern[str], str]] = [

@@ -169,6 +169,7 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
     page.goto(f"/dashboard/{COMMUNE}")
     loaded(page)
     assert shown_figures(page)["registered"] == before + 7
+    assert page.locator("#forms-link").get_attribute("href") == "/forms/"  # and back to the forms
     assert errors == []
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
+import threading
+
 import pytest
+from werkzeug.serving import make_server
 from werkzeug.test import Client
+from werkzeug.wsgi import get_input_stream
 
 from tests.support.broker import free_port
 from tienphong.gateway import Gateway, backends, route
@@ -53,3 +59,49 @@ def test_backends_come_from_the_environment() -> None:
     assert backends({"TIENPHONG_SUPPORT_URL": "http://support:8002", "TIENPHONG_REPORTING_PORT": "9003"}) == {
         "registration": "http://127.0.0.1:8001", "support": "http://support:8002",
         "reporting": "http://127.0.0.1:9003"}
+
+
+def _echo(name: str):  # type: ignore[no-untyped-def]
+    """A stand-in service: answers what it received (method, path, query, some headers, body size)."""
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        body = get_input_stream(environ).read()  # as gunicorn does: Content-Length bytes, or de-chunked
+        if environ["PATH_INFO"].endswith("/retraction") and name == "registration":
+            start_response("404 NOT FOUND", [("Content-Type", "application/json")])
+            return [b'{"error": {"code": "unknown_event", "message": "", "fields": {}}}']
+        if environ["PATH_INFO"] == "/big":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return (b"x" * 65536 for _ in range(32))  # 2 MiB in pieces, no Content-Length
+        answer = json.dumps({"service": name, "method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"],
+                             "query": environ.get("QUERY_STRING"), "size": len(body),
+                             "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR"),
+                             "csrf": environ.get("HTTP_X_CSRF_TOKEN"), "host": environ.get("HTTP_HOST")}).encode()
+        start_response("201 CREATED", [("Content-Type", "application/json"), ("Set-Cookie", "a=1"),
+                                       ("Set-Cookie", "b=2")])
+        return [answer]
+    return app
+
+
+def test_bodies_headers_and_the_retraction_go_through() -> None:
+    servers = {name: make_server("127.0.0.1", 0, _echo(name), threaded=True)
+               for name in ("registration", "support", "reporting")}
+    for server in servers.values():
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        gateway = Client(Gateway({name: f"http://127.0.0.1:{s.server_port}" for name, s in servers.items()}))
+        upload = b"y" * (3 * 1024 * 1024 + 7)
+        reply = gateway.post("/api/v1/imports/fundings?dry=1", data=upload, environ_base={"REMOTE_ADDR": "10.0.0.9"},
+                             headers={"X-CSRF-Token": "t", "X-Forwarded-For": "1.2.3.4", "Connection": "close"})
+        assert reply.status_code == 201
+        assert reply.json == {"service": "support", "method": "POST", "path": "/api/v1/imports/fundings",
+                              "query": "dry=1", "size": len(upload), "forwarded_for": "10.0.0.9", "csrf": "t",
+                              "host": f"127.0.0.1:{servers['support'].server_port}"}
+        assert reply.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+        chunked = gateway.post("/api/v1/participants", input_stream=io.BytesIO(b"z" * 100_000),
+                               headers={"Transfer-Encoding": "chunked"})
+        assert chunked.json["service"] == "registration" and chunked.json["size"] == 100_000
+        assert len(gateway.get("/big").get_data()) == 32 * 65536
+        retraction = gateway.post("/api/v1/events/e1/retraction", json={"reason": "sai"})
+        assert retraction.json["service"] == "support" and retraction.json["size"] == len(b'{"reason": "sai"}')
+    finally:
+        for server in servers.values():
+            server.shutdown()
