@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from services.reporting.domain import live_facts
+from services.reporting.hierarchy_reads import Hierarchies
 from services.reporting.history import row_to_fact
 from services.reporting.store import active_generation, of_participants, read_model
 from shared.auth import Principal
@@ -84,8 +85,9 @@ def first_activity(engine: Engine, tree: OrgTree, code: str) -> date | None:
     try:
         with engine.connect() as conn:
             daily = read_model(active_generation(conn)).daily  # sums include every unit below
-            first = conn.execute(select(func.min(daily.c.day))
-                                 .where(daily.c.org_unit == code, daily.c.amounts != "{}")).scalar()
+            first = conn.execute(select(func.min(daily.c.day))  # of the units its figures are read from
+                                 .where(daily.c.org_unit.in_(sorted(tree.cover(code))),
+                                        daily.c.amounts != "{}")).scalar()
     except SQLAlchemyError:  # read model not created yet: nothing has happened
         return None
     return first if isinstance(first, date) else None
@@ -105,15 +107,27 @@ def participant_unit(engine: Engine, participant_id: str) -> str | None:
     return registrations[-1].org_unit if registrations else str(rows[0].org_unit)
 
 
-def blueprint(engine: Engine, tree: OrgTree, config: Config) -> Blueprint:
+def blueprint(engine: Engine, first_version: OrgTree, config: Config,
+              hierarchies: Hierarchies | None = None) -> Blueprint:
     bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                    static_folder="static", static_url_path="/static")
 
+    def tree_now() -> OrgTree:
+        """The hierarchy of the page's as_of (today by default), as the reads group by (a dissolved unit's
+        page: as on its last day); the org-units file's, when no changes are known."""
+        if hierarchies is None:
+            return first_version
+        try:
+            day = date.fromisoformat(request.args.get("as_of") or "")
+        except ValueError:
+            day = date.today()
+        return hierarchies.unit_grouping((request.view_args or {}).get("org_code"), day)
+
     def crumbs(code: str, principal: Principal) -> list[dict[str, str]]:
         """Ancestors the reader may open, from the top of their scope down to `code`."""
-        chain = [tree.get(c) for c in reversed(tree.ancestors(code))]
+        chain = [tree_now().get(c) for c in reversed(tree_now().ancestors(code))]
         return [{"code": u.code, "name": u.name, "level": u.level} for u in chain
-                if u is not None and tree.within(u.code, principal.scope)]
+                if u is not None and tree_now().within(u.code, principal.scope)]
 
     def frame(principal: Principal, lang: str, **extra: Any) -> dict[str, Any]:
         words = texts(lang)
@@ -126,7 +140,7 @@ def blueprint(engine: Engine, tree: OrgTree, config: Config) -> Blueprint:
                                      **frame(principal, lang, crumbs=crumbs(principal.scope, principal))), status)
 
     def unit_label(code: str) -> str:
-        unit = tree.get(code)
+        unit = tree_now().get(code)
         return f"{unit.name} ({code})" if unit else code
 
     @bp.get("/")
@@ -143,21 +157,21 @@ def blueprint(engine: Engine, tree: OrgTree, config: Config) -> Blueprint:
             return _login_redirect()
         lang = page_language()
         words = texts(lang)
-        unit = tree.get(org_code)
+        unit = tree_now().get(org_code)
         if unit is None:
             return message(principal, lang, 404, words["not_found"],
                            words["not_found_unit"].format(code=org_code))
-        if not tree.within(org_code, principal.scope):
+        if not tree_now().within(org_code, principal.scope):
             log.info("dashboard %s refused to %s (scope %s)", org_code, principal.key_id, principal.scope)
             return message(principal, lang, 403, words["forbidden"],
                            words["forbidden_text"].format(unit=unit_label(org_code), scope=principal.scope))
-        first = first_activity(engine, tree, org_code)
+        first = first_activity(engine, tree_now(), org_code)
         page = {
-            "org_unit": unit.as_dict(), "children": [c.as_dict() for c in tree.children(org_code)],
+            "org_unit": unit.as_dict(), "children": [c.as_dict() for c in tree_now().children(org_code)],
             "program_start": config.program_start.isoformat(),
             "first_activity": first.isoformat() if first else None, "lang": lang,
         }
-        return _html(render_template("dashboard/org.html", unit=unit, children=tree.children(org_code),
+        return _html(render_template("dashboard/org.html", unit=unit, children=tree_now().children(org_code),
                                      page=page, **frame(principal, lang, crumbs=crumbs(org_code, principal))))
 
     @bp.get("/participant/<participant_id>")
@@ -171,11 +185,11 @@ def blueprint(engine: Engine, tree: OrgTree, config: Config) -> Blueprint:
         if code is None:
             return message(principal, lang, 404, words["not_found"],
                            words["not_found_participant"].format(id=participant_id))
-        if not tree.within(code, principal.scope):
+        if not (tree_now().within(code, principal.scope) or first_version.within(code, principal.scope)):
             log.info("dashboard participant refused to %s (scope %s)", principal.key_id, principal.scope)
             return message(principal, lang, 403, words["forbidden"],
                            words["forbidden_text"].format(unit=unit_label(code), scope=principal.scope))
-        unit = tree.get(code)
+        unit = tree_now().get(code)
         page = {"participant_id": participant_id, "org_unit": unit.as_dict() if unit else None, "lang": lang}
         return _html(render_template("dashboard/participant.html", unit=unit, page=page,
                                      **frame(principal, lang, crumbs=crumbs(code, principal))))

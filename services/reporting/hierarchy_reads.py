@@ -48,18 +48,25 @@ class Hierarchies:
         today). A unit that had ended by then (a dissolved district) is read as it was on its last day: its
         former units and their participants, with their events up to `day`. 404 for a unit not created yet
         (or never), 403 outside the caller's scope in that same hierarchy."""
-        hierarchy = self.current()
         at = self.today() if (mode or parse_mode()) == "current" else day
-        chosen = grouping(hierarchy, at)
+        chosen = self.unit_grouping(code, at)
         if code not in chosen:
-            span = hierarchy.span(code)
+            span = self.current().span(code)
             if span is None:
                 raise ApiError(404, "unknown_org_unit", org_code=code)
-            if span[1] is None or at <= span[1]:
-                raise ApiError(404, "org_unit_not_valid", org_code=code, day=at.isoformat(),
-                               valid_from=span[0].isoformat(), extra={"valid_from": span[0].isoformat()})
-            chosen = grouping(hierarchy, span[1])
+            raise ApiError(404, "org_unit_not_valid", org_code=code, day=at.isoformat(),
+                           valid_from=span[0].isoformat(), extra={"valid_from": span[0].isoformat()})
         require_scope(chosen, code)
+        return chosen
+
+    def unit_grouping(self, code: str | None, day: date) -> Grouping:
+        """The hierarchy of `day`; for a unit that had ended by then, the one of its last day (without it
+        the unit is not in the answer)."""
+        hierarchy = self.current()
+        chosen = grouping(hierarchy, day)
+        span = hierarchy.span(code) if code is not None and code not in chosen else None
+        if span is not None and span[1] is not None and day > span[1]:
+            return grouping(hierarchy, span[1])
         return chosen
 
     def former(self, code: str, day: date) -> dict[str, Any]:

@@ -166,6 +166,15 @@ def check_history(system: System) -> None:
     assert after["YD-DINHTAN"]["parent"] == "TH"
     assert system.reporting.get("/api/v1/org-units?as_of=2026-01-01", headers=tx_union).json == []
 
+    # the dashboard pages: a new commune today, the dissolved district as on its last day
+    from tests.integration.test_access_login import PASSWORD, login
+    system.access.create_user("lanh-dao", PASSWORD, "TH", "viewer")
+    page = system.reporting.application.test_client()
+    assert login(page, "lanh-dao").status_code in (302, 303)
+    assert "Xã Thọ Xuân" in page.get("/dashboard/C1").get_data(as_text=True)
+    district = page.get("/dashboard/TX").get_data(as_text=True)
+    assert "Thọ Xuân" in district and "TX-XUANHOA" in district
+
 
 def registration_of(name: str, org_unit: str, day: str) -> dict[str, Any]:
     from tests.support.system import registration_body
