@@ -125,7 +125,9 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
         participant = Participant.rebuild(participant_id, stream, [read_data(e) for e in stream])
         if not participant.exists:
             raise ApiError(404, "unknown_participant", participant_id=participant_id)
-        require_scope(tree, participant.org_unit)
+        today = writer.context().tree  # a key of a new unit reads its participants; one of a former unit too
+        require_scope(today if today.within(participant.org_unit, current_principal().scope) else tree,
+                      participant.org_unit)
         return jsonify(handlers.describe(participant))
 
     @bp.get("/participants")
@@ -146,12 +148,14 @@ def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
     def listing() -> Response:
         principal = current_principal()
         org_unit = request.args.get("org_unit", principal.scope)
-        if org_unit not in tree:
+        today = writer.context().tree  # today's units (with their former ones), else the first version's
+        units = today if org_unit in today else tree
+        if org_unit not in units:
             raise ApiError(422, "validation_failed", fields={"org_unit": bilingual(
                 "Không có đơn vị này.", "No such org unit.")})
-        require_scope(tree, org_unit)
+        require_scope(units, org_unit)
         page, page_size = _int_arg("page", 1, MAX_PAGE), _int_arg("page_size", 50, MAX_PAGE_SIZE)
-        where: list[Any] = [participant_list.c.org_unit.in_(sorted(tree.descendants(org_unit)))]
+        where: list[Any] = [participant_list.c.org_unit.in_(sorted(units.descendants(org_unit)))]
         status = request.args.get("status")
         if status:
             if status not in LIST_STATUSES:

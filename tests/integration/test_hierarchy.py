@@ -166,6 +166,10 @@ def check_history(system: System) -> None:
     assert after["YD-DINHTAN"]["parent"] == "TH"
     assert system.reporting.get("/api/v1/org-units?as_of=2026-01-01", headers=tx_union).json == []
 
+    # registration's list of a new commune: the participants of the communes merged into it, and its own
+    listed = system.registration.get("/api/v1/participants?org_unit=C1", headers=viewer).json
+    assert sorted(p["participant_id"] for p in listed["items"]) == sorted([p1, p2])
+    assert system.registration.get(f"/api/v1/participants/{p1}", headers=moved).status_code == 200
     # the dashboard pages: a new commune today, the dissolved district as on its last day
     from tests.integration.test_access_login import PASSWORD, login
     system.access.create_user("lanh-dao", PASSWORD, "TH", "viewer")
