@@ -34,6 +34,7 @@ FIGURES = {"type": "object", "required": ["loans", "active_loans", *_AMOUNTS, "o
               "description": "outstanding of loans more than 30 days past due / total outstanding (null: none)"}}}
 LINE = {"type": "object", "properties": {
     "funding_event_id": TEXT, "participant_id": TEXT, "participant_name": NULLABLE_TEXT, "org_unit": TEXT,
+    "org_unit_name": TEXT,
     "source": TEXT, "lender_agency": TEXT, "lender": NULLABLE_TEXT, "disbursed_on": DAY, "amount_vnd": INTEGER,
     "term_months": {"type": "integer", "nullable": True}, "maturity": {"type": "string", "nullable": True},
     **{k: INTEGER for k in ("outstanding_vnd", "repaid_principal_vnd", "repaid_interest_vnd", "written_off_vnd",
@@ -96,7 +97,7 @@ def blueprint(engine: Engine, reader: Engine, first: OrgTree, hierarchies: Hiera
                 shown = [loan for loan in found.values() if loan.disbursed_on <= as_of
                          and (details == "all" or loan.lender_agency == principal.agency)]
                 body.update(detail_lines(shown, as_of, names_of(conn, model, sorted(
-                    {loan.funding.participant_id for loan in shown})), request.args.get("lines") == "true"))
+                    {loan.funding.participant_id for loan in shown})), request.args.get("lines") == "true", tree))
         return jsonify(body)
 
     return bp
@@ -121,13 +122,19 @@ def _unit(code: str, tree: OrgTree) -> dict[str, str]:
     return {"code": unit.code, "name": unit.name, "level": unit.level}
 
 
-def detail_lines(loans: list[Loan], as_of: date, names: dict[str, str], every: bool) -> dict[str, Any]:
-    """The follow-up list (most days past due, then most owed, first) and, when asked, every loan."""
+def detail_lines(loans: list[Loan], as_of: date, names: dict[str, str], every: bool,
+                 tree: OrgTree | None = None) -> dict[str, Any]:
+    """The follow-up list (most days past due, then most owed, first) and, when asked, every loan; each with
+    the name of its unit in `tree` (the unit it is grouped in, for a former one)."""
     follow_up, lines = [], []
     for loan in loans:
         p = loan.position(as_of)
         reasons = follow_up_reasons(loan, p, as_of)
         entry = {**line(loan, p, names.get(loan.funding.participant_id)), "reasons": reasons}
+        if tree is not None:
+            # the first of the loan's unit and what it became that is a unit of the tree
+            unit = next((u for code in tree.ancestors(loan.funding.org_unit) if (u := tree.get(code))), None)
+            entry["org_unit_name"] = unit.name if unit else loan.funding.org_unit
         if reasons:
             follow_up.append(entry)
         if every:

@@ -175,6 +175,7 @@ def test_who_sees_a_persons_loan(system: System, keys: dict[str, dict[str, str]]
     assert [(e["funding_event_id"], e["reasons"]) for e in union["follow_up"]] == [
         (book["l2"], ["overdue", "not_classified"]), (book["l1"], ["not_classified"])]
     assert union["follow_up"][1]["participant_name"].startswith("Nguyễn Thị Mai")
+    assert union["follow_up"][1]["org_unit_name"] == "Xuân Hòa"
     assert {e["funding_event_id"] for e in union["loans"]} == {book["l1"], book["l2"], book["l4"]}
     vbsp = portfolio(system, keys["vbsp"], "TH", "2018-09-30", lines="true")
     assert vbsp["details"] == "own" and vbsp["totals"] == EXPECTED["2018-09-30"]  # aggregates: every loan
@@ -339,3 +340,6 @@ def test_loans_follow_their_communes_through_a_merger(
     assert portfolio(system, keys["viewer"], "TX-XUANHOA", "2018-09-30")["totals"]["outstanding_vnd"] == 85 * M
     tx = portfolio(system, keys["viewer"], "TX", "2019-02-28")
     assert {c["org_unit"]["code"]: c["totals"]["outstanding_vnd"] for c in tx["children"]}["TX-XUANMOI"] == 220 * M
+    union = portfolio(system, keys["union_tx"], "TX-XUANMOI", "2019-02-28")
+    assert {(e["org_unit"], e["org_unit_name"]) for e in union["follow_up"]} == {
+        ("TX-XUANHOA", "Xuân Mới"), ("TX-XUANLAI", "Xuân Mới")}  # recorded there, now in the new commune

@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const { page, t, label, num, vnd, day, api, query, element, isoToday } = TP;
+  const { page, t, label, num, vnd, day, api, query, carried, element, isoToday } = TP;
   const card = document.getElementById("loans-card");
   if (!card) return;
   const code = page.org_unit.code;
@@ -38,8 +38,9 @@
     followUp.hidden = !body.follow_up;
     if (body.follow_up) {
       fill("table-loans-follow-up", body.follow_up.map((loan) => element("tr", { "data-loan": loan.funding_event_id },
-        element("td", { text: loan.participant_name || loan.participant_id }),
-        element("td", { text: loan.org_unit }),
+        element("td", {}, element("a", { href: `/dashboard/participant/${encodeURIComponent(loan.participant_id)}${carried()}`,
+          text: loan.participant_name || loan.participant_id })),
+        element("td", { text: loan.org_unit_name || loan.org_unit }),
         element("td", { text: label("source", loan.source) + " · " + day(loan.disbursed_on) }),
         cell(vnd(loan.outstanding_vnd), loan.outstanding_vnd), cell(num(loan.days_past_due), loan.days_past_due),
         element("td", { text: loan.reasons.map((reason) => t("loans.reason." + reason)).join(", ") }))),
