@@ -56,6 +56,9 @@ window.TP = (function () {
   async function api(path, params) {
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(params || {})) if (value) query.set(name, value);
+    // the hierarchy the page groups by (?hierarchy=current: today's units), on every read it makes
+    const grouping = new URLSearchParams(location.search).get("hierarchy");
+    if (grouping && !query.has("hierarchy")) query.set("hierarchy", grouping);
     const url = "/api/v1/" + path + (query.toString() ? "?" + query : "");
     const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (response.status === 401) {
@@ -85,7 +88,7 @@ window.TP = (function () {
   }
 
   /** The page's own query parameters that follow the reader to the next page. */
-  const CARRIED = ["as_of", "period", "lang"];
+  const CARRIED = ["as_of", "period", "lang", "hierarchy"];
   function query() {
     return new URLSearchParams(location.search);
   }

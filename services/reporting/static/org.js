@@ -23,6 +23,7 @@
   const asOfInput = document.getElementById("as-of");
   const kindSelect = document.getElementById("period-kind");
   const periodSelect = document.getElementById("period");
+  const hierarchySelect = document.getElementById("hierarchy");
   const charts = {};
   let summary = null;
   let participants = [];
@@ -438,8 +439,9 @@
   // --- downloads follow what is on screen ------------------------------------------------------------
   function downloads() {
     const unit = encodeURIComponent(code);
-    const asOfQuery = "?" + new URLSearchParams({ as_of: asOf() });
-    const periodQuery = "?" + new URLSearchParams({ period: period() });
+    const grouping = query().get("hierarchy") ? { hierarchy: query().get("hierarchy") } : {};
+    const asOfQuery = "?" + new URLSearchParams({ as_of: asOf(), ...grouping });
+    const periodQuery = "?" + new URLSearchParams({ period: period(), ...grouping });
     document.getElementById("dl-summary-csv").href = `/api/v1/summary/${unit}.csv${asOfQuery}`;
     document.getElementById("dl-summary-xlsx").href = `/api/v1/summary/${unit}.xlsx${asOfQuery}`;
     document.getElementById("dl-report-csv").href = `/api/v1/reports/${unit}.csv${periodQuery}`;
@@ -482,6 +484,12 @@
     const kept = query().get("period");
     if (kept && periodStart(kept) > asOfInput.value) setQuery({ period: null }); // not offered after as_of
     fillPeriods();
+    refreshAll();
+  });
+  hierarchySelect.value = query().get("hierarchy") || "as_of";
+  hierarchySelect.addEventListener("change", () => {
+    setQuery({ hierarchy: hierarchySelect.value === "current" ? "current" : null });
+    downloads();
     refreshAll();
   });
   kindSelect.addEventListener("change", () => {
