@@ -51,7 +51,8 @@
   async function refresh() {
     const mine = ++loading;
     try {
-      const body = await api(`loans/${encodeURIComponent(code)}`, { as_of: query().get("as_of") || isoToday() });
+      const body = await api(`loans/${encodeURIComponent(code)}`,
+        { as_of: query().get("as_of") || isoToday(), hierarchy: query().get("hierarchy") });
       if (mine === loading) render(body);
       card.dataset.loaded = "true";
     } catch (error) {
