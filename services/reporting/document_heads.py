@@ -57,12 +57,14 @@ class Heads:
         with open(path, encoding="utf-8") as handle:
             return cls(tree, yaml.safe_load(handle) or {})
 
-    def of(self, code: str) -> Head:
-        unit = self.tree.get(code)
-        assert unit is not None
+    def of(self, code: str, tree: OrgTree | None = None) -> Head:
+        """The head of `code` in `tree` (the hierarchy the report grouped by; default: the file's)."""
+        tree = tree or self.tree
+        unit = tree.get(code) or self.tree.get(code)
+        assert unit is not None  # the read that built the report found it in one of them
         own = {**self.defaults, **self.units.get(code, {})}
         body, place = body_words(unit)
-        parent = self.tree.get(unit.parent) if unit.parent else None
+        parent = (tree.get(unit.parent) or self.tree.get(unit.parent)) if unit.parent else None
         parent_body = body_words(parent)[0] if parent else "BAN CHẤP HÀNH TRUNG ƯƠNG ĐOÀN"
         prefix = LEVELS.get(unit.level, ("", "toàn đơn vị", "ĐTN"))[2]
         recipients = own.get("recipients") or [f"BTV {parent_body.title()} (b/c);" if parent else "", "Lưu VP."]

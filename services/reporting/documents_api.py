@@ -11,6 +11,7 @@ from flask import Blueprint, Response
 
 from services.reporting import docx_render, pdf_render, report_document
 from services.reporting.document_heads import Heads
+from services.reporting.hierarchy_reads import HIERARCHY
 from services.reporting.params import parse_date
 from services.reporting.reads import Reads
 from shared.web import ApiError, doc
@@ -22,7 +23,8 @@ PARAMS = [{"name": "period", "in": "query", "required": True, "schema": {"type":
            "description": "2018-06 (month), 2018-H1 (half year) or 2018 (year)"},
           {"name": "dated", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
            "description": "the document's date (default today)"},
-          {"name": "known_at", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}}]
+          {"name": "known_at", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
+          HIERARCHY]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -32,7 +34,8 @@ def blueprint(reads: Reads, heads: Heads, font_dir: Path) -> Blueprint:
     def document(org_code: str) -> report_document.Document:
         report = reads.report_body(org_code)
         dated = parse_date("dated", date.today())
-        return report_document.build(report, heads.of(org_code), dated)
+        tree = reads.grouping(org_code, date.fromisoformat(report["period"]["end"]))
+        return report_document.build(report, heads.of(org_code, tree), dated)
 
     def attachment(body: bytes, mimetype: str, name: str) -> Response:
         return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -11,7 +11,8 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from services.reporting import alerts, definitions, schemas, target_store
-from services.reporting.figures import unit_metrics
+from services.reporting.figures import grouped_metrics
+from services.reporting.hierarchy_reads import HIERARCHY
 from services.reporting.history import histories
 from services.reporting.params import parse_date
 from services.reporting.reads import Reads
@@ -101,9 +102,9 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
     @bp.get("/alerts/<org_code>")
     @doc("Units behind the straight-line path to their target, selected participants neither trained nor "
          "funded after N months, funded participants with no evaluation in M months; each with its reason",
-         responses=READ_RESPONSES, response_schema=schemas.ALERTS, params=[AS_OF], tags=["alerts"])
+         responses=READ_RESPONSES, response_schema=schemas.ALERTS, params=[AS_OF, HIERARCHY],
+         tags=["alerts"])
     def alerts_of(org_code: str) -> Response:
-        reads.known_unit(org_code)
         as_of = parse_date("as_of", date.today())
         return jsonify(alerts_body(reads, settings, org_code, as_of))
 
@@ -111,15 +112,18 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
 
 
 def alerts_body(reads: Reads, settings: alerts.Settings, org_code: str, as_of: date) -> dict[str, Any]:
-    tree = reads.tree
-    below = sorted(tree.descendants(org_code), key=lambda c: (tree.depth(c), c))
-    names = {code: unit.name for code in below if (unit := tree.get(code)) is not None}
+    """The alerts of `org_code` and the units below it as the hierarchy valid on `as_of` groups them (404/403
+    checked in it); a participant counts where that hierarchy puts their recorded unit."""
+    tree = reads.grouping(org_code, as_of)
+    recorded = tree.descendants(org_code)  # every recorded unit counted in it, former ones included
+    shown = sorted((u.code for u in tree if u.code in recorded), key=lambda c: (tree.depth(c), c))
+    names = {code: unit.name for code in recorded if (unit := tree.get(code) or reads.tree.get(code)) is not None}
     model = reads.models.current()
     found: list[dict[str, Any]] = []
     with reads.reader.connect() as conn:
         book = reads.targets_in(conn)
-        figures = unit_metrics(conn, model, set(below), [as_of])[as_of]
-        for code in below:
+        figures = grouped_metrics(conn, model, tree, set(shown), [as_of])[as_of]
+        for code in shown:
             unit = tree.get(code)
             assert unit is not None
             achieved = int(figures.get(code, {}).get("successful", 0))
@@ -128,9 +132,9 @@ def alerts_body(reads: Reads, settings: alerts.Settings, org_code: str, as_of: d
             if alert is not None:
                 found.append(alert)
         e = model.events
-        registered = select(e.c.participant_key).where(registered_in(e, below))
+        registered = select(e.c.participant_key).where(registered_in(e, sorted(recorded)))
         for history in histories(conn, model, e.c.participant_key.in_(registered), e.c.type.in_(alerts.NEEDED_TYPES)):
-            found.extend(alerts.participant_alerts([f for f, _ in history], set(below), as_of, settings, names))
+            found.extend(alerts.participant_alerts([f for f, _ in history], set(recorded), as_of, settings, names))
     counts = {kind: sum(1 for a in found if a["kind"] == kind) for kind in alerts.KINDS}
     unit = tree.get(org_code)
     assert unit is not None

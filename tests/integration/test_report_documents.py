@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 from docx import Document as DocxDocument
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.support.system import System, registration_body
+from tests.support.system import System, registration_body, settings
 
 
 class History:
@@ -66,12 +67,36 @@ def build(system: System) -> dict[str, str]:
     return people
 
 
-def test_targets_alerts_documents_and_exports(system: System) -> None:
+def test_targets_alerts_documents_and_exports(tmp_path: Path, bootstrap: str, database_template: str | None) -> None:
     """One history, set up once: targets and alerts on it first, then documents and exports (after one more
-    participant, funded in this half year and in the same half of the year before)."""
-    people = build(system)
-    check_targets_and_alerts(system, people)
-    check_documents_and_exports(system)
+    participant, funded in this half year and in the same half of the year before), then both across a change
+    of the hierarchy."""
+    system = System(settings(tmp_path, bootstrap, database_template, TIENPHONG_HIERARCHY_REFRESH_SECONDS="0"))
+    try:
+        people = build(system)
+        check_targets_and_alerts(system, people)
+        more = check_documents_and_exports(system)
+        check_after_a_merge(system, more)
+    finally:
+        system.close()
+
+
+def check_after_a_merge(system: System, more: str) -> None:
+    """Xuân Lai merged into a new commune from July 2018: its participant's alert and its report are the new
+    commune's."""
+    admin, viewer = system.key("admin", "TH"), system.key("viewer", "TX")
+    reply = system.registration.post("/api/v1/org-units/changes", headers=admin, json={
+        "effective_on": "2018-07-01", "decision": "Nghị quyết 1/NQ", "changes": [
+            {"kind": "create", "code": "TX-XUANMOI", "name": "Xuân Mới", "level": "commune", "parent": "TX"},
+            {"kind": "merge", "from": ["TX-XUANLAI"], "into": "TX-XUANMOI"}]})
+    assert reply.status_code == 201, reply.json
+    system.sync()
+    alerts = system.reporting.get("/api/v1/alerts/TX-XUANMOI?as_of=2018-09-30", headers=viewer).json
+    assert [a["participant"]["id"] for a in alerts["alerts"] if a["kind"] == "selected_idle"] == [more]
+    document = system.reporting.get("/api/v1/reports/TX-XUANMOI.docx?period=2018-H2", headers=viewer)
+    assert document.status_code == 200
+    text, tables = _docx_text(document.data)
+    assert "BCH ĐOÀN XÃ XUÂN MỚI" in tables[0][0][0] and "Lũy kế: Được vay vốn: 1 người" in text
 
 
 def check_targets_and_alerts(system: System, people: dict[str, str]) -> None:
@@ -161,7 +186,7 @@ def _docx_text(data: bytes) -> tuple[str, list[list[list[str]]]]:
     return text, tables
 
 
-def check_documents_and_exports(system: System) -> None:
+def check_documents_and_exports(system: System) -> str:
     h = History(system)
     more = h.person("Đỗ Thị Hằng", "TX-XUANLAI", "0912000005", selected_on="2018-02-01")
     system.sync()
@@ -239,3 +264,4 @@ def check_documents_and_exports(system: System) -> None:
     assert any(r[0] == "Mô hình thành công" and "lũy kế" in str(r[1]) for r in values)
     compared_funded = next(r for r in values if r[0] == "Được vay vốn" and isinstance(r[1], int))
     assert compared_funded[:3] == ["Được vay vốn", 4, 1]  # as of 2018-06-30, and a year earlier
+    return more
