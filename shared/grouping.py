@@ -49,6 +49,8 @@ class Grouping(OrgTree):
         if found is not None:
             return found
         members, first = self.descendants(code), self.hierarchy.first
+        # only the first version's units above a member can hold part of it: the walk skips the others
+        above = {unit for member in members if member in first for unit in first.ancestors(member)}
         weights: dict[str, int] = {}
 
         def add(unit: str, weight: int) -> None:
@@ -65,10 +67,11 @@ class Grouping(OrgTree):
                     for child in children:
                         add(child.code, -1)
                 for child in children:
-                    visit(child.code)
+                    if child.code in above:
+                        visit(child.code)
 
         for root in first:
-            if root.parent is None:
+            if root.parent is None and root.code in above:
                 visit(root.code)
         for member in members:
             if member not in first:

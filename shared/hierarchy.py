@@ -41,8 +41,8 @@ class Hierarchy(Replay):
         super().__init__(start)
         self.first = first
         for i, unit in enumerate(first):
-            self._units[unit.code] = UnitHistory(unit.code, unit.level, start, [(start, unit.name)],
-                                                 [(start, unit.parent)], order=i)
+            self._add(UnitHistory(unit.code, unit.level, start, [(start, unit.name)], [(start, unit.parent)],
+                                  order=i))
         self.requests = sorted(requests, key=lambda r: r.effective_on)  # stable: recording order within a day
         self._expect(self.requests)
         for number, request in enumerate(self.requests):

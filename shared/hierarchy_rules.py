@@ -85,6 +85,8 @@ class Replay:
         self.start = start
         self._units: dict[str, UnitHistory] = {}
         self.errors: list[ChangeError] = []
+        # the units under each unit as the replay stands (changes apply in date order): no scan per change
+        self._kids: dict[str | None, dict[str, None]] = {}
         # units a later change creates: a change before then is told when they start
         self.created_later: dict[str, date] = {}
 
@@ -123,12 +125,22 @@ class Replay:
                              f"{(unit.valid_to + timedelta(days=1)).isoformat()} (merged, split or dissolved).")
         return unit, None
 
+    def _add(self, unit: UnitHistory) -> None:
+        self._units[unit.code] = unit
+        self._kids.setdefault(unit.parents[-1][1], {})[unit.code] = None
+
+    def _reparent(self, unit: UnitHistory, day: date, parent: str) -> None:
+        self._kids.get(unit.parents[-1][1], {}).pop(unit.code, None)
+        _set(unit.parents, day, parent)
+        self._kids.setdefault(parent, {})[unit.code] = None
+
     def _children(self, code: str, day: date) -> list[UnitHistory]:
-        return [u for u in self._units.values() if u.holds(day) and u.parent_at(day) == code]
+        return [self._units[c] for c in self._kids.get(code, {})]
 
     def _end(self, unit: UnitHistory, day: date, successor: str | None) -> None:
         unit.valid_to = day - timedelta(days=1)
         unit.successor = successor
+        self._kids.get(unit.parents[-1][1], {}).pop(unit.code, None)
 
     def _apply_one(self, change: Any, day: date) -> tuple[str, str] | None:
         kind = _kind(change)
@@ -153,8 +165,7 @@ class Replay:
             _, problem = self._existing(parent, day, "parent")
             if problem:
                 return problem
-        self._units[code] = UnitHistory(code, level, day, [(day, name)], [(day, parent)],
-                                  order=len(self._units))
+        self._add(UnitHistory(code, level, day, [(day, name)], [(day, parent)], order=len(self._units)))
         return None
 
     def _merge(self, change: dict[str, Any], day: date) -> tuple[str, str] | None:
@@ -172,7 +183,7 @@ class Replay:
             if problem or unit is None:
                 return problem
             for child in self._children(unit.code, day):  # the merged unit's children go with it
-                _set(child.parents, day, target.code)
+                self._reparent(child, day, target.code)
             self._end(unit, day, target.code)
         return None
 
@@ -210,7 +221,7 @@ class Replay:
                 return _bi("Chuyển: đơn vị cấp trên mới nằm dưới chính đơn vị này.",
                            "Move: the new parent lies below the unit itself.")
             ancestor = self._units[ancestor].parent_at(day)
-        _set(unit.parents, day, parent.code)
+        self._reparent(unit, day, parent.code)
         return None
 
     def _rename(self, change: dict[str, Any], day: date) -> tuple[str, str] | None:
