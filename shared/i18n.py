@@ -46,6 +46,8 @@ _FIELD_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Not a valid string\.$"), "Phải là chuỗi ký tự."),
     (re.compile(r"^Not a valid UUID\.$"), "Mã định danh không hợp lệ."),
     (re.compile(r"^Invalid input type\.$"), "Kiểu dữ liệu không hợp lệ."),
+    (re.compile(r"^Not a valid list\.$"), "Phải là một danh sách."),
+    (re.compile(r"^Not a valid mapping type\.$"), "Phải là một đối tượng (JSON object)."),
     (re.compile(r"^Must be one of: (.*)\.$"), "Phải là một trong: {0}."),
     (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
      "Phải nằm trong khoảng {0} đến {1}."),

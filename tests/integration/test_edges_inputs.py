@@ -43,7 +43,8 @@ def body_properties(document: dict[str, Any], operation: dict[str, Any]) -> dict
 
 def write_operations(world: World) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Every JSON write the two OpenAPI documents list, with its endpoint in ENDPOINTS (all must have one)."""
-    by_path = {(e.service, e.path.replace("{p}", "{participant_id}").replace("{e}", "{event_id}")): e
+    by_path = {(e.service, e.path.replace("{p}", "{participant_id}").replace("{e}", "{event_id}")
+                             .replace("{l}", "{funding_event_id}")): e
                for e in ENDPOINTS}
     for service in ("registration", "support"):
         document = openapi(world, service)

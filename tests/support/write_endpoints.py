@@ -19,7 +19,7 @@ from tests.support.write_checks import selected, shared_system, someone
 @dataclass(frozen=True)
 class Endpoint:
     service: str
-    path: str  # {p}: a selected participant, {e}: an event of that service
+    path: str  # {p}: a selected participant, {e}: an event of that service, {l}: a loan (a funding)
     key: str  # which of World.keys posts here
     body: Callable[[], dict[str, Any]]
     required: tuple[str, ...]
@@ -52,6 +52,16 @@ ENDPOINTS = (
              lambda: {"supported_on": "2017-10-01", "kind": "trade_fair", "partner": "Hiệp hội doanh nghiệp"},
              ("supported_on", "kind")),
     Endpoint("support", "/api/v1/events/{e}/retraction", "bank", lambda: {"reason": "Nhập nhầm"}, ("reason",)),
+    Endpoint("support", "/api/v1/loans/{l}/repayments", "bank",
+             lambda: {"paid_on": "2018-02-01", "principal_vnd": 1_000_000, "interest_vnd": 50_000},
+             ("paid_on", "principal_vnd")),
+    Endpoint("support", "/api/v1/loans/{l}/classifications", "bank",
+             lambda: {"classified_on": "2018-02-28", "days_past_due": 0, "status": "current"},
+             ("classified_on", "days_past_due")),
+    Endpoint("registration", "/api/v1/org-units/changes", "admin",
+             lambda: {"effective_on": "2025-07-01", "decision": "Quyết định 1/QĐ-TĐ",
+                      "changes": [{"kind": "rename", "code": "TX-XUANHOA", "name": "Xã Xuân Hòa"}]},
+             ("effective_on", "decision", "changes")),
 )
 IDS = [f"{e.service}:{e.path.rsplit('/', 1)[-1]}" for e in ENDPOINTS]
 
@@ -67,7 +77,7 @@ class World:
         return self.system.registration if endpoint.service == "registration" else self.system.support
 
     def path(self, endpoint: Endpoint) -> str:
-        return endpoint.path.format(p=self.participant_id, e=self.events[endpoint.service])
+        return endpoint.path.format(p=self.participant_id, e=self.events[endpoint.service], l=self.events["loan"])
 
 
 @contextmanager
@@ -75,16 +85,20 @@ def world_of(bootstrap: str, data_dir: Path) -> Iterator[World]:
     with shared_system(bootstrap, data_dir) as system:
         keys = {"union": system.key("union", "TX", agency="huyen-doan"),
                 "bank": system.key("bank", "TH", agency="vbsp-thanh-hoa"),
-                "business": system.key("business", "TX", agency="hiep-hoi-dn")}
+                "business": system.key("business", "TX", agency="hiep-hoi-dn"),
+                "admin": system.key("admin", "TH", agency="tinh-doan")}
         participant_id = selected(system, keys["union"])
         evaluation = system.registration.post(f"/api/v1/participants/{participant_id}/evaluations",
                                               headers=keys["union"],
                                               json={"evaluated_on": "2018-01-31", "status": "on_track"})
         funding = system.support.post(f"/api/v1/participants/{participant_id}/fundings", headers=keys["bank"],
                                       json={"disbursed_on": "2017-08-01", "source": "vbsp", "amount_vnd": 10**7})
-        assert evaluation.status_code == 201 and funding.status_code == 201, (evaluation.json, funding.json)
-        yield World(system, keys, participant_id,
-                    {"registration": evaluation.json["event_id"], "support": funding.json["event_id"]})
+        loan = system.support.post(f"/api/v1/participants/{participant_id}/fundings", headers=keys["bank"],
+                                   json={"disbursed_on": "2017-08-01", "source": "vbsp", "amount_vnd": 3 * 10**7,
+                                         "term_months": 36})
+        assert {evaluation.status_code, funding.status_code, loan.status_code} == {201}, (evaluation.json, loan.json)
+        yield World(system, keys, participant_id, {"registration": evaluation.json["event_id"],
+                                                   "support": funding.json["event_id"], "loan": loan.json["event_id"]})
 
 
 def as_json(body: Any) -> dict[str, Any]:
