@@ -40,7 +40,6 @@ def _bad(name: str, vi: str, en: str) -> ApiError:
 
 def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
     bp = Blueprint("reporting_plan", __name__, url_prefix="/api/v1")
-    tree = reads.tree
 
     @bp.get("/definitions")
     @doc("What every figure means (Vietnamese and English), and whether it is cumulative up to a date or "
@@ -51,11 +50,11 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
 
     @bp.get("/targets/<org_code>")
     @doc("The unit's and its children's targets as of a date with their status, and every target set for "
-         "them (history)", responses=READ_RESPONSES, response_schema=schemas.TARGETS, params=[AS_OF],
+         "them (history)", responses=READ_RESPONSES, response_schema=schemas.TARGETS, params=[AS_OF, HIERARCHY],
          tags=["targets"])
     def targets_of(org_code: str) -> Response:
-        reads.known_unit(org_code)
         as_of = parse_date("as_of", date.today())
+        tree = reads.grouping(org_code, as_of)  # the units of that day (404 / 403 in it)
         codes = [org_code, *(c.code for c in tree.children(org_code))]
         with reads.reader.connect() as conn:
             book = reads.targets_in(conn)
@@ -77,12 +76,13 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
          responses={201: "recorded", 400: "bad JSON", 401: "no valid key", 403: "not an admin, or out of scope",
                     404: "unknown org unit", 415: "not JSON", 422: "invalid fields"}, tags=["targets"])
     def set_target(org_code: str) -> tuple[Response, int]:
-        reads.known_unit(org_code)
         principal = current_principal()
         if principal.kind != "admin":
             raise ApiError(403, "forbidden")
         body = json_body(TargetBody())
         effective_on = body.get("effective_on") or date.today()
+        if date_bounds.within(effective_on):
+            reads.grouping(org_code, effective_on)  # a unit of that day, in scope (404 / 403)
         phase = reads.targets.phase_on(effective_on)
         start_on = body.get("start_on") or (phase.start if phase else None)
         due_on = body.get("due_on") or (phase.end if phase else None)

@@ -97,6 +97,13 @@ def check_after_a_merge(system: System, more: str) -> None:
     assert document.status_code == 200
     text, tables = _docx_text(document.data)
     assert "BCH ĐOÀN XÃ XUÂN MỚI" in tables[0][0][0] and "Lũy kế: Được vay vốn: 1 người" in text
+    target = {"successful_models": 1, "effective_on": "2018-07-01", "due_on": "2018-12-31"}
+    assert system.reporting.post("/api/v1/targets/TX-XUANMOI", headers=admin, json=target).status_code == 201
+    early = system.reporting.post("/api/v1/targets/TX-XUANMOI", headers=admin, json=target | {
+        "effective_on": "2018-01-01"})
+    assert early.status_code == 404  # not a unit yet then
+    listed = system.reporting.get("/api/v1/targets/TX?as_of=2018-09-30", headers=viewer).json
+    assert next(u for u in listed["units"] if u["org_unit"]["code"] == "TX-XUANMOI")["successful_models"] == 1
 
 
 def check_targets_and_alerts(system: System, people: dict[str, str]) -> None:
