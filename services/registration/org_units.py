@@ -26,8 +26,14 @@ class ChangeRequestBody(RequestBody):
     changes = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=MAX_CHANGES))
 
 
+class ChangeRecordedReply(RecordedReply):
+    effective_on = fields.Date(required=True)
+    changes = fields.Integer(required=True)  # how many changes the decision made
+
+
 RESPONSES = {
-    201: "recorded: event_id, type (org_unit.changed), participant_id (the hierarchy's stream)",
+    201: "recorded: event_id, type (org_unit.changed), participant_id (the hierarchy's stream), effective_on, "
+         "changes (how many)",
     400: "malformed JSON (bad_json)", 401: "no valid key (unauthorized)",
     403: "not an admin key (forbidden), or a unit outside the key's scope (out_of_scope)",
     409: "idempotency_key_reused, concurrent_write", 413: "body over 1 MiB (payload_too_large)",
@@ -95,7 +101,7 @@ def blueprint(writer: Writer, source: HierarchySource) -> Blueprint:
 
     @bp.post("/org-units/changes")
     @write_doc("Record a change of the hierarchy (org_unit.changed): create, rename, merge, split, move, "
-               "dissolve, all effective on one date and applied together", ChangeRequestBody, RecordedReply,
+               "dissolve, all effective on one date and applied together", ChangeRequestBody, ChangeRecordedReply,
                RESPONSES, ["org units"])
     def change() -> Response:
         body = json_body(ChangeRequestBody())
