@@ -32,6 +32,22 @@ def demo_agencies(tree: OrgTree) -> dict[str, tuple[str, str, str]]:
     return agencies
 
 
+def demo_agency_names(tree: OrgTree) -> dict[str, str]:
+    """Agency id -> the name its keys are given, which the dashboards show for who posted what."""
+    names = {"tinh-doan-thanh-hoa": "Tỉnh Đoàn Thanh Hóa", "nhcsxh-thanh-hoa": "NH Chính sách xã hội Thanh Hóa",
+             "agribank-thanh-hoa": "Agribank Thanh Hóa",
+             "quy-ho-tro-thanh-nien-khoi-nghiep-thanh-hoa": "Quỹ hỗ trợ thanh niên khởi nghiệp Thanh Hóa",
+             "lanh-dao-tinh": "Lãnh đạo Tỉnh Đoàn"}
+    for district in tree.children("TH"):
+        slug = _slug(district.name)
+        names[f"huyen-doan-{slug}"] = f"Huyện Đoàn {district.name}"
+        names[f"hiep-hoi-dn-{slug}"] = f"Hiệp hội Doanh nghiệp {district.name}"
+        for commune in tree.children(district.code):
+            names[f"doan-xa-{commune.code.lower()}"] = f"Đoàn {'' if commune.name.startswith('Thị trấn') else 'xã '}" \
+                                                        f"{commune.name}"
+    return names
+
+
 def _slug(name: str) -> str:
     plain = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
     return "-".join("".join(c for c in plain if not unicodedata.combining(c)).lower().split())
@@ -50,9 +66,11 @@ def demo_keys(path: Path | None = None, env: dict[str, str] | None = None) -> di
     try:
         store.migrate()
         changed = False
-        for name, (agency, kind, scope) in demo_agencies(load(config.org_units_file)).items():
+        tree = load(config.org_units_file)
+        named = demo_agency_names(tree)
+        for name, (agency, kind, scope) in demo_agencies(tree).items():
             if name not in tokens or store.authenticate(tokens[name]) is None:
-                tokens[name] = store.create_key(agency, kind, scope, f"demo {name}")[1]
+                tokens[name] = store.create_key(agency, kind, scope, named.get(agency, f"demo {name}"))[1]
                 changed = True
     finally:
         store.engine.dispose()

@@ -94,8 +94,8 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
         config.alert_months_without_start, config.alert_months_without_evaluation)))
     heads = Heads.load(parts.tree, config.report_headers_file)
     parts.app.register_blueprint(documents_api.blueprint(reads, heads, config.pdf_font_dir))  # .docx, .pdf
-    parts.app.register_blueprint(dashboard_api.blueprint(parts.engine, reader, hierarchies))  # series, page bundles
-    parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config, hierarchies))  # /dashboard pages
+    parts.app.register_blueprint(dashboard_api.blueprint(reads))  # series, page views
+    parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config, hierarchies, parts.access))  # pages
     parts.app.register_blueprint(loans_api.blueprint(parts.engine, reader, parts.tree, hierarchies))  # /api/v1/loans
     parts.app.register_blueprint(people.blueprint(reader, parts.tree))  # /api/v1/me, directory, my-entries
     parts.app.register_blueprint(forms.blueprint())  # /forms/: the data-entry app (docs/forms.md)

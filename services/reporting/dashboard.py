@@ -7,6 +7,7 @@ and a live update is a re-read, never a second implementation of the figures."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -15,15 +16,17 @@ from urllib.parse import quote
 
 import yaml
 from flask import Blueprint, Response, make_response, redirect, render_template, request, session
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from services.reporting import definitions as figure_definitions
 from services.reporting.domain import live_facts
 from services.reporting.hierarchy_reads import Hierarchies
 from services.reporting.history import row_to_fact
+from services.reporting.series import active_range
 from services.reporting.store import active_generation, of_participants, read_model
-from shared.auth import Principal
+from shared.auth import AccessStore, Principal
 from shared.config import Config
 from shared.orgunits import OrgTree
 from shared.sessions import csrf_token, signed_in
@@ -53,6 +56,19 @@ def texts(lang: str) -> dict[str, str]:
     return {key: pair[index] for key, pair in _all_texts().items()}
 
 
+def definitions(lang: str) -> dict[str, str]:
+    """What each figure means, by its key (a report's within-period figures as report.<key>): shown on hover and
+    on tap, the same texts as GET /api/v1/definitions, the exports and the báo cáo documents."""
+    return {**{key: d.text(lang) for key, d in figure_definitions.CUMULATIVE_BY_KEY.items()},
+            **{f"report.{key}": d.text(lang) for key, d in figure_definitions.IN_PERIOD_BY_KEY.items()},
+            **{key: d.text(lang) for key, d in figure_definitions.TARGET_BY_KEY.items()}}
+
+
+def page_words(lang: str) -> dict[str, str]:
+    """The page's words and its figures' definitions (as def.<key>), for the templates and the scripts."""
+    return texts(lang) | {f"def.{key}": text for key, text in definitions(lang).items()}
+
+
 def page_language() -> str:
     """?lang=en|vi, remembered in the session so the choice follows the reader from page to page;
     Vietnamese by default."""
@@ -80,17 +96,37 @@ def _html(body: str, status: int = 200) -> Response:
     return response
 
 
-def first_activity(engine: Engine, tree: OrgTree, code: str) -> date | None:
-    """The first day with any figure in the unit or below: where the monthly trend starts."""
+def activity(engine: Engine, tree: OrgTree, code: str) -> tuple[date, date] | None:
+    """The first and the latest day with any figure in the unit or below (of the units its figures are read
+    from): the trend's range, the landing period."""
     try:
         with engine.connect() as conn:
-            daily = read_model(active_generation(conn)).daily  # sums include every unit below
-            first = conn.execute(select(func.min(daily.c.day))  # of the units its figures are read from
-                                 .where(daily.c.org_unit.in_(sorted(tree.cover(code))),
-                                        daily.c.amounts != "{}")).scalar()
+            return active_range(conn, read_model(active_generation(conn)), tree.cover(code))
     except SQLAlchemyError:  # read model not created yet: nothing has happened
         return None
-    return first if isinstance(first, date) else None
+
+
+class AgencyNames:
+    """Agencies by the names their keys were given (`tienphong keys create --name`), for the people who read
+    who posted what; re-read every minute. An agency without a named key keeps its id."""
+
+    def __init__(self, access: AccessStore | None, seconds: float = 60.0) -> None:
+        self._access, self._seconds = access, seconds
+        self._names: dict[str, str] = {}
+        self._fresh_until = 0.0
+
+    def __call__(self) -> dict[str, str]:
+        if self._access is not None and time.monotonic() > self._fresh_until:
+            names: dict[str, str] = {}
+            try:
+                for key in self._access.list_keys():  # oldest first: an agency's latest named key names it
+                    if key.get("name"):
+                        names[str(key["agency"])] = str(key["name"])
+            except SQLAlchemyError:
+                log.warning("agency names unavailable; ids shown meanwhile")
+                return self._names
+            self._names, self._fresh_until = names, time.monotonic() + self._seconds
+        return self._names
 
 
 def participant_unit(engine: Engine, participant_id: str) -> str | None:
@@ -107,8 +143,8 @@ def participant_unit(engine: Engine, participant_id: str) -> str | None:
     return registrations[-1].org_unit if registrations else str(rows[0].org_unit)
 
 
-def blueprint(engine: Engine, first_version: OrgTree, config: Config,
-              hierarchies: Hierarchies | None = None) -> Blueprint:
+def blueprint(engine: Engine, first_version: OrgTree, config: Config, hierarchies: Hierarchies | None = None,
+              access: AccessStore | None = None) -> Blueprint:
     bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                    static_folder="static", static_url_path="/static")
 
@@ -125,13 +161,26 @@ def blueprint(engine: Engine, first_version: OrgTree, config: Config,
 
     def crumbs(code: str, principal: Principal) -> list[dict[str, str]]:
         """Ancestors the reader may open, from the top of their scope down to `code`."""
-        chain = [tree_now().get(c) for c in reversed(tree_now().ancestors(code))]
+        tree = tree_now()
+        chain = [tree.get(c) for c in reversed(tree.ancestors(code))]
         return [{"code": u.code, "name": u.name, "level": u.level} for u in chain
-                if u is not None and tree_now().within(u.code, principal.scope)]
+                if u is not None and tree.within(u.code, principal.scope)]
+
+    agency_names = AgencyNames(access)
+
+    def names(principal: Principal) -> dict[str, Any]:
+        """Names, not ids, wherever the page shows who posted an event or where: agencies and the units the
+        reader may see (sent with the page: no request for them)."""
+        tree = tree_now()
+        below = frozenset().union(*(t.descendants(principal.scope) for t in (tree, first_version)
+                                    if principal.scope in t))
+        units = {u.code: u.name for u in first_version if u.code in below}  # former units by their names too
+        return {"agencies": agency_names(), "units": units | {u.code: u.name for u in tree if u.code in below}}
 
     def frame(principal: Principal, lang: str, **extra: Any) -> dict[str, Any]:
-        words = texts(lang)
+        words = page_words(lang)
         return {"lang": lang, "other_lang": "vi" if lang == "en" else "en", "t": words, "user": principal,
+                "defs": definitions(lang),
                 "csrf": csrf_token(), "today": date.today().isoformat(),
                 "program_start": config.program_start.isoformat(), **extra}
 
@@ -157,21 +206,23 @@ def blueprint(engine: Engine, first_version: OrgTree, config: Config,
             return _login_redirect()
         lang = page_language()
         words = texts(lang)
-        unit = tree_now().get(org_code)
+        tree = tree_now()
+        unit = tree.get(org_code)
         if unit is None:
             return message(principal, lang, 404, words["not_found"],
                            words["not_found_unit"].format(code=org_code))
-        if not tree_now().within(org_code, principal.scope):
+        if not tree.within(org_code, principal.scope):
             log.info("dashboard %s refused to %s (scope %s)", org_code, principal.key_id, principal.scope)
             return message(principal, lang, 403, words["forbidden"],
                            words["forbidden_text"].format(unit=unit_label(org_code), scope=principal.scope))
-        first = first_activity(engine, tree_now(), org_code)
+        active = activity(engine, tree, org_code)
         page = {
-            "org_unit": unit.as_dict(), "children": [c.as_dict() for c in tree_now().children(org_code)],
-            "program_start": config.program_start.isoformat(),
-            "first_activity": first.isoformat() if first else None, "lang": lang,
+            "org_unit": unit.as_dict(), "children": [c.as_dict() for c in tree.children(org_code)],
+            "program_start": config.program_start.isoformat(), "lang": lang,
+            "active": {"first": active[0].isoformat(), "last": active[1].isoformat()} if active else None,
+            **names(principal),
         }
-        return _html(render_template("dashboard/org.html", unit=unit, children=tree_now().children(org_code),
+        return _html(render_template("dashboard/org.html", unit=unit, children=tree.children(org_code),
                                      page=page, **frame(principal, lang, crumbs=crumbs(org_code, principal))))
 
     @bp.get("/participant/<participant_id>")
@@ -185,12 +236,14 @@ def blueprint(engine: Engine, first_version: OrgTree, config: Config,
         if code is None:
             return message(principal, lang, 404, words["not_found"],
                            words["not_found_participant"].format(id=participant_id))
-        if not (tree_now().within(code, principal.scope) or first_version.within(code, principal.scope)):
+        tree = tree_now()
+        if not (tree.within(code, principal.scope) or first_version.within(code, principal.scope)):
             log.info("dashboard participant refused to %s (scope %s)", principal.key_id, principal.scope)
             return message(principal, lang, 403, words["forbidden"],
                            words["forbidden_text"].format(unit=unit_label(code), scope=principal.scope))
-        unit = tree_now().get(code)
-        page = {"participant_id": participant_id, "org_unit": unit.as_dict() if unit else None, "lang": lang}
+        unit = tree.get(code)
+        page = {"participant_id": participant_id, "org_unit": unit.as_dict() if unit else None, "lang": lang,
+                **names(principal)}
         return _html(render_template("dashboard/participant.html", unit=unit, page=page,
                                      **frame(principal, lang, crumbs=crumbs(code, principal))))
 

@@ -1,4 +1,5 @@
-"""Reads shaped for a page view: the monthly trend of a unit in one request (GET /api/v1/series/{org_code})."""
+"""Reads shaped for a page view: the monthly trend of a unit in one request (GET /api/v1/series/{org_code}),
+and everything else a dashboard page shows in one more (GET /api/v1/dashboard/{org_code})."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import re
 from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import Engine
 
-from services.reporting import schemas, series
-from services.reporting.api import READ_RESPONSES, Models
-from services.reporting.hierarchy_reads import HIERARCHY, Hierarchies
+from services.reporting import dashboard_view, schemas, series
+from services.reporting.api import AS_OF, KNOWN_AT, READ_RESPONSES
+from services.reporting.hierarchy_reads import HIERARCHY
+from services.reporting.params import parse_date, parse_known_at, parse_period_arg
+from services.reporting.periods import Period, parse_period
+from services.reporting.reads import Reads
 from shared import date_bounds
-from shared.access_web import require_scope
-from shared.orgunits import OrgTree
 from shared.web import ApiError, doc
 
 MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -56,16 +57,33 @@ def series_range(asked_from: date | None, asked_to: date | None, active: tuple[d
     return first, last
 
 
-def known_unit(tree: OrgTree, code: str) -> None:
-    """404 for a unit the hierarchy does not hold, 403 outside the caller's scope (as every read answers)."""
-    if code not in tree:
-        raise ApiError(404, "unknown_org_unit", org_code=code)
-    require_scope(tree, code)
+def parse_filters() -> dashboard_view.Filters:
+    chosen: dict[str, str | None] = {}
+    for name, choices in dashboard_view.Filters.CHOICES.items():
+        raw = request.args.get(name) or None
+        if raw is not None and raw not in choices:
+            raise _invalid(name, "Giá trị không hợp lệ; một trong: " + ", ".join(choices),
+                           "Unknown value; one of: " + ", ".join(choices))
+        chosen[name] = raw
+    return dashboard_view.Filters(**chosen)
 
 
-def blueprint(engine: Engine, reader: Engine, hierarchies: Hierarchies) -> Blueprint:
+def latest_active_month(active: tuple[date, date] | None, as_of: date) -> Period:
+    """The month of the latest event on or before `as_of` (the landing view's period), else `as_of`'s."""
+    day = min(active[1], as_of) if active is not None else as_of
+    return parse_period(f"{day.year:04d}-{day.month:02d}")
+
+
+FILTER_PARAMS = [{"name": name, "in": "query", "required": False, "schema": {"type": "string", "enum": list(choices)}}
+                 for name, choices in dashboard_view.Filters.CHOICES.items()]
+OPTIONAL_PERIOD = {"name": "period", "in": "query", "required": False, "schema": {"type": "string"},
+                   "description": "2017-10, 2018-H1 or 2018; default: the month of the unit's latest event by as_of"}
+
+
+def blueprint(reads: Reads) -> Blueprint:
     bp = Blueprint("dashboard_api", __name__, url_prefix="/api/v1")
-    models = Models(engine, reader)
+    models, reader, hierarchies = reads.models, reads.reader, reads.hierarchies
+    assert hierarchies is not None  # the composition root gives the reads the effective-dated hierarchy
 
     @bp.get("/series/<org_code>")
     @doc("The unit's totals at the end of every month of a range, for a trend in one request (default: the "
@@ -89,5 +107,26 @@ def blueprint(engine: Engine, reader: Engine, hierarchies: Hierarchies) -> Bluep
                         "active": None if active is None else {"first": active[0].isoformat(),
                                                                "last": active[1].isoformat()},
                         "points": points})
+
+    @bp.get("/dashboard/<org_code>")
+    @doc("One dashboard page view in one answer: the summary as of a date, the period report (as corrected, or as "
+         "known at `known_at`) with the previous period and the same period last year, every unit's target status, "
+         "a commune's participants; optionally only the participants of a sector, funding source or status",
+         responses=READ_RESPONSES, response_schema=schemas.DASHBOARD,
+         params=[AS_OF, OPTIONAL_PERIOD, KNOWN_AT, *FILTER_PARAMS, HIERARCHY], tags=["summaries"])
+    def page_view(org_code: str) -> Response:
+        as_of, known_at, filters = parse_date("as_of", date.today()), parse_known_at(), parse_filters()
+        asked_period = parse_period_arg() if request.args.get("period") else None
+        tree = hierarchies.grouping(org_code, as_of)  # the units valid on as_of (hierarchy=as_of), 404 / 403
+        model = models.current()
+        unit = tree.get(org_code)
+        listed = unit is not None and (unit.level == "commune" or not tree.children(org_code))  # who to list
+        with reader.connect() as conn:
+            active = series.active_range(conn, model, tree.cover(org_code))
+            period = asked_period or latest_active_month(active, as_of)
+            targets = reads.targets_in(conn, known_at)  # the targets set by then, when asked as known then
+            body = dashboard_view.page_view(conn, model, tree, targets, org_code, as_of, period, known_at, filters,
+                                            listed)
+        return jsonify(body)
 
     return bp

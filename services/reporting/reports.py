@@ -92,18 +92,38 @@ def period_figures(code: str, period: Period, at: dict[date, PerUnit]) -> dict[s
 
 def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Targets, code: str, period: Period,
                   known_at: datetime | None = None) -> dict[str, Any]:
-    unit = tree.get(code)
-    assert unit is not None
-    previous, last_year = period.previous(), period.last_year()
-    days = sorted({previous.start - timedelta(days=1), period.start - timedelta(days=1), period.end,
-                   last_year.start - timedelta(days=1), last_year.end})
+    days = report_days(period)
     units = reported_units(tree, code)
     if known_at is None:
         at = grouped_metrics(conn, model, tree, units, days)
     else:
         at = known_metrics(conn, model, tree, code, days, known_at)
+    body = report_from(tree, targets, code, period, at)
+    current = {"in_period": body["in_period"], "cumulative": body["cumulative"]}
+    if known_at is not None:
+        restated_figures = period_figures(code, period, grouped_metrics(conn, model, tree, units, days))
+        differences = _differences(current, restated_figures)
+        body.update({"known_at": known_at.isoformat(), "restated": bool(differences),
+                     "differences": differences})
+    return body
+
+
+def report_days(period: Period) -> list[date]:
+    """The days whose figures a period report reads: the ends of the period, of the one before it and of the
+    same period last year."""
+    previous, last_year = period.previous(), period.last_year()
+    return sorted({previous.start - timedelta(days=1), period.start - timedelta(days=1), period.end,
+                   last_year.start - timedelta(days=1), last_year.end})
+
+
+def report_from(tree: OrgTree, targets: Targets, code: str, period: Period, at: dict[date, PerUnit]
+                ) -> dict[str, Any]:
+    """A period report from the figures at its days (`report_days`), however they were summed."""
+    unit = tree.get(code)
+    assert unit is not None
+    previous, last_year = period.previous(), period.last_year()
     current = period_figures(code, period, at)
-    body: dict[str, Any] = {
+    return {
         "org_unit": {"code": unit.code, "name": unit.name, "level": unit.level},
         "period": period.as_dict(),
         **current,
@@ -112,12 +132,6 @@ def period_report(conn: Connection, model: ReadModel, tree: OrgTree, targets: Ta
         "same_period_last_year": {"period": last_year.as_dict(), **period_figures(code, last_year, at)},
         "children": [_child(tree, targets, c.code, c.name, c.level, period, at) for c in tree.children(code)],
     }
-    if known_at is not None:
-        restated_figures = period_figures(code, period, grouped_metrics(conn, model, tree, units, days))
-        differences = _differences(current, restated_figures)
-        body.update({"known_at": known_at.isoformat(), "restated": bool(differences),
-                     "differences": differences})
-    return body
 
 
 def _child(tree: OrgTree, targets: Targets, code: str, name: str, level: str, period: Period,

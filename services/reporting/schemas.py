@@ -79,3 +79,9 @@ ALERTS = _object({"org_unit": UNIT, "as_of": DAY, "generated_at": TEXT, "setting
                       "reason": BILINGUAL, "links": {"type": "object"}},
                       org_unit=UNIT, target=TARGET, since=DAY, missing={"type": "array", "items": TEXT},
                       last_evaluated_on=NULLABLE_DAY, participant={"type": "object"})}})
+PARTICIPANT_ROW = _object({"participant_id": TEXT, "name": TEXT, "model": TEXT, "branch": TEXT, "org_unit": TEXT,
+                           "registered_on": DAY, "status": TEXT, "sector": {"type": "string", "nullable": True},
+                           "sources": {"type": "array", "items": TEXT}, "funding_vnd": INTEGER})
+DASHBOARD = _object({"org_unit": UNIT, "as_of": DAY, "filters": {"type": "object", "additionalProperties": True},
+                     "summary": SUMMARY, "report": REPORT,
+                     "participants": {"type": "array", "nullable": True, "items": PARTICIPANT_ROW}})

@@ -176,12 +176,16 @@ def test_as_of_period_report_and_downloads(open_browser: Any, stack: Stack, arti
     report = stack.get("reports/TX", period="2018")
 
     def report_shown() -> None:
+        code = report["period"]["code"]
+        last_year = stack.get("reports/TX", period=f"{int(code[:4]) - 1}{code[4:]}")
         for key in ("registrations", "evaluations", "funding_vnd", "successful_change", "commendations"):
             cells = page.locator(f"#table-report tr[data-report='in_period.{key}'] td").all_inner_texts()
-            assert [vi_number(c) for c in cells] == [report["in_period"][key], report["previous"]["in_period"][key]]
+            assert [vi_number(c) for c in cells] == [report["in_period"][key], report["previous"]["in_period"][key],
+                                                     last_year["in_period"][key]]
         cells = page.locator("#table-report tr[data-report='cumulative.successful'] td").all_inner_texts()
         assert [vi_number(c) for c in cells] == [report["cumulative"]["successful"],
-                                                 report["previous"]["cumulative"]["successful"]]
+                                                 report["previous"]["cumulative"]["successful"],
+                                                 last_year["cumulative"]["successful"]]
 
     eventually(report_shown)
     assert "Năm 2018" in page.locator("#report-this").inner_text()
@@ -192,13 +196,16 @@ def test_as_of_period_report_and_downloads(open_browser: Any, stack: Stack, arti
     eventually(report_shown)
     assert "6 tháng cuối năm 2018" in page.locator("#report-this").inner_text()
 
-    # the trend has one point per month end, the last on as_of, equal to the API's
+    # the trend has one point per month end up to as_of's month, from one series request, equal to the summaries
     trend = page.locator("#table-trend tbody tr")
-    eventually(lambda: _equal(trend.last.get_attribute("data-day"), "2018-12-31"))
-    june = page.locator("#table-trend tbody tr[data-day='2017-06-30'] td").all_text_contents()  # folded away
-    at_june = stack.get("summary/TX", as_of="2017-06-30")["totals"]
-    assert [vi_number(c) for c in june] == [at_june[m] for m in ("registered", "selected", "trained", "funded",
-                                                                  "successful")]
+    eventually(lambda: _equal(trend.last.get_attribute("data-month"), "2018-12"))
+    series = stack.get("series/TX", to="2018-12")
+    assert trend.count() == len(series["points"]) and series["points"][0]["month"] == series["active"]["first"][:7]
+    for month, end in (("2017-06", "2017-06-30"), ("2018-02", "2018-02-28")):
+        shown = page.locator(f"#table-trend tbody tr[data-month='{month}'] td").all_text_contents()  # folded away
+        at_end = stack.get("summary/TX", as_of=end)["totals"]
+        assert [vi_number(c) for c in shown] == [at_end[m] for m in ("registered", "selected", "trained", "funded",
+                                                                      "successful")]
 
     # downloads of what is on screen: the summary at as_of, the report of the period
     with page.expect_download() as info:
@@ -259,8 +266,10 @@ def test_a_figure_lists_its_events_with_the_posting_agency(open_browser: Any, st
     # one request, for the latest few only: a province's whole list would be tens of megabytes
     assert len(asked) == 1 and "metric=funded" in asked[0] and "limit=300" in asked[0], asked
     assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.event)")) == sorted(e["event_id"] for e in funded)
-    agencies = set(dialog.locator("td.agency").all_inner_texts())
+    agencies = set(dialog.locator("td.agency").evaluate_all("cells => cells.map(c => c.dataset.agency)"))
     assert agencies == {e["source"]["agency"] for e in funded}
+    # named as their keys are, not by id
+    assert "NH Chính sách xã hội Thanh Hóa" in dialog.locator("td.agency").all_inner_texts()
     # each row names its participant as registered (the list carries the names)
     names = dialog.locator("tbody tr[data-event] td a").all_inner_texts()
     assert sorted(names) == sorted(e["participant_name"] for e in funded) and all(names)
@@ -353,3 +362,76 @@ def test_english_phone_and_signed_out(open_browser: Any, browser: Any, stack: St
     page.wait_for_url("**/login**")
     page.goto("/dashboard/TX")
     assert "/login?next=" in page.url
+
+
+def test_a_leader_s_page_views_are_few_requests_and_fit_a_phone(open_browser: Any, stack: Stack,
+                                                                 artifacts: Path) -> None:
+    page, errors = open_browser(viewport={"width": 1366, "height": 900})
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/v1/" in request.url else None)
+    page.goto("/dashboard/TH")
+    loaded(page)
+    page.wait_for_timeout(500)  # whatever else the page would ask for
+    assert len(asked) <= 6, asked
+    assert any("/api/v1/series/TH" in url for url in asked) and not any("/summary/TH?" in url for url in asked)
+    # the landing view: cumulative as of today, the latest month with activity, the trend over the active range
+    series = stack.get("series/TH")
+    assert series["active"] and page.locator("#table-trend tbody tr").count() == len(series["points"])
+    assert page.locator("#table-trend tbody tr").first.get_attribute("data-month") == series["active"]["first"][:7]
+    assert page.input_value("#period") == series["active"]["last"][:7]
+    # every district against its target, in words: the one furthest behind last, with how many it lacks
+    summary = stack.get("summary/TH")
+    behind = min(summary["children"], key=lambda c: c["totals"]["successful"])
+    goal, achieved = behind["target"]["successful_models"], behind["totals"]["successful"]
+    assert achieved < goal
+    row = page.locator(f"#targets li[data-org='{behind['org_unit']['code']}']")
+    assert row.get_attribute("data-status") == "not_reached"
+    assert f"Chưa đạt – còn thiếu {goal - achieved}" in row.inner_text()
+    assert page.locator("#targets li").last.get_attribute("data-org") == behind["org_unit"]["code"]
+    reached = page.locator("#targets li[data-status='reached'] .status").first
+    assert reached.inner_text() == "Đạt"
+    # a figure explains itself on tap, and says how it counts
+    definition = page.locator("#funnel details.def").first
+    assert "lũy kế" in str(definition.locator("summary").get_attribute("title"))
+    definition.locator("summary").click()
+    assert definition.locator("p").is_visible()
+    definition.locator("summary").click()
+    assert "Lũy kế" in page.locator("#overview-scope").inner_text()
+    assert "Phát sinh trong kỳ" in page.locator("#report-scope").inner_text()
+    # the six-month report ready to sign, of the period on screen
+    page.select_option("#period-kind", "half_year")
+    page.select_option("#period", "2018-H1")
+    for kind, mime in (("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                       ("pdf", "application/pdf")):
+        href = str(page.locator(f"#dl-report-{kind}").get_attribute("href"))
+        assert href == f"/api/v1/reports/TH.{kind}?period=2018-H1", href
+        reply = page.request.get(href)
+        assert reply.status == 200 and reply.headers["content-type"].startswith(mime), (kind, reply.status)
+    # the alerts: the districts behind their path, with the reason
+    behind_alerts = page.locator("#alerts details[data-kind='behind_target'] li")
+    assert behind["org_unit"]["code"] in behind_alerts.evaluate_all("items => items.map(i => i.dataset.org)")
+    page.screenshot(path=artifacts / "9-province-1366.png", full_page=True)
+
+    # ten reloads in a row: never a 429
+    for _ in range(10):
+        page.reload()
+        loaded(page)
+    assert not [m for m in errors.messages if "HTTP 429" in m], errors.messages
+
+    # readable at 360 px: no page wider than the screen (tables scroll inside, or become cards)
+    page.set_viewport_size({"width": 360, "height": 780})
+    commune = max(stack.get("summary/TX")["children"], key=lambda c: c["totals"]["registered"])["org_unit"]["code"]
+    for name, path in (("province", "/dashboard/TH"), ("district", "/dashboard/TX?period=2018-H1"),
+                       ("commune", f"/dashboard/{commune}?as_of=2018-12-31")):
+        page.goto(path)
+        loaded(page)
+        page.wait_for_timeout(200)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, name
+        page.screenshot(path=artifacts / f"10-{name}-360.png", full_page=True)
+    card = page.locator("#table-participants tbody tr[data-participant]").first
+    assert card.evaluate("row => getComputedStyle(row).display") == "block"  # a card per participant
+    card.locator("a").click()
+    loaded(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=artifacts / "10-participant-360.png", full_page=True)
+    assert errors.messages == []

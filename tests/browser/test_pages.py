@@ -14,6 +14,7 @@ from services.reporting.reports import activity
 from tests.support.system import System
 
 STATIC = Path(__file__).resolve().parents[2] / "services" / "reporting" / "static"
+SCRIPTS = ("common.js", "org.js", "org-panels.js", "org-report.js", "org-alerts.js", "participant.js", "loans.js")
 PASSWORD = "mat-khau-thu-nghiem-2017"
 
 
@@ -61,7 +62,7 @@ def test_assets_are_shipped_with_the_service(system: System) -> None:
     assert chart.status_code == 200 and "javascript" in chart.headers["Content-Type"]
     assert b"Chart.js v4" in chart.data[:200]
     assert (STATIC / "vendor" / "chart.js-LICENSE.md").read_text().startswith("The MIT License")
-    for name in ("common.js", "org.js", "participant.js", "loans.js", "dashboard.css", "favicon.svg"):
+    for name in (*SCRIPTS, "dashboard.css", "favicon.svg"):
         assert client.get(f"/dashboard/static/{name}").status_code == 200, name
 
 
@@ -70,8 +71,7 @@ def test_every_word_the_scripts_use_exists_in_both_languages() -> None:
         raw = yaml.safe_load(handle)
     assert all(isinstance(pair, list) and len(pair) == 2 and all(pair) for pair in raw.values())
     vi, en = texts("vi"), texts("en")
-    scripts = "".join((STATIC / name).read_text(encoding="utf-8") for name in ("common.js", "org.js", "participant.js",
-                                                                                 "loans.js"))
+    scripts = "".join((STATIC / name).read_text(encoding="utf-8") for name in SCRIPTS)
     used = {key for key in re.findall(r'\bt\("([a-z_.]+)"', scripts) if not key.endswith(".")}
     assert used and used <= set(vi) and used <= set(en), sorted(used - set(vi))
     # t("report." + key): every figure of a period report's activity

@@ -1,10 +1,15 @@
 """GET /api/v1/series: a unit's totals at every month end in one request, equal to the summaries at those
-dates; its default range, validation, scope; a dashboard session's own request budget."""
+dates; its default range, validation, scope. GET /api/v1/dashboard: a page view's figures in one answer, equal
+to the summary's and the reports', filtered by sector, source or status. A dashboard session's own request
+budget."""
 
 from __future__ import annotations
 
 import calendar
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tests.integration.test_reporting import fund, selected_participant
 from tests.support.system import System, settings
@@ -28,6 +33,9 @@ def test_series_equals_summaries_at_month_ends(system: System) -> None:
                                      json={"evaluated_on": "2017-12-01", "status": "successful", "jobs_created": 3})
     assert reply.status_code == 201, reply.json
     system.sync()
+    time.sleep(0.01)
+    known_at = datetime.now(UTC).isoformat()  # the August figures as first reported
+    time.sleep(0.01)
     assert system.support.post(f"/api/v1/events/{wrong}/retraction", headers=bank,
                                json={"reason": "nhập sai"}).status_code == 201
     system.sync()
@@ -72,11 +80,70 @@ def test_series_equals_summaries_at_month_ends(system: System) -> None:
     assert system.reporting.get("/api/v1/series/TH", headers=viewer).status_code == 403
     assert system.reporting.get("/api/v1/series/NOWHERE", headers=viewer).status_code == 404
     assert system.reporting.get("/api/v1/series/TX").status_code == 401
+    check_page_view(system, viewer, known_at)
+
     spec = system.reporting.get("/api/v1/openapi.json").json
     documented = spec["paths"]["/api/v1/series/{org_code}"]["get"]
     assert {p["name"] for p in documented["parameters"]} >= {"from", "to"}
     schema = documented["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema["required"] == ["active", "from", "org_unit", "points", "to"]
+
+
+def check_page_view(system: System, viewer: dict[str, str], known_at: str) -> None:
+    def get(path: str) -> Any:
+        reply = system.reporting.get(path, headers=viewer)
+        assert reply.status_code == 200, reply.json
+        return reply.json
+
+    def plain(summary: dict[str, Any]) -> dict[str, Any]:
+        """The contract's target fields only (the page view adds the status and the path)."""
+        def goal(target: dict[str, Any]) -> dict[str, Any]:
+            return {k: target[k] for k in ("successful_models", "achieved")}
+        return summary | {"target": goal(summary["target"]),
+                          "children": [c | {"target": goal(c["target"])} for c in summary["children"]]}
+
+    view = get("/api/v1/dashboard/TX?as_of=2018-06-30&period=2017-08")
+    assert plain(view["summary"]) == plain(get("/api/v1/summary/TX?as_of=2018-06-30"))
+
+    def without_loans(report: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in report.items() if key != "loans"}  # the loans panel reads its own
+
+    assert view["report"] == without_loans(get("/api/v1/reports/TX?period=2017-08"))
+    assert view["report"]["same_period_last_year"]["period"]["code"] == "2016-08"
+    assert view["participants"] is None  # a district's page lists its communes, not its people
+    # a district below its target of 10, half way along 2017-2018: how many are missing, how many the path expects
+    target = view["summary"]["target"]
+    assert (target["successful_models"], target["achieved"], target["status"], target["missing"]) == \
+        (10, 1, "not_reached", 9)
+    assert target["expected_by_as_of"] == 10 * 545 // 729 and target["due_on"] == "2018-12-31"
+    children = {c["org_unit"]["code"]: c["target"] for c in view["summary"]["children"]}
+    assert children["TX-XUANHOA"]["status"] == "no_target" and children["TX-XUANHOA"]["achieved"] == 1
+    # the landing view: the latest month with an event by as_of; as known then, with what changed since
+    landing = get(f"/api/v1/dashboard/TX?known_at={known_at}")
+    assert landing["report"]["period"]["code"] == "2017-12"
+    then = get(f"/api/v1/dashboard/TX?period=2017-08&known_at={known_at}")["report"]
+    assert then["in_period"]["funding_vnd"] == 25_000_000 and then["restated"] is True
+    assert {"figure": "in_period.funding_vnd", "reported": 25_000_000, "now": 20_000_000} in then["differences"]
+    # a commune's page lists its people; filters keep the figures of the participants they keep
+    commune = get("/api/v1/dashboard/TX-THOLAP?as_of=2017-12-31&period=2017-10")
+    assert [(p["name"], p["status"], p["sources"], p["funding_vnd"]) for p in commune["participants"]] == \
+        [("Trịnh Thị Bình", "selected", ["vbsp"], 30_000_000)]
+    assert commune["summary"]["target"]["status"] == "no_target"
+    for query, registered, funding in (("sector=livestock", 2, 50_000_000), ("status=successful", 1, 20_000_000),
+                                       ("source=vbsp&status=selected", 1, 30_000_000), ("sector=crops", 0, 0)):
+        filtered = get(f"/api/v1/dashboard/TX?as_of=2017-12-31&period=2017-12&{query}")
+        assert filtered["summary"]["totals"]["registered"] == registered, query
+        assert filtered["summary"]["totals"]["funding_vnd"] == funding, query
+        assert filtered["report"]["cumulative"] == filtered["summary"]["totals"], query  # December 31: the same day
+    everyone = get("/api/v1/dashboard/TX?as_of=2017-12-31&period=2017&sector=livestock")
+    unfiltered = without_loans(get("/api/v1/reports/TX?period=2017"))
+    for key in ("in_period", "cumulative", "previous", "children"):
+        assert everyone["report"][key] == unfiltered[key], key  # every participant is in livestock
+    for query, field in (("sector=fishing", "sector"), ("status=done", "status"), ("period=2017-13", "period"),
+                         ("as_of=2017-02-30", "as_of")):
+        reply = system.reporting.get(f"/api/v1/dashboard/TX?{query}", headers=viewer)
+        assert reply.status_code == 422 and field in reply.json["error"]["fields"], (query, reply.json)
+    assert system.reporting.get("/api/v1/dashboard/TH", headers=viewer).status_code == 403
 
 
 def test_a_dashboard_session_has_a_budget_apart_from_keys(tmp_path: Path, bootstrap: str,

@@ -88,7 +88,7 @@ window.TP = (function () {
   }
 
   /** The page's own query parameters that follow the reader to the next page. */
-  const CARRIED = ["as_of", "period", "lang", "hierarchy"];
+  const CARRIED = ["as_of", "period", "lang", "hierarchy", "known_at", "sector", "source", "status"];
   function query() {
     return new URLSearchParams(location.search);
   }
@@ -131,11 +131,15 @@ window.TP = (function () {
     return node;
   }
 
-  /** Poll the projection; call `onChange` when the read model has applied new events. */
-  function live(onChange, intervalMs) {
+  /** Poll the projection, one request every 2 s however many panels listen; call every `onChange` when the
+      read model has applied new events. */
+  const listeners = [];
+  let polling = null;
+  function live(onChange) {
+    listeners.push(onChange);
+    if (polling !== null) return polling;
     let seen = null;
     let busy = false;
-    const status = document.getElementById("live-status");
     const dot = document.querySelector(".live .dot");
     async function tick() {
       if (busy || document.hidden) return;
@@ -144,7 +148,7 @@ window.TP = (function () {
         const projection = await api("projection");
         const applied = projection.events_applied;
         if (seen !== null && applied !== seen) {
-          await onChange();
+          await Promise.all(listeners.map((listener) => listener()));
           if (dot) { dot.classList.add("flash"); setTimeout(() => dot.classList.remove("flash"), 800); }
         }
         seen = applied;
@@ -155,7 +159,8 @@ window.TP = (function () {
       }
     }
     tick();
-    return setInterval(tick, intervalMs || 2000);
+    polling = setInterval(tick, 2000);
+    return polling;
   }
   function stamp() {
     const status = document.getElementById("live-status");
@@ -172,6 +177,18 @@ window.TP = (function () {
     box.hidden = false;
   }
 
+  /** A figure's definition (texts def.<key>): on hover (title) and on tap or keyboard (details). */
+  function define(key, figure) {
+    const text = Object.prototype.hasOwnProperty.call(words, "def." + key) ? words["def." + key] : null;
+    if (!text) return null;
+    return element("details", { className: "def no-print" },
+      element("summary", { title: text, "aria-label": t("definition_of", { figure }) }, "?"),
+      element("p", { role: "note", text }));
+  }
+  /** Names, not ids: an agency by its keys' name, a unit by its name (both sent with the page). */
+  const agencyName = (id) => (page.agencies && page.agencies[id]) || id;
+  const unitName = (code) => (page.units && page.units[code]) || code;
+
   function printButton() {
     const button = document.getElementById("print");
     if (button) button.addEventListener("click", () => window.print());
@@ -181,5 +198,5 @@ window.TP = (function () {
   printButton();
 
   return { page, t, label, num, vnd, pct, day, moment, isoToday, api, pooled, query, setQuery, carried,
-    keepQueryOnLinks, element, live, stamp, showError, HttpError };
+    keepQueryOnLinks, element, define, agencyName, unitName, live, stamp, showError, HttpError };
 })();

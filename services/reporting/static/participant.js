@@ -31,9 +31,7 @@
   }
 
   async function load() {
-    if (!units) {
-      units = Object.fromEntries((await api("org-units")).map((u) => [u.code, u.name]));
-    }
+    units = units || TP.page.units || {}; // names sent with the page: no request for them
     const body = await api(`participants/${encodeURIComponent(page.participant_id)}/timeline`);
     const registration = [...body.events].reverse().find((e) => e.type === "participant.registered" && !e.retracted);
     if (registration) {
@@ -50,7 +48,7 @@
       element("span", { className: "what", text: label("event", e.type) }),
       e.retracted ? element("span", { className: "badge rejected", text: " " + t("retracted") }) : null,
       element("div", { className: "details", text: details(e) }),
-      element("div", { className: "meta", text: `${t("agency")}: ${e.source.agency} · ${t("recorded_at")}: ${moment(e.recorded_at)}` +
+      element("div", { className: "meta", text: `${t("agency")}: ${TP.agencyName(e.source.agency)} · ${t("recorded_at")}: ${moment(e.recorded_at)}` +
         (e.retracted_by ? ` · ${t("retracted_by", { id: e.retracted_by.slice(0, 8) })}` : "") }))));
   }
 
