@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from services.reporting import dashboard_view, schemas, series
 from services.reporting.api import AS_OF, KNOWN_AT, READ_RESPONSES
-from services.reporting.hierarchy_reads import HIERARCHY
+from services.reporting.hierarchy_reads import HIERARCHY, parse_mode
 from services.reporting.params import parse_date, parse_known_at, parse_period_arg
 from services.reporting.periods import Period, parse_period
 from services.reporting.reads import Reads
@@ -127,6 +127,6 @@ def blueprint(reads: Reads) -> Blueprint:
             targets = reads.targets_in(conn, known_at)  # the targets set by then, when asked as known then
             body = dashboard_view.page_view(conn, model, tree, targets, org_code, as_of, period, known_at, filters,
                                             listed)
-        return jsonify(body)
+        return jsonify(body | {"hierarchy": parse_mode()})
 
     return bp

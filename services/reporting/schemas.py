@@ -84,4 +84,5 @@ PARTICIPANT_ROW = _object({"participant_id": TEXT, "name": TEXT, "model": TEXT, 
                            "sources": {"type": "array", "items": TEXT}, "funding_vnd": INTEGER})
 DASHBOARD = _object({"org_unit": UNIT, "as_of": DAY, "filters": {"type": "object", "additionalProperties": True},
                      "summary": SUMMARY, "report": REPORT,
-                     "participants": {"type": "array", "nullable": True, "items": PARTICIPANT_ROW}})
+                     "participants": {"type": "array", "nullable": True, "items": PARTICIPANT_ROW}},
+                    hierarchy={"type": "string", "enum": ["as_of", "current"]})
