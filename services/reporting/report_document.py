@@ -113,7 +113,7 @@ def build(report: dict[str, Any], head: Head, dated: date) -> Document:
     sections.append(comparison(report))
     sections.append(target_section(report))
     sections.append(children_section(report))
-    sections.append(notes())
+    sections.append(notes(report))
     period, unit = report["period"], report["org_unit"]
     return Document(
         head=head, dated=vn_dated_line(head.place, dated), number_line=f"Số: {head.number}-BC/{head.symbol}",
@@ -167,10 +167,13 @@ def _target_cells(target: dict[str, Any]) -> list[str]:
     return [n(target["successful_models"]), target["status_text"]["vi"]]
 
 
-def notes() -> Section:
+def notes(report: dict[str, Any]) -> Section:
     section = Section("Ghi chú: cách tính các chỉ số")
     section.paragraphs.append(f"Số liệu “trong kỳ”: {SCOPE_WORDS['in_period'][0]}; số liệu “lũy kế”: "
                               f"{SCOPE_WORDS['cumulative'][0]}. Dấu “—”: đơn vị chưa được giao chỉ tiêu.")
+    if report.get("known_at"):
+        section.paragraphs.append(f"Số liệu theo dữ liệu đã ghi nhận đến thời điểm {report['known_at']}"
+                                  + (" (đã có điều chỉnh sau thời điểm này)." if report.get("restated") else "."))
     chosen = [IN_PERIOD_BY_KEY[k] for k in ("selections", "fundings", "funding_vnd", "successful_change")]
     for d in [*chosen, CUMULATIVE_BY_KEY["successful"], TARGET_BY_KEY["expected_by_as_of"]]:
         section.paragraphs.append(f"{d.name_vi}: {d.text_vi}")

@@ -248,6 +248,9 @@ def check_documents_and_exports(system: System) -> str:
         assert get(f"/api/v1/reports/{path}", headers=viewer).status_code == 200, path
     commune, _ = _docx_text(get("/api/v1/reports/TX-XUANLAI.docx?period=2018-03", headers=viewer).data)
     assert "toàn xã có 0 Bí thư Chi đoàn" in commune and "tổng số 1.234.567 đồng" in commune
+    then, _ = _docx_text(get("/api/v1/reports/TX.docx?period=2018-H1&known_at=2018-01-01T00:00:00Z",
+                             headers=viewer).data)
+    assert "Số liệu theo dữ liệu đã ghi nhận đến thời điểm 2018-01-01" in then and "tổng số 0 đồng" in then
     assert get("/api/v1/reports/TH.docx?period=2018", headers=viewer).status_code == 403
     assert get("/api/v1/reports/TX.pdf?period=2018-H3", headers=viewer).status_code == 422
 
@@ -257,7 +260,7 @@ def check_documents_and_exports(system: System) -> str:
     titled = {r[0]: r[1] for r in rows[1:rows.index([])]}  # the title rows, up to the first empty one
     assert rows[0][0].startswith("BÁO CÁO") and titled["Đơn vị"] == "Thọ Xuân (TX)"
     assert titled["Kỳ báo cáo"].startswith("6 tháng đầu năm 2018") and titled["Số liệu đến ngày"] == "2018-06-30"
-    assert titled["Người lập"] == "huyen-doan-tho-xuan" and titled["Lập lúc"].endswith("UTC")
+    assert titled["Người lập"] == "huyen-doan-tho-xuan" and titled["Lập lúc"].endswith("(UTC+7)")
     compared_row = next(r for r in rows if r and r[0] == "Vốn giải ngân (đồng)" and len(r) == 4)
     assert compared_row[1:] == [str(p["funding_vnd"]), str(report["previous"]["in_period"]["funding_vnd"]), "7000000"]
     assert any(r and r[0] == "Định nghĩa các chỉ số" for r in rows)
