@@ -37,6 +37,8 @@ FUNDING_SOURCES_BY_KIND = {"union": ["youth_union_120"]}
 MAX_LISTED = 5000
 RECENT = 50
 CHUNK = 500  # participant ids per look-up through the participant_key index
+# what a directory entry needs (its name and status); a retraction may cancel either
+DIRECTORY_TYPES = ("participant.registered", "participant.selected", "participant.rejected", "event.retracted")
 
 
 def allowed_forms(tree: OrgTree, kind: str, scope: str) -> list[str]:
@@ -111,7 +113,8 @@ def blueprint(reader: Engine, tree: OrgTree) -> Blueprint:
         with reader.connect() as conn:
             for start in range(0, min(len(wanted), MAX_LISTED), CHUNK):
                 chunk = wanted[start:start + CHUNK]
-                for row in conn.execute(select(events).where(of_participants(events, chunk))):
+                for row in conn.execute(select(events).where(of_participants(events, chunk),
+                                                             events.c.type.in_(DIRECTORY_TYPES))):
                     by_participant[row.participant_id].append(row_to_fact(row))
         items = []
         for facts in by_participant.values():

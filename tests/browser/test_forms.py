@@ -109,7 +109,16 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
     assert page.evaluate("""async () => (await fetch('/registration/api/v1/participants', {method: 'POST',
         body: '{}', headers: {'Content-Type': 'application/json'}})).status""") == 401
 
-    # the same person typed without accents: the likely duplicate is shown with its record, and confirmed
+    # the same person typed without accents: the likely duplicate is shown while the form is filled in,
+    # again when it is sent (with its record), and recorded once confirmed
+    page.get_by_role("link", name="Quay lại").click()
+    page.get_by_role("link", name="Đăng ký đoàn viên").click()
+    unlabelled = "els => els.filter(e => !e.labels || e.labels.length === 0).map(e => e.id)"
+    assert page.eval_on_selector_all("main input, main select, main textarea", unlabelled) == []
+    page.fill("#f-full_name", "Do Thi Hoa Mai")
+    page.fill("#f-birth_date", BORN)
+    page.select_option("#f-org_unit", COMMUNE)
+    assert "Đỗ Thị Hoa Mai" in page.locator("#precheck ul.candidates").inner_text()
     register(page, "Do Thi Hoa Mai", outcome="p.error")
     assert "Đỗ Thị Hoa Mai" in page.inner_text("ul.candidates")
     assert "Vui lòng" not in page.inner_text("p.error")  # the server's own message, not the form's
@@ -176,6 +185,11 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
 def test_bank_account_records_a_funding(phone: Any, stack: Stack) -> None:
     context, page, errors = phone(BANK)
     assert forms_listed(page) == ["funding", "find"]
+    page.get_by_role("button", name="English").click()  # the switch, kept on the phone
+    page.get_by_role("link", name="Events and retractions").wait_for()
+    assert page.inner_text("ul.forms") == "Funding\nEvents and retractions"
+    page.get_by_role("button", name="Tiếng Việt").click()
+    page.get_by_role("link", name="Giải ngân vốn vay").wait_for()
     body = registration("Ngân Hàng Không Được", COMMUNE, TODAY, "Không", birth_date=BORN)
     assert page.evaluate(POST, ["/registration/api/v1/participants", body]) == 403
     selected = next(p for p in stack.get(f"directory/{COMMUNE}")["items"] if p["status"] == "selected")

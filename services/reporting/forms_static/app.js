@@ -327,6 +327,23 @@
     return shown;
   }
 
+  // Before a registration is sent (online only): people already registered nearby who may be the same
+  // person, from registration's pre-check (docs/api-guide.md); the server asks again when it is sent.
+  async function precheck(form) {
+    const box = form.querySelector("#precheck");
+    const value = (field) => form.elements[field].value.trim();
+    const query = {org_unit: value("org_unit"), name: value("full_name"), birth_date: value("birth_date"), phone: value("phone")};
+    if (!box || !navigator.onLine || !query.org_unit || !((query.name && query.birth_date) || query.phone)) return;
+    const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v));
+    try {
+      const reply = await fetch(`/registration/api/v1/participants/likely-duplicates?${params}`, {credentials: "same-origin"});
+      const found = reply.ok ? (await reply.json()).candidates : [];
+      box.replaceChildren(...(found.length ? [el("p", {class: "error"}, t("candidates")), el("ul", {class: "candidates"},
+        found.map((c) => el("li", {}, `${c.full_name} · ${c.org_unit_name || c.org_unit} · ${c.birth_date || ""} `,
+          c.in_scope ? el("a", {href: `#/participant/${encodeURIComponent(c.participant_id)}`}, t("open_record")) : null)))] : []));
+    } catch (error) { /* offline meanwhile: the server checks when the entry is sent */ }
+  }
+
   // `entry`: a refused one being corrected (its key is kept: a refused request does not use it up)
   function formPage(name, subject, target, entry) {
     const defs = FORMS[name].fields;
@@ -337,8 +354,10 @@
         note ? el("p", {class: note.kind, role: "alert"}, note.text) : null,
         defs.map((def) => fieldRow(def, values[def.name] !== undefined ? values[def.name] : (def.today ? today() : undefined), errors[def.name])),
         confirmations(refusal, known),
+        name === "registration" && !refusal ? el("div", {id: "precheck", role: "status", "aria-live": "polite"}) : null,
         el("div", {class: "actions"}, el("button", {type: "submit", class: "primary"}, t("save")), " ",
           el("a", {href: "#/"}, t("cancel"))));
+      if (name === "registration") form.addEventListener("change", () => precheck(form));
       show(`${t(`form.${name}`)}${subject ? ` · ${subject}` : ""}`, form);
       const invalid = form.querySelector("[aria-invalid=true]");
       if (invalid) invalid.focus();
