@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -24,6 +24,8 @@ from shared.web import ApiError, doc, json_body
 READ_RESPONSES = {200: "OK", 401: "no valid key", 403: "out of scope", 404: "unknown org unit",
                   422: "bad parameter"}
 AS_OF = {"name": "as_of", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}}
+KIND = {"name": "kind", "in": "query", "required": False, "schema": {"type": "string"},
+        "description": "only these kinds, comma-separated: behind_target, selected_idle, funded_unevaluated"}
 
 
 class TargetBody(Schema):
@@ -102,18 +104,22 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
     @bp.get("/alerts/<org_code>")
     @doc("Units behind the straight-line path to their target, selected participants neither trained nor "
          "funded after N months, funded participants with no evaluation in M months; each with its reason",
-         responses=READ_RESPONSES, response_schema=schemas.ALERTS, params=[AS_OF, HIERARCHY],
+         responses=READ_RESPONSES, response_schema=schemas.ALERTS, params=[AS_OF, HIERARCHY, KIND],
          tags=["alerts"])
     def alerts_of(org_code: str) -> Response:
         as_of = parse_date("as_of", date.today())
-        return jsonify(alerts_body(reads, settings, org_code, as_of))
+        kinds = set(filter(None, request.args.get("kind", "").split(","))) or set(alerts.KINDS)
+        if not kinds <= set(alerts.KINDS):
+            raise _bad("kind", "Loại cảnh báo: " + ", ".join(alerts.KINDS), "kind: one of " + ", ".join(alerts.KINDS))
+        return jsonify(alerts_body(reads, settings, org_code, as_of, kinds))
 
     return bp
 
 
-def alerts_body(reads: Reads, settings: alerts.Settings, org_code: str, as_of: date) -> dict[str, Any]:
-    """The alerts of `org_code` and the units below it as the hierarchy valid on `as_of` groups them (404/403
-    checked in it); a participant counts where that hierarchy puts their recorded unit."""
+def alerts_body(reads: Reads, settings: alerts.Settings, org_code: str, as_of: date,
+                kinds: set[str] | frozenset[str] = frozenset(alerts.KINDS)) -> dict[str, Any]:
+    """The alerts (of `kinds`) of `org_code` and the units below it as the hierarchy valid on `as_of` groups
+    them (404/403 checked in it); a participant counts where that hierarchy puts their recorded unit."""
     tree = reads.grouping(org_code, as_of)
     recorded = tree.descendants(org_code)  # every recorded unit counted in it, former ones included
     shown = sorted((u.code for u in tree if u.code in recorded), key=lambda c: (tree.depth(c), c))
@@ -133,8 +139,12 @@ def alerts_body(reads: Reads, settings: alerts.Settings, org_code: str, as_of: d
                 found.append(alert)
         e = model.events
         registered = select(e.c.participant_key).where(registered_in(e, sorted(recorded)))
-        for history in histories(conn, model, e.c.participant_key.in_(registered), e.c.type.in_(alerts.NEEDED_TYPES)):
-            found.extend(alerts.participant_alerts([f for f, _ in history], set(recorded), as_of, settings, names))
+        if kinds & {alerts.SELECTED_IDLE, alerts.FUNDED_UNEVALUATED}:  # reads every participant's history
+            for history in histories(conn, model, e.c.participant_key.in_(registered),
+                                     e.c.type.in_(alerts.NEEDED_TYPES)):
+                found.extend(alerts.participant_alerts([f for f, _ in history], set(recorded), as_of, settings,
+                                                       names))
+    found = [a for a in found if a["kind"] in kinds]
     counts = {kind: sum(1 for a in found if a["kind"] == kind) for kind in alerts.KINDS}
     unit = tree.get(org_code)
     assert unit is not None

@@ -182,6 +182,9 @@ def check_targets_and_alerts(system: System, people: dict[str, str]) -> None:
     later_alerts = get("/api/v1/alerts/TX?as_of=2018-09-30", headers=viewer).json
     idle_later = {a["participant"]["id"] for a in later_alerts["alerts"] if a["kind"] == "selected_idle"}
     assert idle_later == {people["idle"], people["recent"]}
+    units_only = get("/api/v1/alerts/TX?as_of=2018-06-30&kind=behind_target", headers=viewer).json
+    assert units_only["counts"] == {"behind_target": 2, "selected_idle": 0, "funded_unevaluated": 0}
+    assert get("/api/v1/alerts/TX?kind=late", headers=viewer).status_code == 422
     assert get("/api/v1/alerts/TS", headers=viewer).status_code == 403
     assert get("/api/v1/alerts/TX?as_of=2018-13-01", headers=viewer).status_code == 422
 
