@@ -21,12 +21,14 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     if migrate:
         run_migrations(parts.engine, VERSIONS)
     install_session_auth(parts.app, parts.access, config, writes=True)  # people's writes through the gateway (forms)
-    hierarchy = HierarchySource(parts.engine, org_unit_changes, parts.tree, config.program_start,
+    reader = status_reader(config)
+    # read-only: on SQLite the writers' engine would take the write lock to look for a new change
+    hierarchy = HierarchySource(reader, org_unit_changes, parts.tree, config.program_start,
                                 config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(REGISTRATION_EVENTS), parts.tree,
                     "registration", config.program_start, limits=config.plausibility, hierarchy=hierarchy)
     parts.app.register_blueprint(api.blueprint(writer, parts.engine, parts.tree))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     parts.app.register_blueprint(org_units.blueprint(writer, hierarchy))
-    watch_messaging(parts, config, status_reader(config), outbox=outbox)
+    watch_messaging(parts, config, reader, outbox=outbox)
     return parts.app

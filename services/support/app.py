@@ -32,7 +32,9 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
         run_migrations(parts.engine, VERSIONS)
     install_session_auth(parts.app, parts.access, config, writes=True)  # people's writes through the gateway (forms)
     # the hierarchy's changes as support's consumer learned them from Kafka: scope checks on an event's date
-    hierarchy = HierarchySource(parts.engine, org_unit_changes, parts.tree, config.program_start,
+    reader = status_reader(config)
+    # read-only: on SQLite the writers' engine would take the write lock to look for a new change
+    hierarchy = HierarchySource(reader, org_unit_changes, parts.tree, config.program_start,
                                 config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(SUPPORT_EVENTS), parts.tree, "support",
                     config.program_start, limits=config.plausibility, hierarchy=hierarchy)
@@ -40,7 +42,6 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     # support's consumer stores its offsets under its group's name (tienphong/workers.py)
     group = config.consumer_group or f"{config.topic_prefix}-support"
-    reader = status_reader(config)
     view = ConsumerProgress(reader, consumer_offsets, consumer_heartbeats, lambda _: group,
                             EndOffsets(config.kafka_bootstrap_servers, [config.topic(REGISTRATION_EVENTS)]),
                             config.stall_seconds)

@@ -124,6 +124,9 @@ def check_history(system: System) -> None:
     assert funding(system, "TH", "2018-12-31", viewer) == before_2018
     assert {k: v for k, v in funding(system, "TX", "2018-12-31", tx_union).items() if v} == {
         "total": 30_000_000, "registered": 2, "TX-XUANHOA": 10_000_000, "TX-XUANLAI": 20_000_000}
+    for code, commune in (("TS", "TS-HOPTHANH"), ("YD", "YD-DINHTAN")):  # every old commune's, exactly
+        assert {k: v for k, v in funding(system, code, "2018-12-31", viewer).items() if v} == {
+            "total": before_2018[code], "registered": 1, commune: before_2018[code]}
     # 2018 restated onto today's units: the same province total
     assert funding(system, "TH", "2018-12-31", viewer, "current") == {
         "total": 65_000_000, "registered": 4, "THH": 0, "YD": 0, "YD-DINHTAN": 5_000_000, "TS": 0,
