@@ -186,3 +186,18 @@ def check_history(system: System) -> None:
 def registration_of(name: str, org_unit: str, day: str) -> dict[str, Any]:
     from tests.support.system import registration_body
     return registration_body(full_name=name, org_unit=org_unit, registered_on=day)
+
+
+def test_the_demo_records_its_illustrative_reform_once(system: System, tmp_path: Any) -> None:
+    from tests.integration.test_demo_program import SystemTransport
+    from tienphong import demo
+
+    client = demo.Client(demo.demo_keys(tmp_path / "demo-keys.json", system.env), 2017, SystemTransport(system))
+    assert demo.load_reform(client).endswith(" recorded")
+    assert demo.load_reform(client).endswith("already recorded")
+    system.sync()
+    viewer = system.key("viewer", "TH")
+    units = system.reporting.get("/api/v1/org-units?as_of=2025-07-01", headers=viewer).json
+    assert [u["code"] for u in units if u["parent"] == "TH"] == [
+        "TH-XTHOXUAN", "TH-XLAMSON", "TH-XXUANLAP", "TH-XTHOLAP", "TH-XNAMGIANG", "TH-XTRIEUSON", "TH-XHOPTIEN",
+        "TH-XTHIEUHOA", "TH-XYENDINH"]
