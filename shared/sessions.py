@@ -44,6 +44,7 @@ LOGIN_PER_USERNAME_PER_MINUTE = 5
 LOGIN_PER_IP_PER_MINUTE = 20  # a district office behind one address still gets in
 MAX_PASSWORD = 1024  # argon2 on a megabyte of "password" is a denial of service
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+GATEWAY_HEADER = "X-Tienphong-Gateway"
 
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("Đăng nhập", "Sign in"),
@@ -176,6 +177,24 @@ def session_principal() -> Principal | None:
     return signed_in()
 
 
+def gateway_token(key: str) -> str:
+    """What the gateway (tienphong/gateway.py) sends in GATEWAY_HEADER: only a process holding the services'
+    secret key can make it, so only the gateway's X-Forwarded-For is believed."""
+    return hmac.new(key.encode(), b"tienphong gateway", "sha256").hexdigest()
+
+
+def client_address() -> str:
+    """The address a login attempt is counted against: the gateway's word for it when the request came
+    through the gateway (else every person behind the one address would share one budget), otherwise the
+    peer's own address; a forged X-Forwarded-For from anyone else counts for nothing."""
+    vouched = request.headers.get(GATEWAY_HEADER, "")
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    key = current_app.secret_key
+    if forwarded and vouched and isinstance(key, str) and hmac.compare_digest(vouched, gateway_token(key)):
+        return forwarded
+    return request.remote_addr or "unknown"
+
+
 def writer_principal() -> Principal | None:
     """session_principal for the write services: an account not bound to an agency (a reader, an admin)
     writes nothing with its cookie; admins retract with admin keys."""
@@ -245,7 +264,7 @@ def login_blueprint(store: AccessStore) -> Blueprint:
             return _page("bad_csrf", 400)
         username = request.form.get("username", "").strip()[:100]
         password = request.form.get("password", "")
-        client = request.remote_addr or "unknown"
+        client = client_address()
         # The address first: attempts refused for it do not use up the username's budget.
         wait = by_ip.acquire(client) or by_username.acquire(username.casefold())
         if wait > 0:

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared.config import SERVICE_PORTS, service_port
+from shared.config import SERVICE_PORTS, from_env, service_port
 from shared.i18n import language
+from shared.sessions import GATEWAY_HEADER, gateway_token, secret_key
 
 log = logging.getLogger("tienphong.gateway")
 
@@ -84,7 +85,7 @@ def _error(start_response: Any, status: str, code: str, vi: str, en: str, enviro
     return [body]
 
 
-def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
+def _request_headers(environ: dict[str, Any], token: str) -> dict[str, str]:
     headers = {key[5:].replace("_", "-").title(): str(value) for key, value in environ.items()
                if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in HOP}
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
@@ -95,6 +96,7 @@ def _request_headers(environ: dict[str, Any]) -> dict[str, str]:
     headers["X-Forwarded-Proto"] = environ.get("wsgi.url_scheme", "http")
     # the gateway's own peer, not whatever the client claims: a forged X-Forwarded-For goes no further
     headers["X-Forwarded-For"] = environ.get("REMOTE_ADDR", "")
+    headers[GATEWAY_HEADER] = token  # vouches for X-Forwarded-For (shared.sessions.client_address)
     return headers
 
 
@@ -105,8 +107,9 @@ def _body(environ: dict[str, Any]) -> Iterator[bytes]:
 
 
 class Gateway:
-    def __init__(self, urls: dict[str, str]) -> None:
+    def __init__(self, urls: dict[str, str], secret: str) -> None:
         self.urls = {service: urlsplit(url) for service, url in urls.items()}
+        self.token = gateway_token(secret)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -130,7 +133,7 @@ class Gateway:
     def _send(self, environ: dict[str, Any], service: str, method: str, target: str,
               body: Iterable[bytes] | bytes) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         conn = self._connection(service)
-        headers = _request_headers(environ)
+        headers = _request_headers(environ, self.token)
         sent: Iterable[bytes] | bytes | None = body
         if isinstance(body, bytes):
             headers["Content-Length"] = str(len(body))
@@ -216,4 +219,4 @@ def _plain(start_response: Any, status: str, body: bytes) -> list[bytes]:
 
 
 def create_app(env: dict[str, str] | None = None) -> Gateway:
-    return Gateway(backends(env))
+    return Gateway(backends(env), secret_key(from_env("gateway", env)))

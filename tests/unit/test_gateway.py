@@ -7,12 +7,16 @@ import json
 import threading
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 from werkzeug.wsgi import get_input_stream
 
+from shared.sessions import client_address, gateway_token
 from tests.support.broker import free_port
 from tienphong.gateway import Gateway, backends, route
+
+SECRET = "a-secret-key-of-the-services-0123456789"
 
 
 @pytest.mark.parametrize(("method", "path", "service", "target"), [
@@ -44,7 +48,7 @@ def test_each_path_reaches_the_service_that_owns_it(method: str, path: str, serv
 
 def test_a_service_away_answers_in_the_contract_shape() -> None:
     away = {service: f"http://127.0.0.1:{free_port()}" for service in ("registration", "support", "reporting")}
-    client = Client(Gateway(away))
+    client = Client(Gateway(away, SECRET))
     reply = client.post("/api/v1/participants", json={"full_name": "x"}, headers={"Accept-Language": "en"})
     assert reply.status_code == 502 and reply.headers["Retry-After"] == "5"
     assert reply.json == {"error": {"code": "service_unavailable", "fields": {},
@@ -74,7 +78,8 @@ def _echo(name: str):  # type: ignore[no-untyped-def]
         answer = json.dumps({"service": name, "method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"],
                              "query": environ.get("QUERY_STRING"), "size": len(body),
                              "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR"),
-                             "csrf": environ.get("HTTP_X_CSRF_TOKEN"), "host": environ.get("HTTP_HOST")}).encode()
+                             "csrf": environ.get("HTTP_X_CSRF_TOKEN"), "host": environ.get("HTTP_HOST"),
+                             "vouched": environ.get("HTTP_X_TIENPHONG_GATEWAY") == gateway_token(SECRET)}).encode()
         start_response("201 CREATED", [("Content-Type", "application/json"), ("Set-Cookie", "a=1"),
                                        ("Set-Cookie", "b=2")])
         return [answer]
@@ -87,14 +92,14 @@ def test_bodies_headers_and_the_retraction_go_through() -> None:
     for server in servers.values():
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        gateway = Client(Gateway({name: f"http://127.0.0.1:{s.server_port}" for name, s in servers.items()}))
+        gateway = Client(Gateway({name: f"http://127.0.0.1:{s.server_port}" for name, s in servers.items()}, SECRET))
         upload = b"y" * (3 * 1024 * 1024 + 7)
         reply = gateway.post("/api/v1/imports/fundings?dry=1", data=upload, environ_base={"REMOTE_ADDR": "10.0.0.9"},
                              headers={"X-CSRF-Token": "t", "X-Forwarded-For": "1.2.3.4", "Connection": "close"})
         assert reply.status_code == 201
         assert reply.json == {"service": "support", "method": "POST", "path": "/api/v1/imports/fundings",
                               "query": "dry=1", "size": len(upload), "forwarded_for": "10.0.0.9", "csrf": "t",
-                              "host": f"127.0.0.1:{servers['support'].server_port}"}
+                              "host": f"127.0.0.1:{servers['support'].server_port}", "vouched": True}
         assert reply.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
         chunked = gateway.post("/api/v1/participants", input_stream=io.BytesIO(b"z" * 100_000),
                                headers={"Transfer-Encoding": "chunked"})
@@ -105,3 +110,16 @@ def test_bodies_headers_and_the_retraction_go_through() -> None:
     finally:
         for server in servers.values():
             server.shutdown()
+
+
+def test_only_the_gateway_says_who_the_client_is() -> None:
+    """Login attempts are counted per client address: through the gateway its X-Forwarded-For, vouched for
+    with a token only the holders of the secret key can make; anyone else's X-Forwarded-For is ignored."""
+    app = Flask("t")
+    app.secret_key = SECRET
+    vouched = {"X-Forwarded-For": "203.0.113.7", "X-Tienphong-Gateway": gateway_token(SECRET)}
+    forged = {"X-Forwarded-For": "203.0.113.7", "X-Tienphong-Gateway": gateway_token("another-key")}
+    for headers, seen in ((vouched, "203.0.113.7"), (forged, "10.1.1.1"), ({"X-Forwarded-For": "203.0.113.7"},
+                                                                          "10.1.1.1")):
+        with app.test_request_context("/login", headers=headers, environ_base={"REMOTE_ADDR": "10.1.1.1"}):
+            assert client_address() == seen
