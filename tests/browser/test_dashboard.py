@@ -388,6 +388,13 @@ def test_a_leader_s_page_views_are_few_requests_and_fit_a_phone(open_browser: An
     assert row.get_attribute("data-status") == "not_reached"
     assert f"Chưa đạt – còn thiếu {goal - achieved}" in row.inner_text()
     assert page.locator("#targets li").last.get_attribute("data-org") == behind["org_unit"]["code"]
+    page.goto("/dashboard/TX")  # communes have no target: the sentence says so, no list of empty bars
+    loaded(page)
+    assert "chưa được giao chỉ tiêu" in page.locator("#targets-summary").inner_text()
+    assert page.locator("#targets").is_hidden()
+    assert page.locator("#table-children td[data-status='no_target']").first.inner_text() == "Chưa giao chỉ tiêu"
+    page.goto("/dashboard/TH")
+    loaded(page)
     reached = page.locator("#targets li[data-status='reached'] .status").first
     assert reached.inner_text() == "Đạt"
     # a figure explains itself on tap, and says how it counts
@@ -411,6 +418,20 @@ def test_a_leader_s_page_views_are_few_requests_and_fit_a_phone(open_browser: An
     behind_alerts = page.locator("#alerts details[data-kind='behind_target'] li")
     assert behind["org_unit"]["code"] in behind_alerts.evaluate_all("items => items.map(i => i.dataset.org)")
     page.screenshot(path=artifacts / "9-province-1366.png", full_page=True)
+
+    # a filter keeps the figures of the participants it keeps; a past report as known then says what changed
+    page.goto("/dashboard/TH?as_of=2018-12-31&period=2018-H1")
+    loaded(page)
+    page.select_option("#filter-sector", "livestock")
+    livestock = stack.get("dashboard/TH", as_of="2018-12-31", period="2018-H1", sector="livestock")["summary"]
+    assert 0 < livestock["totals"]["registered"] < summary["totals"]["registered"]
+    eventually(lambda: _equal(shown_figures(page)["registered"], livestock["totals"]["registered"]))
+    assert "Chăn nuôi" in page.locator("#filtered-note").inner_text() and "sector=livestock" in page.url
+    page.select_option("#filter-sector", "")
+    page.check("input[name='known'][value='then']")
+    assert "known_at=2018-07-01" in page.url
+    eventually(lambda: _equal(page.locator("#restated").is_visible(), True))
+    assert page.locator("#restated").get_attribute("data-restated") in ("true", "false")
 
     # ten reloads in a row: never a 429
     for _ in range(10):
