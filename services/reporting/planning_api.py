@@ -75,7 +75,9 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
     @bp.post("/targets/<org_code>")
     @doc("Set a unit's target of successful models from a date on (admin keys and accounts); earlier targets "
          "stay for the reports they were valid for", body=TargetBody,
-         responses={201: "recorded", 400: "bad JSON", 401: "no valid key", 403: "not an admin, or out of scope",
+         responses={201: "recorded", 200: "the unit's latest target sent again: nothing new recorded (so a retried "
+                                          "request, with or without Idempotency-Key, never adds a second row)",
+                    400: "bad JSON", 401: "no valid key", 403: "not an admin, or out of scope",
                     404: "unknown org unit", 415: "not JSON", 422: "invalid fields"}, tags=["targets"])
     def set_target(org_code: str) -> tuple[Response, int]:
         principal = current_principal()
@@ -97,9 +99,9 @@ def blueprint(reads: Reads, settings: alerts.Settings) -> Blueprint:
         if due_on <= start_on:
             raise _bad("due_on", "Hạn chỉ tiêu phải sau ngày bắt đầu.", "due_on must be after start_on.")
         with reads.engine.begin() as conn:
-            row = target_store.add(conn, org_code, body["successful_models"], start_on, due_on, effective_on,
+            row, added = target_store.add(conn, org_code, body["successful_models"], start_on, due_on, effective_on,
                                    principal.name or principal.agency or principal.key_id, body.get("note"))
-        return jsonify(row.as_dict()), 201
+        return jsonify(row.as_dict()), 201 if added else 200
 
     @bp.get("/alerts/<org_code>")
     @doc("Units behind the straight-line path to their target, selected participants neither trained nor "

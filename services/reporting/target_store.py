@@ -39,9 +39,15 @@ def all_rows(conn: Connection) -> list[TargetRow]:
 
 
 def add(conn: Connection, org_unit: str, value: int, start_on: date, due_on: date, effective_on: date,
-        set_by: str, note: str | None) -> TargetRow:
-    """Records a new target (earlier ones stay: they are what past reports used)."""
+        set_by: str, note: str | None) -> tuple[TargetRow, bool]:
+    """Records a new target (earlier ones stay: they are what past reports used), unless it is the unit's latest
+    target sent again (a retried request): then that one, and False."""
+    t = targets_table.c
+    latest = conn.execute(select(targets_table).where(t.org_unit == org_unit).order_by(t.id.desc()).limit(1)).first()
+    if latest is not None and (latest.value, latest.start_on, latest.due_on, latest.effective_on, latest.note) == (
+            value, start_on, due_on, effective_on, note):
+        return _row(latest), False
     values = {"org_unit": org_unit, "value": value, "start_on": start_on, "due_on": due_on,
               "effective_on": effective_on, "set_at": datetime.now(UTC), "set_by": set_by, "note": note}
     new_id = conn.execute(insert(targets_table).values(**values).returning(targets_table.c.id)).scalar_one()
-    return TargetRow(int(new_id), **values)  # type: ignore[arg-type]
+    return TargetRow(int(new_id), **values), True  # type: ignore[arg-type]

@@ -142,6 +142,9 @@ def check_targets_and_alerts(system: System, people: dict[str, str]) -> None:
     changed = system.reporting.post("/api/v1/targets/TX-XUANHOA", headers=admin, json={
         "successful_models": 5, "effective_on": "2018-07-01", "start_on": "2018-07-01", "due_on": "2018-12-31"})
     assert changed.status_code == 201
+    resent = system.reporting.post("/api/v1/targets/TX-XUANHOA", headers=admin | {"Idempotency-Key": "t-1"}, json={
+        "successful_models": 5, "effective_on": "2018-07-01", "start_on": "2018-07-01", "due_on": "2018-12-31"})
+    assert resent.status_code == 200 and resent.json == changed.json  # a retried request adds no history row
     again = get("/api/v1/reports/TX?period=2018-H1", headers=viewer).json
     assert again == first_half
     child = next(c for c in again["children"] if c["org_unit"]["code"] == "TX-XUANHOA")
