@@ -101,13 +101,13 @@ def blueprint(writer: Writer, tree: OrgTree) -> Blueprint:
     @doc("The registration list template (XLSX, Vietnamese headers, notes and commune codes)",
          responses=TEMPLATE_RESPONSES, params=[LANG_PARAM], tags=["imports"])
     def template() -> Response:
-        return template_response(tree, PARTICIPANTS)
+        return template_response(writer.context().tree, PARTICIPANTS)
 
     @bp.post("/imports")
     @doc("Import a registration list (multipart: file = XLSX or CSV, org_unit optional): all rows or none",
          responses=IMPORT_RESPONSES, tags=["imports"])
     def upload() -> Response:
-        return upload_response(writer, tree, PARTICIPANTS)
+        return upload_response(writer, PARTICIPANTS)
 
     add_routes(bp, writer, tree, (PARTICIPANTS, *EVENT_KINDS), roster=lambda scope: _roster(writer.engine, tree, scope))
     return bp

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from shared.access_web import current_principal
+from shared.grouping import Grouping
 from shared.imports.cells import Row
 from shared.imports.layout import XLSX_MIMETYPE, Layout, file_error
 from shared.imports.reading import Table, read_table
@@ -49,18 +50,24 @@ class ImportKind:
 
 
 def template_response(tree: OrgTree, kind: ImportKind, roster: Callable[[str], Roster] | None = None) -> Response:
-    """The kind's template, with the communes (and, given `roster`, the participants) in the key's scope."""
+    """The kind's template, with the communes (and, given `roster`, the participants) in the key's scope: today's
+    (`tree` is today's hierarchy), or for a key scoped to a unit since dissolved, the ones it had then."""
     scope = current_principal().scope
     communes = [u for u in tree if u.level == "commune" and tree.within(u.code, scope)]
+    if not communes and isinstance(tree, Grouping):
+        first = tree.hierarchy.first
+        communes = [u for u in first if u.level == "commune" and first.within(u.code, scope)]
     workbook = template_workbook(kind.layout, communes, english=lang() == "en",
                                  roster=roster(scope) if roster else None)
     return Response(workbook, mimetype=XLSX_MIMETYPE,
                     headers={"Content-Disposition": f'attachment; filename="{kind.template_name}"'})
 
 
-def upload_response(writer: Writer, tree: OrgTree, kind: ImportKind) -> Response:
-    """The uploaded file recorded whole, or the refusal; re-sending it records nothing twice."""
+def upload_response(writer: Writer, kind: ImportKind) -> Response:
+    """The uploaded file recorded whole, or the refusal; re-sending it records nothing twice. Units are those of
+    today's hierarchy or any former one (each row's event is checked in the hierarchy of its own date)."""
     ctx = writer.context()
+    tree = ctx.tree
     language = lang()
     try:
         kind.may_import(ctx)
@@ -84,7 +91,7 @@ def upload_response(writer: Writer, tree: OrgTree, kind: ImportKind) -> Response
 def _check_org_unit(tree: OrgTree, ctx: Context, org_unit: str | None) -> None:
     if org_unit is None:
         return
-    if org_unit not in tree:
+    if org_unit not in tree and not (isinstance(tree, Grouping) and tree.hierarchy.ever(org_unit)):
         raise RuleViolation(422, "validation_failed", "org_unit", "Không có đơn vị này trong danh sách đơn vị.",
                             "No such org unit in the hierarchy.")
     if not tree.within(org_unit, ctx.principal.scope):
@@ -107,11 +114,11 @@ def _views(writer: Writer, tree: OrgTree, kind: ImportKind,
     @doc(f"The {kind.name} list template (XLSX: headers, drop-downs, notes, commune codes)",
          responses=TEMPLATE_RESPONSES, params=[LANG_PARAM], tags=["imports"])
     def template() -> Response:
-        return template_response(tree, kind, roster)
+        return template_response(writer.context().tree, kind, roster)
 
     @doc(f"{kind.summary} (multipart: file = XLSX or CSV): all rows or none", responses=IMPORT_RESPONSES,
          tags=["imports"])
     def upload() -> Response:
-        return upload_response(writer, tree, kind)
+        return upload_response(writer, kind)
 
     return template, upload

@@ -181,6 +181,37 @@ def check_history(system: System) -> None:
     assert "Xã Thọ Xuân" in page.get("/dashboard/C1").get_data(as_text=True)
     district = page.get("/dashboard/TX").get_data(as_text=True)
     assert "Thọ Xuân" in district and "TX-XUANHOA" in district
+    # a commune's list after the reform: the template offers the new communes, the file is recorded (kept last)
+    template = system.registration.get("/api/v1/imports/template.xlsx", headers=union)
+    assert template.status_code == 200 and b"C2" in _sheet_text(template.data)
+    listed = imported(system, union, registration_of("Phạm Văn Hùng", "C2", "2025-08-02"))
+    assert listed.status_code == 201, listed.json
+
+
+def _sheet_text(workbook: bytes) -> bytes:
+    import io
+
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True)
+    return " ".join(str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                    for c in row if c is not None).encode()
+
+
+def imported(system: System, key: dict[str, str], body: dict[str, Any]) -> Any:
+    """One registration sent as a CSV list (headers as the template's) for the body's org unit."""
+    import csv
+    import io
+
+    from services.registration.import_layout import REGISTRATIONS
+    columns = [c for c in REGISTRATIONS.columns if c.field in body]
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([c.header for c in columns])
+    writer.writerow([{True: "Có", False: "Không"}.get(body[c.field], body[c.field]) if isinstance(body[c.field], bool)
+                     else body[c.field] for c in columns])
+    return system.registration.post("/api/v1/imports", headers=key, content_type="multipart/form-data",
+                                    data={"file": (io.BytesIO(text.getvalue().encode()), "danh-sach.csv"),
+                                          "org_unit": body["org_unit"]})
 
 
 def registration_of(name: str, org_unit: str, day: str) -> dict[str, Any]:
