@@ -77,9 +77,10 @@ def route(method: str, path: str) -> tuple[str, str]:
 
 
 def _error(start_response: Any, status: str, code: str, vi: str, en: str, environ: dict[str, Any],
-           headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+           headers: list[tuple[str, str]] | None = None, fields: dict[str, str] | None = None) -> list[bytes]:
     message = en if language(environ.get("HTTP_ACCEPT_LANGUAGE")) == "en" else vi
-    body = json.dumps({"error": {"code": code, "message": message, "fields": {}}}, ensure_ascii=False).encode()
+    body = json.dumps({"error": {"code": code, "message": message, "fields": fields or {}}},
+                      ensure_ascii=False).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                             ("Cache-Control", "no-store"), *(headers or [])])
     return [body]
@@ -209,8 +210,12 @@ class Gateway:
                 away.append(service)
         if away:
             return _error(start_response, "503 Service Unavailable", "not_ready", "Chưa sẵn sàng: " + ", ".join(away),
-                          "Not ready: " + ", ".join(away), environ)
-        return _plain(start_response, "200 OK", b"ready")
+                          "Not ready: " + ", ".join(away), environ, fields={s: "not ready" for s in away})
+        # the services' own shape (shared/web.py readyz), so one probe reads every process alike
+        body = json.dumps({"status": "ready", "service": "gateway", "checks": {s: "ok" for s in self.urls}}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                  ("Cache-Control", "no-store")])
+        return [body]
 
 
 def _plain(start_response: Any, status: str, body: bytes) -> list[bytes]:
