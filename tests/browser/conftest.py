@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,11 @@ def browser(playwright_driver: Any) -> Iterator[Any]:
         chromium.close()
 
 
+# The browser stack's processes and database, closed after the last browser test (not at the session's end:
+# the e2e and integration tests that follow need the cores and the database connections it would hold)
+_stack_exit = ExitStack()
+
+
 # One system for every browser module (the demo takes minutes to load; the forms' tests only add to it)
 @pytest.fixture(scope="session")
 def stack(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
@@ -59,11 +65,17 @@ def stack(bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"no database for the browser tests: {exc}", pytrace=False)
     data_dir = tmp_path_factory.mktemp("browser")
+    _stack_exit.callback(drop, template)
     try:
-        with running_stack(settings(data_dir, bootstrap, template), data_dir) as running:
-            yield running
+        yield _stack_exit.enter_context(running_stack(settings(data_dir, bootstrap, template), data_dir))
     finally:
-        drop(template)
+        _stack_exit.close()
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if nextitem is None or Path(__file__).parent not in Path(nextitem.path).parents:
+        _stack_exit.close()
 
 
 @pytest.fixture(scope="session")
