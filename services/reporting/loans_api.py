@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from services.reporting.api import AS_OF, READ_RESPONSES
 from services.reporting.hierarchy_reads import HIERARCHY, Hierarchies, parse_mode
@@ -15,8 +15,10 @@ from services.reporting.loans import BUCKETS, follow_up_reasons, line, portfolio
 from services.reporting.loans_read import loans_in, names_of
 from services.reporting.params import parse_date
 from services.reporting.reads import Models
+from services.reporting.store import of_participants
 from shared.access_web import current_principal, require_scope
 from shared.auth import Principal
+from shared.grouping import grouping as grouping_of
 from shared.loans import Loan
 from shared.orgunits import OrgTree
 from shared.web import ApiError, doc
@@ -99,6 +101,44 @@ def blueprint(engine: Engine, reader: Engine, first: OrgTree, hierarchies: Hiera
                 body.update(detail_lines(shown, as_of, names_of(conn, model, sorted(
                     {loan.funding.participant_id for loan in shown})), request.args.get("lines") == "true", tree))
         return jsonify(body)
+
+    @bp.get("/participants/<participant_id>/loans")
+    @doc("One participant's loans as of today, for the readers who may see them one by one (union officers in "
+         "scope: all; a bank: its own), each with its outstanding principal and latest classification: what "
+         "the forms' loan picker shows", responses=READ_RESPONSES,
+         response_schema={"type": "object", "properties": {"participant_id": TEXT, "participant_name": NULLABLE_TEXT,
+                                                           "loans": {"type": "array", "items": LINE}}},
+         tags=["loans"])
+    def participant_loans(participant_id: str) -> Response:
+        principal = current_principal()
+        details = details_for(principal)
+        if details == "none":
+            raise ApiError(403, "forbidden")
+        model = models.current()
+        events = model.events
+        today = date.today()
+        with reader.connect() as conn:
+            units = {row.org_unit for row in conn.execute(select(events.c.org_unit, events.c.type).where(
+                of_participants(events, [participant_id])))}
+            if not units:
+                raise ApiError(404, "unknown_participant", participant_id=participant_id)
+            found = [loan for loan in loans_in(conn, model, units).values()
+                     if loan.funding.participant_id == participant_id
+                     and (details == "all" or loan.lender_agency == principal.agency)]
+            name = names_of(conn, model, [participant_id]).get(participant_id)
+
+        def in_scope(unit: str, day: date) -> bool:
+            # as the timeline: in the caller's scope in the hierarchy of that day or of today
+            if hierarchies is None:
+                return first.within(unit, principal.scope)
+            hierarchy = hierarchies.current()
+            return any(grouping_of(hierarchy, d).within(unit, principal.scope) for d in (day, today))
+        shown = [loan for loan in found if in_scope(loan.funding.org_unit, loan.disbursed_on)]
+        if found and not shown:
+            raise ApiError(403, "out_of_scope")
+        lines = [line(loan, loan.position(today), name) for loan in shown]
+        lines.sort(key=lambda e: (e["disbursed_on"], e["funding_event_id"]))
+        return jsonify({"participant_id": participant_id, "participant_name": name, "loans": lines})
 
     return bp
 

@@ -31,6 +31,9 @@ FORMS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "evaluation": (("participant.evaluated",), "registration", "/participants/{id}/evaluations"),
     "commendation": (("participant.commended",), "registration", "/participants/{id}/commendations"),
     "replication": (("model.replicated",), "registration", "/participants/{id}/replications"),
+    # on a loan its agency made ({loan}: the funding's event id, from GET /participants/{id}/loans)
+    "repayment": (("loan.repaid",), "support", "/loans/{loan}/repayments"),
+    "classification": (("loan.classified",), "support", "/loans/{loan}/classifications"),
 }
 # a union key funds from the "120" fund only (shared.permissions); a bank key from every source
 FUNDING_SOURCES_BY_KIND = {"union": ["youth_union_120"]}
@@ -41,10 +44,12 @@ CHUNK = 500  # participant ids per look-up through the participant_key index
 DIRECTORY_TYPES = ("participant.registered", "participant.selected", "participant.rejected", "event.retracted")
 
 
-def allowed_forms(tree: OrgTree, kind: str, scope: str) -> list[str]:
-    """The forms whose events a principal of `kind` at `scope` may post (funding: from some source)."""
+def allowed_forms(tree: OrgTree, kind: str, scope: str, agency: str | None = None) -> list[str]:
+    """The forms whose events a principal of `kind` at `scope` may post (funding: from some source; a loan's
+    events: on the loans its agency made, so only an account bound to an agency that may lend)."""
     def may(event: str) -> bool:
-        return may_post(tree, kind, scope, event, funding_source="youth_union_120")
+        return may_post(tree, kind, scope, event, funding_source="youth_union_120", agency=agency,
+                        lender_agency=agency)
     return [form for form, (events, _, _) in FORMS.items() if any(may(e) for e in events)]
 
 
@@ -76,7 +81,7 @@ def blueprint(reader: Engine, tree: OrgTree) -> Blueprint:
             "username": principal.name if person else None, "key_id": principal.key_id,
             "agency": principal.agency, "kind": principal.kind, "scope": principal.scope,
             "scope_name": unit.name if unit else principal.scope,
-            "forms": allowed_forms(tree, principal.kind, principal.scope),
+            "forms": allowed_forms(tree, principal.kind, principal.scope, principal.agency),
             "paths": {form: {"service": service, "path": path} for form, (_, service, path) in FORMS.items()},
             "funding_sources": FUNDING_SOURCES_BY_KIND.get(principal.kind),
             "may_retract": principal.kind in ("union", "bank", "business", "admin"),

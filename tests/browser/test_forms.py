@@ -93,7 +93,8 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
     context, page, errors = phone(UNION)
     # a commune union posts registrations, trainings, union funding, support and replications; not the
     # district's decisions, evaluations or commendations
-    assert forms_listed(page) == ["registration", "training", "funding", "support", "replication", "find"]
+    assert forms_listed(page) == ["registration", "training", "funding", "support", "replication", "repayment",
+                                  "classification", "find"]
     # installable: a manifest, and a service worker that keeps the app for use without a connection
     assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)").endswith("/forms/sw.js")
     assert page.locator("link[rel=manifest]").get_attribute("href") == "/forms/manifest.webmanifest"
@@ -184,10 +185,10 @@ def test_union_account_records_online_and_offline(phone: Any, stack: Stack) -> N
 
 def test_bank_account_records_a_funding(phone: Any, stack: Stack) -> None:
     context, page, errors = phone(BANK)
-    assert forms_listed(page) == ["funding", "find"]
+    assert forms_listed(page) == ["funding", "repayment", "classification", "find"]
     page.get_by_role("button", name="English").click()  # the switch, kept on the phone
     page.get_by_role("link", name="Events and retractions").wait_for()
-    assert page.inner_text("ul.forms") == "Funding\nEvents and retractions"
+    assert page.inner_text("ul.forms") == "Funding\nRepayment\nLoan classification\nEvents and retractions"
     page.get_by_role("button", name="Tiếng Việt").click()
     page.get_by_role("link", name="Giải ngân vốn vay").wait_for()
     body = registration("Ngân Hàng Không Được", COMMUNE, TODAY, "Không", birth_date=BORN)
@@ -231,7 +232,7 @@ def fill_in(page: Any, form: str, person: dict[str, Any], values: dict[str, str]
 def test_district_union_and_business_use_every_form_they_may(phone: Any, stack: Stack) -> None:
     context, page, errors = phone(DISTRICT)
     assert forms_listed(page) == ["registration", "decision", "training", "funding", "support", "evaluation",
-                                  "commendation", "replication", "find"]
+                                  "commendation", "replication", "repayment", "classification", "find"]
     person = next(p for p in stack.get("directory/TX")["items"] if p["status"] == "registered")
     before = stack.get("summary/TX")["totals"]
     fill_in(page, "Chọn hoặc loại (theo ngành)", person, {"decision": "selected", "sector": "crops"})
@@ -269,6 +270,76 @@ def test_district_union_and_business_use_every_form_they_may(phone: Any, stack: 
     stack.settle()
     assert stack.get("summary/TX")["totals"]["supported"] == after["supported"] + 1
     assert errors == []
+
+
+LOAN_LINES = """async (code) => (await (await fetch(`/api/v1/loans/${code}?lines=true`)).json()).loans"""
+
+
+def test_bank_account_follows_a_loan_through_the_forms(phone: Any, stack: Stack) -> None:
+    """Trả nợ and Phân loại khoản vay: the participant, then one of the bank's loans of theirs (with what is
+    still owed), the figures; the portfolio changes; a repayment above the outstanding shows the reason."""
+    context, page, errors = phone(BANK)
+    lines = page.evaluate(LOAN_LINES, COMMUNE)
+    loan = next(x for x in lines if x["status"] == "current" and x["outstanding_vnd"] > 2_000_000
+                and x["lender_agency"] == "nhcsxh-thanh-hoa" and x["disbursed_on"] < TODAY)
+    person = {"full_name": loan["participant_name"], "participant_id": loan["participant_id"]}
+    owed = loan["outstanding_vnd"]
+    totals = stack.get(f"loans/{COMMUNE}")["totals"]
+
+    def pick(form: str, owing: int) -> None:
+        page.evaluate("location.hash = '#/'")
+        page.get_by_role("link", name=form).click()
+        page.get_by_label("Tìm theo tên, xã hoặc số điện thoại").fill(person["full_name"])
+        page.locator(f"#results a[href$='{person['participant_id']}']").click()
+        choice = page.locator(f"#loans a[href$='{loan['funding_event_id']}']")
+        # the outstanding principal, as the bank's list says
+        assert f"dư nợ {owing:,} đ".replace(",", ".") in choice.inner_text()
+        choice.click()
+
+    pick("Trả nợ", owed)
+    page.fill("#f-principal_vnd", "1000000")
+    page.fill("#f-interest_vnd", "50000")
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.ok")
+    stack.settle()
+    pick("Phân loại khoản vay", owed - 1_000_000)
+    assert page.locator("label[for=f-status]").inner_text().startswith("Tình trạng khoản vay")
+    page.fill("#f-days_past_due", "45")
+    page.select_option("#f-status", "overdue")
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.ok")
+    stack.settle()
+    after = next(x for x in page.evaluate(LOAN_LINES, COMMUNE) if x["funding_event_id"] == loan["funding_event_id"])
+    assert (after["outstanding_vnd"], after["repaid_interest_vnd"], after["days_past_due"], after["status"]) == (
+        owed - 1_000_000, loan["repaid_interest_vnd"] + 50_000, 45, "overdue")
+    # the portfolio every reader sees: repaid, and the loan now more than 30 days late (PAR30)
+    figures = stack.get(f"loans/{COMMUNE}")["totals"]
+    assert figures["repaid_principal_vnd"] == totals["repaid_principal_vnd"] + 1_000_000
+    assert figures["overdue"]["31_90"]["loans"] == totals["overdue"]["31_90"]["loans"] + 1
+
+    # more than is still owed: refused with the server's reason beside the principal, nothing recorded
+    pick("Trả nợ", owed - 1_000_000)
+    page.fill("#f-principal_vnd", str(owed - 1_000_000 + 1))
+    page.get_by_role("button", name="Ghi nhận").click()
+    page.wait_for_selector("p.error")
+    assert "vượt dư nợ gốc còn lại" in page.inner_text("p[role=alert]")
+    assert "vượt dư nợ" in page.inner_text("#f-principal_vnd-error")
+    assert page.get_attribute("#f-principal_vnd", "aria-invalid") == "true"
+    context.set_offline(True)  # the loans are read online only (what is owed today), and it says so
+    page.evaluate(f"location.hash = '#/form/repayment/{person['participant_id']}'")
+    assert "Cần kết nối mạng" in page.locator("p[role=alert]").inner_text()
+    context.set_offline(False)
+    assert errors == []
+
+    # a business account: no loan forms, and the API refuses its repayment and the loans of a person
+    context, page, errors = phone(BUSINESS)
+    assert "repayment" not in forms_listed(page) and "classification" not in forms_listed(page)
+    assert page.evaluate(POST, [f"/support/api/v1/loans/{loan['funding_event_id']}/repayments",
+                                {"paid_on": TODAY, "principal_vnd": 1000}]) == 403
+    assert page.evaluate(f"""async () => (await fetch(
+        '/api/v1/participants/{person['participant_id']}/loans')).status""") == 403
+    stack.settle()
+    assert stack.get(f"loans/{COMMUNE}")["totals"]["outstanding_vnd"] == totals["outstanding_vnd"] - 1_000_000
 
 
 def _equal(actual: object, expected: object) -> None:

@@ -48,7 +48,10 @@ def test_bound_accounts_write_as_their_agency(system: System) -> None:
 
     csrf = sign_in(system, "thu")
     me = system.reporting.get("/api/v1/me").get_json()
-    assert me["forms"] == ["registration", "training", "funding", "support", "replication"]
+    # a union posts the repayments and classifications of the 120-fund loans it made itself
+    assert me["forms"] == ["registration", "training", "funding", "support", "replication", "repayment",
+                           "classification"]
+    assert me["paths"]["repayment"] == {"service": "support", "path": "/loans/{loan}/repayments"}
     assert (me["kind"], me["agency"], me["scope"], me["funding_sources"]) == (
         "union", "doan-xa-tx-xuanhoa", "TX-XUANHOA", ["youth_union_120"])
 
@@ -76,11 +79,31 @@ def test_bound_accounts_write_as_their_agency(system: System) -> None:
     assert [(e["type"], e["full_name"], e["retracted"]) for e in entries] == [
         ("participant.registered", "Nguyễn Văn Ánh", False)]
 
-    # the bank's account funds from any source, registers nobody; the admin account writes nothing
+    # the bank's account funds from any source and follows its loans, registers nobody; the admin account
+    # writes nothing
+    assert system.registration.post(f"/api/v1/participants/{participant}/decisions", json=decision,
+                                    headers=system.key("union", "TX", "huyen-doan-tho-xuan")).status_code == 201
+    system.sync()
     csrf = sign_in(system, "tin-dung")
-    assert system.reporting.get("/api/v1/me").get_json()["forms"] == ["funding"]
+    assert system.reporting.get("/api/v1/me").get_json()["forms"] == ["funding", "repayment", "classification"]
     assert post(system.registration, "/participants", registration_body(full_name="Không Được"), csrf)[0] == 403
+    loan_body = {"source": "vbsp", "amount_vnd": 30_000_000, "disbursed_on": "2017-08-01", "term_months": 36}
+    status, reply = post(system.support, f"/participants/{participant}/fundings", loan_body, csrf)
+    assert status == 201, reply
+    loan = str(reply["event_id"])
+    status, reply = post(system.support, f"/loans/{loan}/repayments",
+                         {"paid_on": "2018-02-01", "principal_vnd": 5_000_000}, csrf)
+    assert status == 201, reply
+    system.sync()
+    # the forms' loan picker: the person's loans, as of today, for the lending bank
+    picked = system.reporting.get(f"/api/v1/participants/{participant}/loans").get_json()
+    assert [(x["funding_event_id"], x["participant_name"], x["outstanding_vnd"], x["lender_agency"])
+            for x in picked["loans"]] == [(loan, "Nguyễn Văn Ánh", 25_000_000, "nhcsxh-thanh-hoa")]
+    assert system.reporting.get("/api/v1/participants/nobody/loans").status_code == 404
+    sign_in(system, "thu")  # the union officer in scope sees it too (its picker keeps its own loans)
+    assert len(system.reporting.get(f"/api/v1/participants/{participant}/loans").get_json()["loans"]) == 1
     csrf = sign_in(system, "quan-tri")
     assert system.reporting.get("/api/v1/me").get_json()["forms"] == []
+    assert system.reporting.get(f"/api/v1/participants/{participant}/loans").status_code == 403
     event = str(entries[0]["event_id"])
     assert post(system.registration, f"/events/{event}/retraction", {"reason": "thử"}, csrf)[0] == 403

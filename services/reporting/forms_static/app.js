@@ -270,7 +270,7 @@
 
   function fieldRow(def, value, message) {
     const control = input(def, value);
-    const label = el("label", {for: control.id}, t(def.name), def.req ? el("span", {"aria-hidden": "true"}, " *") : null);
+    const label = el("label", {for: control.id}, t(def.label || def.name), def.req ? el("span", {"aria-hidden": "true"}, " *") : null);
     if (def.req) control.setAttribute("aria-required", "true");
     const row = el("div", {class: `field ${def.type}`}, def.type === "bool" ? [control, label] : [label, control]);
     if (message) {
@@ -381,9 +381,43 @@
     else draw(entry ? entry.body : {});
   }
 
-  function targetOf(name, participantId) {
+  function targetOf(name, participantId, loanId) {
     const where = me.paths[name];
-    return {service: where.service, path: where.path.replace("{id}", encodeURIComponent(participantId || ""))};
+    return {service: where.service, path: where.path.replace("{id}", encodeURIComponent(participantId || ""))
+      .replace("{loan}", encodeURIComponent(loanId || ""))};
+  }
+
+  // --- picking one of the participant's loans (repayment, classification) ---------------------------
+  // Online only: the outstanding principal must be today's, so the loans are not kept on the phone; an
+  // entry made once the loan is picked is queued offline like any other (docs/forms.md).
+  const loansSeen = new Map();  // funding event id -> its line, to name the loan on the form
+  const money = (n) => `${new Intl.NumberFormat(lang === "en" ? "en" : "vi-VN").format(n)} ${t("vnd")}`;
+  const loanLabel = (loan) => `${t(`opt.${loan.source}`)} · ${t("disbursed")} ${loan.disbursed_on} · ${money(loan.amount_vnd)}`;
+
+  async function loanPicker(name, participantId, person) {
+    const at = location.hash;
+    const list = el("ul", {class: "results", id: "loans"});
+    let note = null;
+    if (!navigator.onLine) note = t("loans_need_connection");
+    else {
+      try {
+        const reply = await fetch(`/api/v1/participants/${encodeURIComponent(participantId)}/loans`, {credentials: "same-origin"});
+        if (!reply.ok) throw new Error(String(reply.status));
+        // the ones this account may post for: those its agency made (the API refuses the others)
+        const mine = (await reply.json()).loans.filter((loan) => loan.lender_agency === me.agency);
+        for (const loan of mine) {
+          loansSeen.set(loan.funding_event_id, loan);
+          list.append(el("li", {}, el("a", {href: `#/form/${name}/${encodeURIComponent(participantId)}/${encodeURIComponent(loan.funding_event_id)}`},
+            el("strong", {}, loanLabel(loan)), ` · ${t("outstanding")} ${money(loan.outstanding_vnd)} · ${t(`opt.${loan.status}`)}`)));
+        }
+        if (!mine.length) note = t("no_loans");
+      } catch (error) {
+        note = navigator.onLine ? t("loans_failed") : t("loans_need_connection");
+      }
+    }
+    if (!stillOn(at)) return;
+    show(`${t(`form.${name}`)} · ${person}`, el("p", {}, t("pick_loan")), note ? el("p", {class: "error", role: "alert"}, note) : null,
+      list.children.length ? list : null, el("p", {}, el("a", {href: `#/form/${name}`}, t("cancel"))));
   }
 
   // --- a participant's events, to retract one --------------------------------------------------------
@@ -420,7 +454,11 @@
     if (parts[0] === "form" && FORMS[name] && me.forms.includes(name)) {
       if (!FORMS[name].participant) formPage(name, "", targetOf(name));
       else if (!parts[2]) picker(t(`form.${name}`), (id) => `#/form/${name}/${encodeURIComponent(id)}`);
-      else formPage(name, nameOf(parts[2]), targetOf(name, parts[2]));
+      else if (FORMS[name].loan && !parts[3]) loanPicker(name, parts[2], nameOf(parts[2]));
+      else if (FORMS[name].loan) {
+        const loan = loansSeen.get(parts[3]);
+        formPage(name, `${nameOf(parts[2])}${loan ? ` · ${loanLabel(loan)}` : ""}`, targetOf(name, parts[2], parts[3]));
+      } else formPage(name, nameOf(parts[2]), targetOf(name, parts[2]));
     } else if (parts[0] === "fix" && parts[1]) {
       const entry = await Q.get(parts[1]);
       if (!stillOn(`#/fix/${parts[1]}`)) return;

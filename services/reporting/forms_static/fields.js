@@ -1,5 +1,7 @@
 /* What each form asks, in the order asked; names are the v1 API's body fields (API.md "Writes").
-   type: text, textarea, date, int, select (options), bool, commune (a commune of the person's scope). */
+   type: text, textarea, date, int, select (options), bool, commune (a commune of the person's scope).
+   participant: a participant is picked first; loan: then one of their loans its agency made.
+   label: the text's key when the field's name means something else in another form. */
 "use strict";
 const SECTORS = ["crops", "livestock", "aquaculture", "forestry", "food_processing", "handicraft", "trade_services",
   "tourism", "industry_construction", "other"];
@@ -64,6 +66,18 @@ window.TP_FORMS = {
     {name: "org_unit", type: "commune", req},
     {name: "replicated_on", type: "date", req, today: true},
     {name: "note", type: "textarea", max: 4000},
+  ]},
+  repayment: {participant: true, loan: true, fields: [
+    {name: "paid_on", type: "date", req, today: true},
+    {name: "principal_vnd", type: "int", req},
+    {name: "interest_vnd", type: "int"},
+  ]},
+  classification: {participant: true, loan: true, fields: [
+    {name: "classified_on", type: "date", req, today: true},
+    {name: "days_past_due", type: "int", req},
+    {name: "status", label: "loan_status", type: "select", options: ["current", "overdue", "restructured",
+      "written_off", "closed"]},
+    {name: "note", type: "textarea", max: 2000},
   ]},
   retraction: {participant: false, fields: [
     {name: "reason", type: "textarea", req, max: 2000},
