@@ -304,6 +304,11 @@ def test_bank_account_follows_a_loan_through_the_forms(phone: Any, stack: Stack)
     stack.settle()
     pick("Phân loại khoản vay", owed - 1_000_000)
     assert page.locator("label[for=f-status]").inner_text().startswith("Tình trạng khoản vay")
+    page.get_by_role("button", name="English").click()  # the same form in English, kept for the next page
+    assert page.locator("label[for=f-days_past_due]").inner_text().startswith("Days past due")
+    assert page.locator("#f-status option").all_inner_texts()[1:] == ["Current", "Overdue", "Restructured",
+                                                                       "Written off", "Closed"]
+    page.get_by_role("button", name="Tiếng Việt").click()
     page.fill("#f-days_past_due", "45")
     page.select_option("#f-status", "overdue")
     page.get_by_role("button", name="Ghi nhận").click()
