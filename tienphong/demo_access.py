@@ -21,6 +21,8 @@ def demo_agencies(tree: OrgTree) -> dict[str, tuple[str, str, str]]:
         "business": ("hiep-hoi-dn-tho-xuan", "business", "TX"),
         "viewer": ("lanh-dao-tinh", "viewer", "TH"),
         "admin": ("quan-tri-he-thong", "admin", "TH"),  # records the hierarchy's changes (the 2025 reform)
+        # a commune of the 2025 reform (ILLUSTRATIVE mapping): Xuân Hòa and its neighbours since 2025-07-01
+        "commune:TH-XTHOXUAN": ("doan-xa-th-xthoxuan", "union", "TH-XTHOXUAN"),
     }
     for district in tree.children("TH"):
         slug = _slug(district.name)
@@ -37,7 +39,7 @@ def demo_agency_names(tree: OrgTree) -> dict[str, str]:
     names = {"tinh-doan-thanh-hoa": "Tỉnh Đoàn Thanh Hóa", "nhcsxh-thanh-hoa": "NH Chính sách xã hội Thanh Hóa",
              "agribank-thanh-hoa": "Agribank Thanh Hóa",
              "quy-ho-tro-thanh-nien-khoi-nghiep-thanh-hoa": "Quỹ hỗ trợ thanh niên khởi nghiệp Thanh Hóa",
-             "lanh-dao-tinh": "Lãnh đạo Tỉnh Đoàn"}
+             "lanh-dao-tinh": "Lãnh đạo Tỉnh Đoàn", "doan-xa-th-xthoxuan": "Đoàn xã Thọ Xuân (minh họa)"}
     for district in tree.children("TH"):
         slug = _slug(district.name)
         names[f"huyen-doan-{slug}"] = f"Huyện Đoàn {district.name}"
@@ -104,8 +106,11 @@ def demo_account() -> tuple[str, str]:
     return username, password
 
 
-# Accounts that record through the forms, one per kind of recording agency (docs/forms.md)
-WRITERS = (("doan-xa-xuan-hoa", "TX-XUANHOA", "doan-xa-tx-xuanhoa", "union"),
+# Accounts that record through the forms, one per kind of recording agency (docs/forms.md). Since the demo's
+# 2025 reform the district and old commune accounts record history only (dated before 2025-07-01, the rule
+# of docs/access.md); doan-xa-tho-xuan is a commune of today's hierarchy, recording today.
+WRITERS = (("doan-xa-tho-xuan", "TH-XTHOXUAN", "doan-xa-th-xthoxuan", "union"),
+           ("doan-xa-xuan-hoa", "TX-XUANHOA", "doan-xa-tx-xuanhoa", "union"),
            ("huyen-doan-tho-xuan", "TX", "huyen-doan-tho-xuan", "union"),
            ("tin-dung-nhcsxh", "TH", "nhcsxh-thanh-hoa", "bank"),
            ("hiep-hoi-dn-tho-xuan", "TX", "hiep-hoi-dn-tho-xuan", "business"))

@@ -97,6 +97,6 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
     parts.app.register_blueprint(dashboard_api.blueprint(reads))  # series, page views
     parts.app.register_blueprint(dashboard.blueprint(reader, parts.tree, config, hierarchies, parts.access))  # pages
     parts.app.register_blueprint(loans_api.blueprint(parts.engine, reader, parts.tree, hierarchies))  # /api/v1/loans
-    parts.app.register_blueprint(people.blueprint(reader, parts.tree))  # /api/v1/me, directory, my-entries
+    parts.app.register_blueprint(people.blueprint(reader, parts.tree, hierarchies))  # /api/v1/me, directory, my-entries
     parts.app.register_blueprint(forms.blueprint())  # /forms/: the data-entry app (docs/forms.md)
     return parts.app

@@ -5,7 +5,7 @@ participants of a unit to pick from (/api/v1/directory/{org_code}), and the call
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from flask import Blueprint, Response, jsonify, request
@@ -20,6 +20,9 @@ from shared.permissions import may_post
 from shared.sessions import csrf_token, signed_in
 from shared.text import fold_text
 from shared.web import ApiError, doc
+
+if TYPE_CHECKING:
+    from services.reporting.hierarchy_reads import Hierarchies
 
 # form -> (event types it posts, owning service, path below /api/v1; {id} is the participant or event)
 FORMS: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -53,18 +56,25 @@ def allowed_forms(tree: OrgTree, kind: str, scope: str, agency: str | None = Non
     return [form for form, (events, _, _) in FORMS.items() if any(may(e) for e in events)]
 
 
-def directory_entry(registration: Fact, facts: list[Fact], tree: OrgTree) -> dict[str, Any]:
+def directory_entry(registration: Fact, facts: list[Fact], name_of: dict[str, str]) -> dict[str, Any]:
     decisions = [f.type for f in facts if f.type in ("participant.selected", "participant.rejected")]
-    unit = tree.get(registration.org_unit)
     data = registration.data
     return {"participant_id": registration.participant_id, "full_name": data.get("full_name"),
             "birth_date": data.get("birth_date"), "phone": data.get("phone"), "org_unit": registration.org_unit,
-            "org_unit_name": unit.name if unit else registration.org_unit,
+            "org_unit_name": name_of.get(registration.org_unit, registration.org_unit),
             "status": decisions[-1].split(".")[1] if decisions else "registered"}
 
 
-def blueprint(reader: Engine, tree: OrgTree) -> Blueprint:
+def blueprint(reader: Engine, first_version: OrgTree, hierarchies: Hierarchies | None = None) -> Blueprint:
     bp = Blueprint("people", __name__, url_prefix="/api/v1")
+
+    def tree_of(code: str) -> OrgTree:
+        """Today's hierarchy (a new commune of the 2025 reform is known, with its former communes below it);
+        for a unit that has ended, the one of its last day, so its accounts keep their forms for its history."""
+        return first_version if hierarchies is None else hierarchies.unit_grouping(code, hierarchies.today())
+
+    def names(tree: OrgTree) -> dict[str, str]:
+        return {u.code: u.name for u in first_version} | {u.code: u.name for u in tree}
 
     def events_table() -> Any:
         with reader.connect() as conn:
@@ -76,7 +86,8 @@ def blueprint(reader: Engine, tree: OrgTree) -> Blueprint:
     def me() -> Response:
         principal = current_principal()
         person = signed_in()
-        unit = tree.get(principal.scope)
+        tree = tree_of(principal.scope)
+        unit = tree.get(principal.scope) or first_version.get(principal.scope)
         body: dict[str, Any] = {
             "username": principal.name if person else None, "key_id": principal.key_id,
             "agency": principal.agency, "kind": principal.kind, "scope": principal.scope,
@@ -98,19 +109,20 @@ def blueprint(reader: Engine, tree: OrgTree) -> Blueprint:
          params=[{"name": "q", "in": "query", "required": False, "schema": {"type": "string"}}],
          responses={200: "OK", 403: "out of scope", 404: "unknown org unit"}, tags=["forms"])
     def directory(org_code: str) -> Response:
+        tree = tree_of(org_code)
         if org_code not in tree:
             raise ApiError(404, "unknown_org_unit", org_code=org_code)
         require_scope(tree, org_code)
         words = fold_text(request.args.get("q", "")[:200]).split()
         events = events_table()
-        units = sorted(tree.descendants(org_code))
+        units, name_of = sorted(tree.descendants(org_code)), names(tree)
         with reader.connect() as conn:
             registered = conn.execute(select(events.c.participant_id, events.c.org_unit, events.c.data)
                                       .where(registered_in(events, units))).all()
         wanted: list[str] = []
         for row in registered:
-            unit, data = tree.get(row.org_unit), orjson.loads(row.data)
-            haystack = fold_text(f"{data.get('full_name')} {data.get('phone')} {unit.name if unit else ''}")
+            data = orjson.loads(row.data)
+            haystack = fold_text(f"{data.get('full_name')} {data.get('phone')} {name_of.get(row.org_unit, '')}")
             if all(word in haystack for word in words) and row.participant_id not in wanted:
                 wanted.append(row.participant_id)
         truncated = len(wanted) > MAX_LISTED
@@ -126,7 +138,7 @@ def blueprint(reader: Engine, tree: OrgTree) -> Blueprint:
             live = live_facts(facts)
             registrations = [f for f in live if f.type == "participant.registered"]
             if registrations and tree.within(registrations[-1].org_unit, org_code):
-                items.append(directory_entry(registrations[-1], live, tree))
+                items.append(directory_entry(registrations[-1], live, name_of))
         items.sort(key=lambda item: (str(item["full_name"]), item["participant_id"]))
         return jsonify({"org_unit": org_code, "items": items, "truncated": truncated})
 

@@ -181,6 +181,15 @@ def check_history(system: System) -> None:
     assert "Xã Thọ Xuân" in page.get("/dashboard/C1").get_data(as_text=True)
     district = page.get("/dashboard/TX").get_data(as_text=True)
     assert "Thọ Xuân" in district and "TX-XUANHOA" in district
+    # the forms of a new commune's account: its name, the registration form, its former communes' people
+    system.access.create_user("doan-xa-c1", PASSWORD, "C1", "viewer", "doan-xa-c1", "union")
+    forms = system.reporting.application.test_client()
+    assert login(forms, "doan-xa-c1").status_code in (302, 303)
+    me = forms.get("/api/v1/me").json
+    assert me["scope_name"] == "Xã Thọ Xuân" and "registration" in me["forms"], me
+    people = forms.get("/api/v1/directory/C1").json["items"]
+    assert sorted((p["participant_id"], p["org_unit_name"]) for p in people) == sorted(
+        [(p1, "Xuân Hòa"), (p2, "Xuân Lai")])
     # a commune's list after the reform: the template offers the new communes, the file is recorded (kept last)
     template = system.registration.get("/api/v1/imports/template.xlsx", headers=union)
     assert template.status_code == 200 and b"C2" in _sheet_text(template.data)
