@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.reporting.dashboard import texts
 from services.reporting.definitions import CUMULATIVE_BY_KEY, IN_PERIOD_BY_KEY, SCOPE_WORDS, TARGET_BY_KEY
 from services.reporting.document_heads import Head
 from services.reporting.loans import report_paragraph
@@ -96,6 +97,11 @@ def _day(iso: str) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
+def _source_name(source: str) -> str:
+    """A funding source by the name the dashboard gives it (a code only for one it does not know)."""
+    return texts("vi").get(f"source.{source}", source)
+
+
 def build(report: dict[str, Any], head: Head, dated: date) -> Document:
     sections: list[Section] = []
     for i, (heading, in_period, cumulative) in enumerate(TASKS, start=1):
@@ -105,7 +111,8 @@ def build(report: dict[str, Any], head: Head, dated: date) -> Document:
                                   + ".")
         if heading.startswith("Hỗ trợ vốn") and report["in_period"]["funding_by_source"]:
             section.paragraphs.append("Theo nguồn vốn (trong kỳ): " + "; ".join(
-                f"{source}: {n(amount)} đồng" for source, amount in report["in_period"]["funding_by_source"].items())
+                f"{_source_name(source)}: {n(amount)} đồng"
+                for source, amount in report["in_period"]["funding_by_source"].items())
                 + ".")
         if heading.startswith("Hỗ trợ vốn") and report.get("loans"):
             section.paragraphs.append(report_paragraph(report["loans"], date.fromisoformat(report["period"]["end"])))

@@ -224,6 +224,8 @@ def check_documents_and_exports(system: System) -> str:
     assert "BÁO CÁO" in text and "6 tháng đầu năm 2018" in text
     assert (f"Trong 6 tháng đầu năm 2018, toàn huyện có {p['selections']} Bí thư Chi đoàn được lựa chọn" in text)
     assert f"{p['fundings']} lượt giải ngân vốn vay với tổng số 21.234.567 đồng" in text
+    # funding sources by their Vietnamese names, never their codes ("vbsp: …")
+    assert "Theo nguồn vốn (trong kỳ): " in text and all(f"{s}:" not in text for s in p["funding_by_source"]), text
     children = next(t for t in tables if t[0][0] == "Đơn vị")
     by_name = {row[0]: row for row in children[1:]}
     for child in report["children"]:
