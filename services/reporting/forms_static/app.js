@@ -156,6 +156,7 @@
       tools.push(el("form", {method: "post", action: "/logout", onsubmit: async (event) => {
         event.preventDefault();
         localStorage.removeItem("tp.me");
+        localStorage.removeItem(`tp.loans.${me.username}`);
         // this person's queue is kept for them (never sent by someone else); their participants are not
         await Q.forgetPeople(me.username).catch(() => {});
         event.target.submit();
@@ -388,32 +389,39 @@
   }
 
   // --- picking one of the participant's loans (repayment, classification) ---------------------------
-  // Online only: the outstanding principal must be today's, so the loans are not kept on the phone; an
-  // entry made once the loan is picked is queued offline like any other (docs/forms.md).
+  // Read online; a person's loans last read here are kept on the phone (per account, forgotten at sign-out)
+  // and offered offline with the time they were read (the service checks what is owed when it is sent).
+  // An entry made once the loan is picked is queued offline like any other (docs/forms.md).
   const loansSeen = new Map();  // funding event id -> its line, to name the loan on the form
+  const loansKept = () => JSON.parse(localStorage.getItem(`tp.loans.${me.username}`) || "{}");
   const money = (n) => `${new Intl.NumberFormat(lang === "en" ? "en" : "vi-VN").format(n)} ${t("vnd")}`;
   const loanLabel = (loan) => `${t(`opt.${loan.source}`)} · ${t("disbursed")} ${loan.disbursed_on} · ${money(loan.amount_vnd)}`;
 
   async function loanPicker(name, participantId, person) {
     const at = location.hash;
     const list = el("ul", {class: "results", id: "loans"});
-    let note = null;
-    if (!navigator.onLine) note = t("loans_need_connection");
-    else {
-      try {
-        const reply = await fetch(`/api/v1/participants/${encodeURIComponent(participantId)}/loans`, {credentials: "same-origin"});
-        if (!reply.ok) throw new Error(String(reply.status));
-        // the ones this account may post for: those its agency made (the API refuses the others)
-        const mine = (await reply.json()).loans.filter((loan) => loan.lender_agency === me.agency);
-        for (const loan of mine) {
-          loansSeen.set(loan.funding_event_id, loan);
-          list.append(el("li", {}, el("a", {href: `#/form/${name}/${encodeURIComponent(participantId)}/${encodeURIComponent(loan.funding_event_id)}`},
-            el("strong", {}, loanLabel(loan)), ` · ${t("outstanding")} ${money(loan.outstanding_vnd)} · ${t(`opt.${loan.status}`)}`)));
-        }
-        if (!mine.length) note = t("no_loans");
-      } catch (error) {
-        note = navigator.onLine ? t("loans_failed") : t("loans_need_connection");
+    let note = null, mine = null;
+    try {
+      if (!navigator.onLine) throw new Error("offline");
+      const reply = await fetch(`/api/v1/participants/${encodeURIComponent(participantId)}/loans`, {credentials: "same-origin"});
+      if (!reply.ok) throw new Error(String(reply.status));
+      // the ones this account may post for: those its agency made (the API refuses the others)
+      mine = (await reply.json()).loans.filter((loan) => loan.lender_agency === me.agency);
+      const kept = loansKept();
+      kept[participantId] = {read_at: new Date().toLocaleString(lang === "en" ? "en" : "vi-VN"), loans: mine};
+      localStorage.setItem(`tp.loans.${me.username}`, JSON.stringify(kept));
+    } catch (error) {
+      const kept = loansKept()[participantId];
+      if (kept) { mine = kept.loans; note = t("loans_kept", {at: kept.read_at}); }
+      else note = navigator.onLine ? t("loans_failed") : t("loans_need_connection");
+    }
+    if (mine) {
+      for (const loan of mine) {
+        loansSeen.set(loan.funding_event_id, loan);
+        list.append(el("li", {}, el("a", {href: `#/form/${name}/${encodeURIComponent(participantId)}/${encodeURIComponent(loan.funding_event_id)}`},
+          el("strong", {}, loanLabel(loan)), ` · ${t("outstanding")} ${money(loan.outstanding_vnd)} · ${t(`opt.${loan.status}`)}`)));
       }
+      if (!mine.length) note = t("no_loans");
     }
     if (!stillOn(at)) return;
     show(`${t(`form.${name}`)} · ${person}`, el("p", {}, t("pick_loan")), note ? el("p", {class: "error", role: "alert"}, note) : null,

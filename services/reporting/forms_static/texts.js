@@ -62,6 +62,8 @@ window.TP_TEXTS = {
   no_loans: ["Đoàn viên này không có khoản vay nào do đơn vị bạn cho vay.", "This participant has no loan made by your agency."],
   loans_need_connection: ["Cần kết nối mạng để chọn khoản vay (dư nợ được đọc từ máy chủ). Mục đã nhập vẫn được lưu khi mất mạng.",
     "A connection is needed to choose the loan (the outstanding principal is read from the server). Entries already made are kept offline."],
+  loans_kept: ["Không đọc được từ máy chủ: các khoản vay như đã đọc lúc {at}; dư nợ có thể đã thay đổi.",
+    "The server could not be reached: the loans as read at {at}; what is owed may have changed since."],
   loans_failed: ["Không đọc được danh sách khoản vay.", "The loans could not be read."],
   disbursed: ["giải ngân", "disbursed"],
   outstanding: ["dư nợ", "outstanding"],
