@@ -70,12 +70,13 @@ def upload_response(writer: Writer, kind: ImportKind) -> Response:
     tree = ctx.tree
     language = lang()
     try:
-        kind.may_import(ctx)
+        scoped = _in_scope_hierarchy(ctx)
+        kind.may_import(scoped)
         content, filename, org_unit = uploaded_file(
             kind.layout.max_bytes if kind.layout.max_bytes > current_app.config["MAX_CONTENT_LENGTH"] else None)
         if not kind.layout.unit_field:
             org_unit = None  # a list whose rows name no org unit of their own
-        _check_org_unit(tree, ctx, org_unit)
+        _check_org_unit(scoped.tree, scoped, org_unit)
         idempotency = file_idempotency(ctx, content, org_unit)
         rows = kind.parse(read_table(content, kind.layout), tree, org_unit)
         if not rows:
@@ -86,6 +87,16 @@ def upload_response(writer: Writer, kind: ImportKind) -> Response:
     return writer.run(lambda uow: kind.record(rows, filename, uow, ctx, language), idempotency,
                       conflict=("Một lần nhập khác đang ghi cùng lúc; hãy thử lại.",
                                 "Another import was being recorded at the same time; retry."))
+
+
+def _in_scope_hierarchy(ctx: Context) -> Context:
+    """The context of the file's up-front checks: today's, or for a key scoped to a unit that has since ended (a
+    dissolved district) the one of that unit's last day, so it still imports its history (docs/access.md); each
+    row is then checked in the hierarchy of its own date."""
+    span = ctx.hierarchy.span(ctx.principal.scope) if ctx.hierarchy is not None else None
+    if ctx.principal.scope in ctx.tree or span is None or span[1] is None:
+        return ctx
+    return ctx.on(span[1])
 
 
 def _check_org_unit(tree: OrgTree, ctx: Context, org_unit: str | None) -> None:

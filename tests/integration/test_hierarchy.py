@@ -195,6 +195,11 @@ def check_history(system: System) -> None:
     assert template.status_code == 200 and b"C2" in _sheet_text(template.data)
     listed = imported(system, union, registration_of("Phạm Văn Hùng", "C2", "2025-08-02"))
     assert listed.status_code == 201, listed.json
+    # a key of the dissolved district still imports its history (rows dated before the reform), not today's
+    history = imported(system, tx_union, registration_of("Đỗ Văn Khoa", "TX-XUANHOA", "2018-04-02"))
+    assert history.status_code == 201, history.json
+    late = imported(system, tx_union, registration_of("Đỗ Văn Lâm", "TX-XUANHOA", "2025-08-02"))
+    assert late.status_code in (403, 422), late.json
 
 
 def _sheet_text(workbook: bytes) -> bytes:
