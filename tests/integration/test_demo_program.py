@@ -126,7 +126,8 @@ def running(env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
 @pytest.mark.timeout(900)
 def test_tienphong_demo_over_http_loads_the_program_once(running: dict[str, str], env: dict[str, str]) -> None:
     argv = [sys.executable, "-m", "tienphong.cli", "demo", "--seed", str(SEED), "--no-progress",
-            *(arg for service, url in running.items() for arg in (f"--{service}-url", url))]
+            *(arg for service, url in running.items() if service != "gateway"  # the demo posts to each service
+              for arg in (f"--{service}-url", url))]
     first = subprocess.run(argv, env=os.environ | env, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "1439 requests: 1439 events recorded, 0 already there, 0 conflicts" in first.stdout, first.stdout
