@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import yaml
 from flask import Blueprint, Response, make_response, redirect, render_template, request, session
@@ -157,6 +157,8 @@ def blueprint(engine: Engine, first_version: OrgTree, config: Config, hierarchie
             day = date.fromisoformat(request.args.get("as_of") or "")
         except ValueError:
             day = date.today()
+        if request.args.get("hierarchy") == "current":  # history restated onto today's units, as the reads do
+            day = hierarchies.today()
         return hierarchies.unit_grouping((request.view_args or {}).get("org_code"), day)
 
     def crumbs(code: str, principal: Principal) -> list[dict[str, str]]:
@@ -184,8 +186,9 @@ def blueprint(engine: Engine, first_version: OrgTree, config: Config, hierarchie
                 "csrf": csrf_token(), "today": date.today().isoformat(),
                 "program_start": config.program_start.isoformat(), **extra}
 
-    def message(principal: Principal, lang: str, status: int, title: str, text: str) -> Response:
-        return _html(render_template("dashboard/message.html", title=title, text=text, crumbs_link_last=True,
+    def message(principal: Principal, lang: str, status: int, title: str, text: str,
+                link: tuple[str, str] | None = None) -> Response:
+        return _html(render_template("dashboard/message.html", title=title, text=text, link=link, crumbs_link_last=True,
                                      **frame(principal, lang, crumbs=crumbs(principal.scope, principal))), status)
 
     def unit_label(code: str) -> str:
@@ -208,6 +211,13 @@ def blueprint(engine: Engine, first_version: OrgTree, config: Config, hierarchie
         words = texts(lang)
         tree = tree_now()
         unit = tree.get(org_code)
+        span = hierarchies.current().span(org_code) if unit is None and hierarchies is not None else None
+        if unit is None and span is not None:  # a unit created later than the page's date (a 2025 commune in 2018)
+            later = hierarchies.unit_grouping(org_code, span[0]).get(org_code) if hierarchies else None
+            restated = f"/dashboard/{quote(org_code)}?" + urlencode(request.args.to_dict() | {"hierarchy": "current"})
+            return message(principal, lang, 404, words["not_found"], words["not_yet_unit"].format(
+                unit=later.name if later else org_code, valid_from=span[0].strftime("%d/%m/%Y")),
+                (restated, words["see_restated"]))
         if unit is None:
             return message(principal, lang, 404, words["not_found"],
                            words["not_found_unit"].format(code=org_code))

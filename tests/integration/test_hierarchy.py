@@ -179,6 +179,10 @@ def check_history(system: System) -> None:
     page = system.reporting.application.test_client()
     assert login(page, "lanh-dao").status_code in (302, 303)
     assert "Xã Thọ Xuân" in page.get("/dashboard/C1").get_data(as_text=True)
+    early = page.get("/dashboard/C1?as_of=2018-12-31")  # before it existed: said so, with the restated view's link
+    assert early.status_code == 404 and "01/07/2025" in early.get_data(as_text=True)
+    assert "hierarchy=current" in early.get_data(as_text=True)
+    assert page.get("/dashboard/C1?as_of=2018-12-31&hierarchy=current").status_code == 200
     district = page.get("/dashboard/TX").get_data(as_text=True)
     assert "Thọ Xuân" in district and "TX-XUANHOA" in district
     # the forms of a new commune's account: its name, the registration form, its former communes' people
