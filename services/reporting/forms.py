@@ -10,6 +10,9 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, redirect, send_from_directory
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from shared.auth import WRITING_KINDS
+from shared.sessions import signed_in
+
 STATIC = Path(__file__).resolve().parent / "forms_static"
 # scripts, styles, the manifest and the worker from this origin only; nothing inline
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -34,7 +37,12 @@ def blueprint() -> Blueprint:
 
     @bp.get("/")
     def home() -> WerkzeugResponse:
-        return redirect("/forms/", 303)
+        """The one address: a person who records lands on the forms, one who only reads on their dashboard
+        (signing in first, then back here to be sent on)."""
+        person = signed_in()
+        if person is None:
+            return redirect("/login?next=/", 303)
+        return redirect("/forms/" if person.kind in WRITING_KINDS else f"/dashboard/{person.scope}", 303)
 
     @bp.get("/forms")
     def forms_no_slash() -> WerkzeugResponse:

@@ -46,7 +46,9 @@ def test_bound_accounts_write_as_their_agency(system: System) -> None:
     with pytest.raises(ValueError, match="role viewer"):
         access.create_user("sep", PASSWORD, "TX", "admin", "huyen-doan", "union")
 
+    assert system.reporting.get("/").headers["Location"] == "/login?next=/"  # the one address asks who it is
     csrf = sign_in(system, "thu")
+    assert system.reporting.get("/").headers["Location"] == "/forms/"  # a person who records: the forms
     me = system.reporting.get("/api/v1/me").get_json()
     # a union posts the repayments and classifications of the 120-fund loans it made itself
     assert me["forms"] == ["registration", "training", "funding", "support", "replication", "repayment",
@@ -104,6 +106,7 @@ def test_bound_accounts_write_as_their_agency(system: System) -> None:
     assert len(system.reporting.get(f"/api/v1/participants/{participant}/loans").get_json()["loans"]) == 1
     csrf = sign_in(system, "quan-tri")
     assert system.reporting.get("/api/v1/me").get_json()["forms"] == []
+    assert system.reporting.get("/").headers["Location"] == "/dashboard/TH"  # one who only reads: the dashboard
     assert system.reporting.get(f"/api/v1/participants/{participant}/loans").status_code == 403
     event = str(entries[0]["event_id"])
     assert post(system.registration, f"/events/{event}/retraction", {"reason": "thử"}, csrf)[0] == 403
