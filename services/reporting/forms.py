@@ -17,7 +17,8 @@ STATIC = Path(__file__).resolve().parent / "forms_static"
 # scripts, styles, the manifest and the worker from this origin only; nothing inline
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "manifest-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-FILES = {"app.js", "queue.js", "texts.js", "fields.js", "sw.js", "forms.css", "manifest.webmanifest", "icon.svg"}
+FILES = {"app.js", "page.js", "send.js", "form.js", "pickers.js", "queue.js", "texts.js", "fields.js", "sw.js",
+         "forms.css", "manifest.webmanifest", "icon.svg"}
 
 
 def _served(name: str) -> Response:

@@ -2,8 +2,9 @@
    Network first, so a deployed change shows at the next load online; the cached copy when offline.
    /api/v1 is never cached here: the app keeps the participants and the queue in IndexedDB, per account. */
 "use strict";
-const CACHE = "tienphong-forms-v1";
+const CACHE = "tienphong-forms-v2";
 const SHELL = ["/forms/", "/forms/app.js", "/forms/queue.js", "/forms/texts.js", "/forms/fields.js",
+  "/forms/page.js", "/forms/send.js", "/forms/form.js", "/forms/pickers.js",
   "/forms/forms.css", "/forms/manifest.webmanifest", "/forms/icon.svg"];
 
 self.addEventListener("install", (event) => {
