@@ -44,6 +44,9 @@ REGISTRATIONS = Layout(
                          '"Nam,Nữ,Khác"', "Nam, Nữ hoặc Khác", "Nam, Nữ or Khác (male, female, other)"),
         "branch_kind": Choice({"khu dân cư": "residential", "địa bàn dân cư": "residential",
                                "khối địa bàn dân cư": "residential", "dân cư": "residential",
+                               # the phone form's wording (thôn, khu phố: the villages a residential branch is)
+                               "khu dân cư (thôn, khu phố)": "residential", "thôn, khu phố": "residential",
+                               "thôn": "residential", "khu phố": "residential",
                                "residential": "residential", "trường học": "school", "school": "school",
                                "doanh nghiệp": "enterprise", "enterprise": "enterprise", "khác": "other",
                                "other": "other"},

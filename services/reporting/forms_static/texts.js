@@ -101,7 +101,7 @@ window.TP_TEXTS = {
   commended_on: ["Ngày khen thưởng", "Commended on"], title: ["Hình thức khen thưởng", "Title"], issued_by: ["Cấp khen", "Issued by"],
   replicated_on: ["Ngày nhân rộng", "Replicated on"], youth_name: ["Thanh niên nhân rộng", "Youth who replicated"],
   "opt.male": ["Nam", "Male"], "opt.female": ["Nữ", "Female"], "opt.other": ["Khác", "Other"],
-  "opt.residential": ["Thôn, khu phố", "Residential"], "opt.school": ["Trường học", "School"], "opt.enterprise": ["Doanh nghiệp", "Enterprise"],
+  "opt.residential": ["Khu dân cư (thôn, khu phố)", "Residential area"], "opt.school": ["Trường học", "School"], "opt.enterprise": ["Doanh nghiệp", "Enterprise"],
   "opt.selected": ["Chọn", "Select"], "opt.rejected": ["Loại", "Reject"],
   "opt.crops": ["Trồng trọt", "Crops"], "opt.livestock": ["Chăn nuôi", "Livestock"], "opt.aquaculture": ["Thủy sản", "Aquaculture"],
   "opt.forestry": ["Lâm nghiệp", "Forestry"], "opt.food_processing": ["Chế biến thực phẩm", "Food processing"],
