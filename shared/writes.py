@@ -153,7 +153,23 @@ def authorize(ctx: Context, event_type: str, org_unit: str, **conditions: str | 
     if not may_post(ctx.tree, p.kind, p.scope, event_type, agency=p.agency, **conditions):
         raise forbidden()
     if org_unit and not ctx.tree.within(org_unit, p.scope):
-        raise out_of_scope()
+        raise _former_scope(ctx) or out_of_scope()
+
+
+def _former_scope(ctx: Context) -> RuleViolation | None:
+    """The refusal for a key whose unit was merged or dissolved before the event's date, saying so: the person
+    holding it needs an administrator to move it (docs/access.md), not a different participant."""
+    day = getattr(ctx.tree, "day", None)
+    span = ctx.hierarchy.span(ctx.principal.scope) if ctx.hierarchy is not None else None
+    if day is None or span is None or span[1] is None or day <= span[1]:
+        return None
+    scope, last = ctx.principal.scope, span[1].isoformat()
+    return RuleViolation(
+        403, "out_of_scope", None,
+        f"Đơn vị của khóa/tài khoản này ({scope}) chỉ tồn tại đến hết ngày {last} (đã sắp xếp lại đơn vị). Sự kiện "
+        "trước ngày đó vẫn ghi được; sự kiện sau đó cần quản trị viên chuyển phạm vi sang đơn vị mới.",
+        f"This key's or account's unit ({scope}) existed until {last} (the units were reorganised). Events "
+        "dated before still record; later ones need an administrator to move it to its new unit.")
 
 
 _DATA_SCHEMAS: dict[str, Schema] = {}

@@ -106,8 +106,9 @@ def check_history(system: System) -> None:
     system.sync()
     fund(system, bank, p1, "2025-09-01", 7_000_000)
     # the key of the dissolved district: its history yes, the new commune's events no
-    assert system.support.post(f"/api/v1/participants/{p1}/trainings", headers=tx_union, json={
-        "trained_on": "2025-09-02", "course": "Kỹ thuật", "kind": "course"}).status_code == 403
+    gone = system.support.post(f"/api/v1/participants/{p1}/trainings", headers=tx_union, json={
+        "trained_on": "2025-09-02", "course": "Kỹ thuật", "kind": "course"})
+    assert gone.status_code == 403 and "2025-06-30" in gone.json["error"]["message"], gone.json  # says why
     assert system.support.post(f"/api/v1/participants/{p1}/trainings", headers=tx_union, json={
         "trained_on": "2024-09-02", "course": "Kỹ thuật", "kind": "course"}).status_code == 201
     # a key the admin moved to the new commune: its events from the change on, not before (C1 did not exist)
