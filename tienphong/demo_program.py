@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from shared.text import fold_text
+from tienphong import demo_corrections
 from tienphong.demo_data import (
     AMOUNTS,
     DEADLINE,
@@ -108,25 +109,18 @@ class Program:
             for person in people:
                 if district.code == "TS" and corrections < self.scale and person.birth_date.day <= 12 \
                         and person.birth_date.day != person.birth_date.month:
-                    self.corrected_registration(person)
+                    demo_corrections.corrected_registration(self, person)
                     corrections += 1
                 else:
                     self.register(person)
                 self.decide(person)
             for person in selected:
                 self.follow_up(person)
-        self.corrections([p for p in self.people if p.outcome != "rejected"])
+        demo_corrections.corrections(self, [p for p in self.people if p.outcome != "rejected"])
         self.province_commendations()
         add_loan_steps(self.steps, self.people, self.rng)  # last: the draws of every other step stay as they were
         self.steps.sort(key=lambda s: (s.day, s.stage, s.order))
         return self.steps
-
-    def corrected_registration(self, p: Person) -> None:
-        """The commune typed day and month the wrong way round, retracted it, registered again."""
-        swapped = p.birth_date.replace(day=p.birth_date.month, month=p.birth_date.day)
-        wrong = self.register(p, tag=f"{p.handle}-reg-wrong", birth_date=swapped, binds=f"{p.handle}~wrong")
-        self.retract(wrong, p.registered_on, "Nhập nhầm ngày sinh (đảo ngày và tháng)")
-        self.register(p, day=p.registered_on + timedelta(days=1))
 
     def decide(self, p: Person) -> None:
         self.people.append(p)
@@ -255,51 +249,6 @@ class Program:
                           "title": "Gương thanh niên khởi nghiệp tiêu biểu tỉnh Thanh Hóa năm 2018",
                           "issued_by": "Ban Thường vụ Tỉnh Đoàn Thanh Hóa"}, p.handle)
 
-    # --- corrections ------------------------------------------------------------------------------
-    def retract(self, wrong: Step, day: date, reason: str) -> Step:
-        return self.add(day, wrong.stage, f"{wrong.tag}-retraction", wrong.service, wrong.agency,
-                        f"/events/{{event:{wrong.tag}}}/retraction", {"reason": reason}, wrong.person or wrong.binds)
-
-    def corrections(self, selected: list[Person]) -> None:
-        """A loan typed with one zero too many, an evaluation with the wrong status, a course recorded
-        twice, a support of the wrong kind: each retracted by the agency that posted it, and the right
-        one posted after the retraction."""
-        rng = self.rng
-        corrected: set[str] = set()
-
-        def pick(candidates: list[Step]) -> Step:
-            step = rng.choice([s for s in candidates if s.tag not in corrected] or candidates)
-            corrected.add(step.tag)
-            return step
-
-        def mistake(right: Step, tag: str, body: dict[str, Any], reason: str) -> None:
-            wrong = self.add(right.day, right.stage, tag, right.service, right.agency, right.path, body,
-                             right.person)
-            retraction = self.retract(wrong, right.day, reason)
-            wrong.order, retraction.order = right.order - 0.2, right.order - 0.1
-
-        loans = [s for s in self.steps if s.agency == "vbsp"]
-        courses = [s for s in self.steps if s.tag.endswith("-course")]
-        supports = [s for s in self.steps if "-support-" in s.tag]
-        for n in range(self.scale):
-            loan = pick(loans)
-            # above the source's ceiling: the officer confirmed the figure when asked (shared.plausibility)
-            mistake(loan, f"{loan.tag}-typo-{n}", {**loan.body, "amount_vnd": loan.body["amount_vnd"] * 10,
-                                                   "confirmed_implausible": ["amount_vnd"]},
-                    "Nhập thừa một chữ số 0 ở số tiền giải ngân")
-            person = rng.choice([p for p in selected if len(p.evaluations) > 3])
-            tag = person.evaluations[1 + rng.randrange(len(person.evaluations) - 2)]  # never the latest
-            evaluation = next(s for s in self.steps if s.tag == tag)
-            mistake(evaluation, f"{tag}-wrong-{n}", {**evaluation.body, "status": "discontinued", "jobs_created": 0},
-                    "Ghi nhầm trạng thái mô hình, đã đánh giá lại")
-            course = pick(courses)
-            twice = self.add(course.day, course.stage, f"{course.tag}-again-{n}", "support", course.agency,
-                             course.path, dict(course.body), course.person)
-            self.retract(twice, course.day, "Ghi trùng lượt tập huấn")
-            support = pick(supports)
-            other_kind = "trademark" if support.body["kind"] != "trademark" else "food_safety"
-            mistake(support, f"{support.tag}-wrong-{n}", {**support.body, "kind": other_kind},
-                    "Ghi sai hình thức hỗ trợ")
 
 
 def build(seed: int, scale: int, communes: dict[str, list[str]]) -> list[Step]:
