@@ -189,6 +189,33 @@ window.TP = (function () {
   const agencyName = (id) => (page.agencies && page.agencies[id]) || id;
   const unitName = (code) => (page.units && page.units[code]) || code;
 
+  // What an event says, in one line: a participant's timeline and a figure's trace (`labelReasons`: the
+  // timeline names a rejection's reason as such)
+  function eventDetails(event, labelReasons) {
+    const d = event.data || {};
+    const parts = [];
+    const add = (value, prefix) => { if (value !== undefined && value !== null && value !== "") parts.push(prefix ? `${prefix} ${value}` : String(value)); };
+    switch (event.type) {
+      case "participant.registered": add(d.model_name); add(d.branch_name); break;
+      case "participant.selected": add(label("sector", d.sector)); add(d.reason); break;
+      case "participant.rejected": add(d.reason, labelReasons ? t("reason") + ":" : ""); break;
+      case "participant.trained": add(d.course); add(label("training", d.kind)); add(d.provider); if (d.hours) add(`${num(d.hours)} ${t("hours")}`); break;
+      case "participant.funded": add(vnd(d.amount_vnd)); add(label("source", d.source)); add(d.lender); if (d.term_months) add(`${num(d.term_months)} ${t("months")}`); break;
+      case "participant.supported": add(label("support", d.kind)); add(d.partner); add(d.description); break;
+      case "participant.evaluated":
+        add(label("evaluation", d.status));
+        if (d.revenue_vnd) add(vnd(d.revenue_vnd), t("revenue"));
+        if (d.profit_vnd) add(vnd(d.profit_vnd), t("profit"));
+        if (d.jobs_created !== undefined && d.jobs_created !== null) add(num(d.jobs_created), t("jobs"));
+        add(d.note); break;
+      case "participant.commended": add(d.title); add(d.issued_by); break;
+      case "model.replicated": add(d.youth_name, t("youth")); add(unitName(d.org_unit)); add(d.note); break;
+      case "event.retracted": add(d.reason, t("reason") + ":"); break;
+      default: break;
+    }
+    return parts.join(" · ");
+  }
+
   function printButton() {
     const button = document.getElementById("print");
     if (button) button.addEventListener("click", () => window.print());
@@ -198,5 +225,5 @@ window.TP = (function () {
   printButton();
 
   return { page, t, label, num, vnd, pct, day, moment, isoToday, api, pooled, query, setQuery, carried,
-    keepQueryOnLinks, element, define, agencyName, unitName, live, stamp, showError, HttpError };
+    keepQueryOnLinks, element, define, agencyName, unitName, eventDetails, live, stamp, showError, HttpError };
 })();

@@ -111,29 +111,6 @@ window.TPR = (function () {
   // --- trace: the events behind a figure ----------------------------------------------------------------
   const TRACE_SHOWN = 300;
   const dialog = document.getElementById("trace");
-  function details(event) {
-    const d = event.data || {};
-    const parts = [];
-    const add = (value, prefix) => { if (value !== undefined && value !== null && value !== "") parts.push(prefix ? `${prefix} ${value}` : String(value)); };
-    switch (event.type) {
-      case "participant.registered": add(d.model_name); add(d.branch_name); break;
-      case "participant.selected": add(label("sector", d.sector)); add(d.reason); break;
-      case "participant.rejected": add(d.reason); break;
-      case "participant.trained": add(d.course); add(label("training", d.kind)); add(d.provider); if (d.hours) add(`${num(d.hours)} ${t("hours")}`); break;
-      case "participant.funded": add(vnd(d.amount_vnd)); add(label("source", d.source)); add(d.lender); if (d.term_months) add(`${num(d.term_months)} ${t("months")}`); break;
-      case "participant.supported": add(label("support", d.kind)); add(d.partner); add(d.description); break;
-      case "participant.evaluated":
-        add(label("evaluation", d.status));
-        if (d.revenue_vnd) add(vnd(d.revenue_vnd), t("revenue"));
-        if (d.profit_vnd) add(vnd(d.profit_vnd), t("profit"));
-        if (d.jobs_created !== undefined && d.jobs_created !== null) add(num(d.jobs_created), t("jobs"));
-        add(d.note); break;
-      case "participant.commended": add(d.title); add(d.issued_by); break;
-      case "model.replicated": add(d.youth_name, t("youth")); add(unitName(d.org_unit)); add(d.note); break;
-      default: break;
-    }
-    return parts.join(" · ");
-  }
   async function trace(metric, asOf) {
     document.getElementById("trace-title").textContent = t("trace_title", { figure: t(metric) });
     document.getElementById("trace-count").textContent = t("loading");
@@ -152,7 +129,7 @@ window.TPR = (function () {
         element("td", {}, element("a", { href: `/dashboard/participant/${encodeURIComponent(e.participant_id)}${carried()}`,
           text: e.participant_name || e.participant_id.slice(0, 8) })),
         element("td", { text: unitName(e.org_unit) }),
-        element("td", { text: details(e) }),
+        element("td", { text: TP.eventDetails(e) }),
         element("td", { className: "agency", "data-agency": e.source.agency, text: agencyName(e.source.agency) })))
         : [element("tr", {}, element("td", { colspan: 6, className: "muted", text: t("no_events") }))]));
       if (listed.count > events.length) {
