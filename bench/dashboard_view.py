@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import calendar
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,9 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.integration.test_demo_program import SEED, SystemTransport, tree_of  # noqa: E402
-from tests.support.system import System, settings  # noqa: E402
-from tienphong import demo  # noqa: E402
+from bench.demo_loaded import demo_loaded  # noqa: E402
 
 
 def median_ms(run: Callable[[], object], repeat: int) -> float:
@@ -41,37 +37,28 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        system = System(settings(Path(tmp), os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), None))
-        try:
-            client = demo.Client(demo.demo_keys(Path(tmp) / "demo-keys.json", system.env), SEED,
-                                 SystemTransport(system))
-            stats = demo.load_program(client, tree_of(system), SEED, scale=args.scale, progress=False, workers=1)
-            system.sync()
-            print(f"demo scale {args.scale}: {stats.line()}")
-            viewer = system.key("viewer", "TH")
+    with demo_loaded(args.scale) as system:
+        viewer = system.key("viewer", "TH")
 
-            def get(path: str) -> object:
-                reply = system.reporting.get(path, headers=viewer)
-                assert reply.status_code == 200, (path, reply.status_code)
-                return reply.json
+        def get(path: str) -> object:
+            reply = system.reporting.get(path, headers=viewer)
+            assert reply.status_code == 200, (path, reply.status_code)
+            return reply.json
 
-            series = get("/api/v1/series/TH")
-            months = [p["month"] for p in series["points"]]  # type: ignore[index]
-            ends = [f"{m}-{calendar.monthrange(int(m[:4]), int(m[5:]))[1]:02d}" for m in months]
-            print(f"trend of {len(months)} months, Thanh Hóa:")
-            one = median_ms(lambda: get("/api/v1/series/TH"), args.repeat)
-            each = median_ms(lambda: [get(f"/api/v1/summary/TH?as_of={d}") for d in ends], args.repeat)
-            print(f"  one series request          {one:8.1f} ms")
-            print(f"  one summary per month end   {each:8.1f} ms  ({len(ends)} requests)")
-            for name, path in (("page view, province", "/api/v1/dashboard/TH?as_of=2018-12-31&period=2018-H1"),
-                               ("page view, district", "/api/v1/dashboard/TX?as_of=2018-12-31&period=2018-H1"),
-                               ("page view, commune + list", "/api/v1/dashboard/TX-XUANLAP?as_of=2018-12-31"),
-                               ("province, sector filter", "/api/v1/dashboard/TH?as_of=2018-12-31&period=2018-H1"
-                                                           "&sector=livestock")):
-                print(f"  {name:27} {median_ms(lambda path=path: get(path), args.repeat):8.1f} ms")
-        finally:
-            system.close()
+        series = get("/api/v1/series/TH")
+        months = [p["month"] for p in series["points"]]  # type: ignore[index]
+        ends = [f"{m}-{calendar.monthrange(int(m[:4]), int(m[5:]))[1]:02d}" for m in months]
+        print(f"trend of {len(months)} months, Thanh Hóa:")
+        one = median_ms(lambda: get("/api/v1/series/TH"), args.repeat)
+        each = median_ms(lambda: [get(f"/api/v1/summary/TH?as_of={d}") for d in ends], args.repeat)
+        print(f"  one series request          {one:8.1f} ms")
+        print(f"  one summary per month end   {each:8.1f} ms  ({len(ends)} requests)")
+        for name, path in (("page view, province", "/api/v1/dashboard/TH?as_of=2018-12-31&period=2018-H1"),
+                           ("page view, district", "/api/v1/dashboard/TX?as_of=2018-12-31&period=2018-H1"),
+                           ("page view, commune + list", "/api/v1/dashboard/TX-XUANLAP?as_of=2018-12-31"),
+                           ("province, sector filter", "/api/v1/dashboard/TH?as_of=2018-12-31&period=2018-H1"
+                                                       "&sector=livestock")):
+            print(f"  {name:27} {median_ms(lambda path=path: get(path), args.repeat):8.1f} ms")
 
 
 if __name__ == "__main__":

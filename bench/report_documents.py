@@ -9,19 +9,15 @@ median of `--repeat` requests of each; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.integration.test_demo_program import SEED, SystemTransport, tree_of  # noqa: E402
-from tests.support.system import System, settings  # noqa: E402
-from tienphong import demo  # noqa: E402
+from bench.demo_loaded import demo_loaded  # noqa: E402
 
 READS = {"report JSON": "/api/v1/reports/TH?period=2018-H1",
          "report XLSX": "/api/v1/reports/TH.xlsx?period=2018-H1",
@@ -35,26 +31,17 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        system = System(settings(Path(tmp), os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), None))
-        try:
-            client = demo.Client(demo.demo_keys(Path(tmp) / "demo-keys.json", system.env), SEED,
-                                 SystemTransport(system))
-            stats = demo.load_program(client, tree_of(system), SEED, scale=args.scale, progress=False, workers=1)
-            system.sync()
-            print(f"demo scale {args.scale}: {stats.line()}")
-            viewer = system.key("viewer", "TH")
-            for name, path in READS.items():
-                times, size = [], 0
-                for _ in range(args.repeat):
-                    start = time.perf_counter()
-                    reply = system.reporting.get(path, headers=viewer)
-                    times.append(time.perf_counter() - start)
-                    assert reply.status_code == 200, (path, reply.status_code)
-                    size = len(reply.data)
-                print(f"{name:14} median {statistics.median(times) * 1000:7.1f} ms  ({size:,} bytes)")
-        finally:
-            system.close()
+    with demo_loaded(args.scale) as system:
+        viewer = system.key("viewer", "TH")
+        for name, path in READS.items():
+            times, size = [], 0
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                reply = system.reporting.get(path, headers=viewer)
+                times.append(time.perf_counter() - start)
+                assert reply.status_code == 200, (path, reply.status_code)
+                size = len(reply.data)
+            print(f"{name:14} median {statistics.median(times) * 1000:7.1f} ms  ({size:,} bytes)")
 
 
 if __name__ == "__main__":
