@@ -56,11 +56,13 @@ def register(body: dict[str, Any], uow: UnitOfWork, ctx: Context) -> Reply:
     if not data["full_name"]:
         raise invalid("full_name", "Họ tên không được để trống.", "full_name may not be blank.")
     identity = f"{identity_name(data['full_name'])}|{data['birth_date'].isoformat()}|{org_unit}"
+    keys = duplicates.keys(data["full_name"], data["birth_date"], data.get("phone"))
+    candidates = likely.candidates(uow.conn, uow.store, ctx.tree, ctx.principal.scope, org_unit, keys)
+    # The exact match is read after the likely ones: a twin request committing between the two reads is then
+    # still answered duplicate_participant (PostgreSQL's READ COMMITTED sees it in the later read).
     existing = uow.conn.execute(select(identities.c.participant_id).where(identities.c.identity == identity)).first()
     if existing is not None:
         raise _duplicate(existing.participant_id)
-    keys = duplicates.keys(data["full_name"], data["birth_date"], data.get("phone"))
-    candidates = likely.candidates(uow.conn, uow.store, ctx.tree, ctx.principal.scope, org_unit, keys)
     confirmed = data.pop(duplicates.CONFIRMATION, False)
     if candidates and not confirmed:
         raise duplicates.refusal(candidates)
