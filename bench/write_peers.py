@@ -4,6 +4,8 @@ one load generator (wrk, a Lua script for the POST bodies) and one gunicorn sett
   hello       a WSGI hello-world (bench/peers/hello.py): the ceiling of gunicorn and the HTTP stack here
   naive       Flask + SQLite, an event row and an outbox row per request, WAL, synchronous=FULL
               (bench/peers/naive_writes.py): the floor a real write service on SQLite must reach
+  naive postgresql  the same on PostgreSQL, synchronous_commit=on (bench/peers/naive_writes_pg.py): what
+              Flask and one durable transaction a request reach here, without any of the service's work
   support     `tienphong serve support`, POST /api/v1/participants/{id}/fundings with a real bank key, on SQLite
               and on PostgreSQL, with its relay and the reporting consumer running (the system as deployed)
 
@@ -111,14 +113,25 @@ def measure(name: str, url: str, script: Path, args: argparse.Namespace,
     per request much less."""
     wrk(url, script, 3, args.connections)  # warm-up: connections, caches, the first checkpoints
     pids = servers()
-    before = sum(ticks(pid) for pid in pids)
+    before, machine = sum(ticks(pid) for pid in pids), machine_ticks()
     figures = wrk(url, script, args.seconds, args.connections)
     spent = sum(ticks(pid) for pid in pids) - before
+    busy, total = (after - start for after, start in zip(machine_ticks(), machine, strict=True))
     figures["cpu_ms"] = spent / os.sysconf("SC_CLK_TCK") * 1000 / max(1, figures["requests"])
+    figures["busy"] = 100 * busy / max(1, total)
     bad = f"  ({figures['errors']:.0f} non-2xx!)" if figures["errors"] else ""
     print(f"  {name:24s} {figures['rps']:7.0f} req/s   p50 {figures['p50']:7.1f} ms   p99 {figures['p99']:7.1f} ms"
-          f"   CPU {figures['cpu_ms']:.2f} ms/req ({len(pids)} processes){bad}", flush=True)
+          f"   CPU {figures['cpu_ms']:.2f} ms/req ({len(pids)} processes), machine {figures['busy']:.0f} % busy{bad}",
+          flush=True)
     return figures
+
+
+def machine_ticks() -> tuple[int, int]:
+    """The whole machine's busy and total CPU ticks so far (/proc/stat): whether a peer had the cores to itself
+    or left them idle (waiting on locks, fsyncs or round trips)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -172,9 +185,16 @@ def main() -> None:
             results["naive"] = measure("naive Flask+SQLite", url, plain, args, lambda: process_tree(pid))
         backends = [("sqlite", None)]
         if not args.no_postgresql:
+            os.environ["TIENPHONG_TEST_DB"] = "postgresql"  # fresh_template() makes databases only then
             template = fresh_template()
+            assert template is not None
             stack.callback(drop, template)
             backends.append(("postgresql", template))
+            libpq = template.format(service="registration").replace("postgresql+psycopg://", "postgresql://")
+            with gunicorn("bench.peers.naive_writes_pg:app", args.workers, args.threads,
+                          {"NAIVE_PG_URL": libpq}, work / "naive-pg.log") as (url, pid):
+                results["naive postgresql"] = measure("naive Flask+PostgreSQL", url, plain, args,
+                                                      lambda: process_tree(pid))
         runs = [(backend, template, None) for backend, template in backends]
         if args.before:
             runs = [(f"{backend} before", template, args.before) for backend, template in backends] + runs
@@ -196,13 +216,15 @@ def main() -> None:
 
 def print_table(results: dict[str, dict[str, float]], fresh: dict[str, list[float]]) -> None:
     hello, naive = results["hello"]["rps"], results["naive"]["rps"]
-    print("\n| peer | requests/s | p50 ms | p99 ms | x hello | x naive | CPU ms/request | freshness p95 ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| peer | requests/s | p50 ms | p99 ms | x hello | x naive | CPU ms/request | machine busy | "
+          "freshness p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, figures in results.items():
         samples = sorted(fresh.get(name, []))
         p95 = f"{samples[int(0.95 * (len(samples) - 1))]:.0f} ({len(samples)} probes)" if samples else ""
         print(f"| {name} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p99']:.1f} | "
-              f"{figures['rps'] / hello:.2f} | {figures['rps'] / naive:.2f} | {figures['cpu_ms']:.2f} | {p95} |")
+              f"{figures['rps'] / hello:.2f} | {figures['rps'] / naive:.2f} | {figures['cpu_ms']:.2f} | "
+              f"{figures['busy']:.0f} % | {p95} |")
 
 
 if __name__ == "__main__":

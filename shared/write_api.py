@@ -14,6 +14,7 @@ from flask import Response, jsonify, request
 from marshmallow import Schema
 from sqlalchemy import Engine, Table
 
+from shared import group_commit
 from shared.access_web import current_principal
 from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
 from shared.grouping import grouping
@@ -92,6 +93,9 @@ class Writer:
     limits: Thresholds = Thresholds()
     hierarchy: HierarchySource | None = None  # the changes of the hierarchy this service knows
 
+    def __post_init__(self) -> None:
+        self.group = group_commit.for_engine(self.engine)  # SQLite: writes arriving together share a commit
+
     def context(self) -> Context:
         today = self.today()
         if self.hierarchy is None:
@@ -132,7 +136,7 @@ class Writer:
 
         try:
             reply = run_write(lambda: UnitOfWork(self.engine, self.store, self.outbox, self.topic),
-                              work, idempotency, reuse)
+                              work, idempotency, reuse, self.group)
         except RuleViolation as violation:
             return violation_response(violation)
         except ConcurrentWrite:

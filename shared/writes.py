@@ -16,6 +16,7 @@ from shared.auth import Principal
 from shared.db import write_turn
 from shared.events import Envelope, Event, Source, new_identity
 from shared.eventstore import ConcurrentWrite, EventStore, StoredReply
+from shared.group_commit import GroupCommit, Retry
 from shared.grouping import grouping
 from shared.hierarchy import Hierarchy
 from shared.messaging.outbox import enqueue, enqueue_many
@@ -76,6 +77,11 @@ class UnitOfWork:
     def commit(self) -> None:
         self.conn.commit()
 
+    def joined(self, conn: Connection) -> UnitOfWork:
+        """This unit of work on a transaction someone else opened and commits (a group commit's)."""
+        self.conn = conn
+        return self
+
 
 @dataclass(frozen=True)
 class Idempotency:
@@ -88,34 +94,50 @@ WRITE_ATTEMPTS = 3
 
 
 def run_write(make_uow: Callable[[], UnitOfWork], handler: Callable[[UnitOfWork], Reply],
-              idempotency: Idempotency | None, on_reused: Callable[[StoredReply], Reply]) -> Reply:
+              idempotency: Idempotency | None, on_reused: Callable[[StoredReply], Reply],
+              group: GroupCommit | None = None) -> Reply:
     """Run a handler in one transaction. With an Idempotency-Key, the key is claimed first, so a twin
     request racing this one waits, then answers with this one's stored reply.
 
     When another request appended to the same stream first, the whole command runs again on the
     new stream: it then either fits (two trainings recorded at once are both fine) or meets the rule
-    that really refuses it (a second decision: 409 already_decided, naming the first)."""
-    for _attempt in range(WRITE_ATTEMPTS):
-        with make_uow() as uow:
-            if idempotency is not None:
-                stored = uow.store.stored_reply(uow.conn, idempotency.key_id, idempotency.key)
-                if stored is not None:
-                    return on_reused(stored)
-                try:
-                    uow.store.claim(uow.conn, idempotency.key_id, idempotency.key, idempotency.request_hash)
-                except ConcurrentWrite:
-                    continue  # the twin committed first: read its reply on the next pass
+    that really refuses it (a second decision: 409 already_decided, naming the first).
+
+    `group` (SQLite, shared/group_commit.py): the write shares a transaction with the writes queued beside it,
+    in a savepoint of its own, and is answered once that transaction is committed."""
+    if group is not None:
+        def work(conn: Connection) -> tuple[Reply, bool]:
             try:
-                reply = handler(uow)
+                return _attempt(make_uow().joined(conn), handler, idempotency, on_reused)
+            except ConcurrentWrite as conflict:
+                raise Retry from conflict
+        return group.submit(work, WRITE_ATTEMPTS)
+    for _attempt_number in range(WRITE_ATTEMPTS):
+        with make_uow() as uow:
+            try:
+                reply, kept = _attempt(uow, handler, idempotency, on_reused)
             except ConcurrentWrite:
-                continue  # the rollback drops this attempt, claim included
-            if reply.status >= 300:
-                return reply  # rejected: the rollback leaves no trace, not even the claim
-            if idempotency is not None:
-                uow.store.complete(uow.conn, idempotency.key_id, idempotency.key, reply.status, reply.body)
-            uow.commit()
-            return reply
+                continue  # the rollback drops this attempt, claim included; the next pass reads the twin's
+            if kept:
+                uow.commit()
+            return reply  # a refusal or a replayed reply: the rollback leaves no trace, not even the claim
     raise ConcurrentWrite("the stream or the idempotency key kept changing under this write")
+
+
+def _attempt(uow: UnitOfWork, handler: Callable[[UnitOfWork], Reply], idempotency: Idempotency | None,
+             on_reused: Callable[[StoredReply], Reply]) -> tuple[Reply, bool]:
+    """One pass of a write: its reply, and whether what it wrote is kept. ConcurrentWrite: run it again."""
+    if idempotency is not None:
+        stored = uow.store.stored_reply(uow.conn, idempotency.key_id, idempotency.key)
+        if stored is not None:
+            return on_reused(stored), False
+        uow.store.claim(uow.conn, idempotency.key_id, idempotency.key, idempotency.request_hash)
+    reply = handler(uow)
+    if reply.status >= 300:
+        return reply, False
+    if idempotency is not None:
+        uow.store.complete(uow.conn, idempotency.key_id, idempotency.key, reply.status, reply.body)
+    return reply, True
 
 
 @dataclass(frozen=True)
