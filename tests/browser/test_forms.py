@@ -244,6 +244,8 @@ def test_district_union_and_business_use_every_form_they_may(phone: Any, stack: 
     page.get_by_role("link", name="Giải ngân vốn vay").click()
     page.get_by_label("Tìm theo tên, xã hoặc số điện thoại").fill(person["full_name"])
     page.locator(f"#results a[href$='{person['participant_id']}']").click()
+    # the form is drawn after the click: wait for its first source (options are never "visible")
+    page.locator("#f-source option").nth(1).wait_for(state="attached")
     assert page.locator("#f-source option").all_inner_texts()[1:] == ["Quỹ 120 của Trung ương Đoàn"]
 
     # the commendation is retracted from the participant's events, with its reason
