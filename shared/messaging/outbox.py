@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from kafka import KafkaProducer
-from sqlalchemy import Connection, Engine, Insert, Table, delete, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, insert, select
 
 from shared.db import write_turn
 from shared.events import Envelope, encode
@@ -22,18 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def enqueue(conn: Connection, outbox: Table, topic: str, envelope: Envelope) -> None:
-    conn.execute(_inserts(outbox), {"topic": topic, "key": envelope.participant_id, "value": encode(envelope)})
-
-
-_INSERTS: dict[Table, Insert] = {}
-
-
-def _inserts(outbox: Table) -> Insert:
-    """The outbox's INSERT, built once: a statement built per write cost more than executing it."""
-    statement = _INSERTS.get(outbox)
-    if statement is None:
-        statement = _INSERTS[outbox] = insert(outbox)
-    return statement
+    # the row as parameters of the plain INSERT, whose compiled form SQLAlchemy caches once per table
+    conn.execute(insert(outbox), {"topic": topic, "key": envelope.participant_id, "value": encode(envelope)})
 
 
 def enqueue_many(conn: Connection, outbox: Table, topic: str, envelopes: list[Envelope]) -> None:

@@ -3,11 +3,9 @@ keeps its own outcome, exactly as if it had been committed alone; on PostgreSQL 
 
 from __future__ import annotations
 
-import fcntl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, Table, event, inse
 from werkzeug.test import TestResponse
 
 from shared import group_commit
-from shared.db import make_engine
+from shared.db import make_engine, write_turn
 from shared.group_commit import GroupCommit, Retry
 from tests.support.databases import backend, drop, fresh_template
 from tests.support.system import System
@@ -36,17 +34,6 @@ def until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
         time.sleep(0.01)
-
-
-@contextmanager
-def file_lock_held(path: str) -> Iterator[None]:
-    """What another process's write does to this one's writers: holds the file's write turn (shared.db)."""
-    with open(path + ".write.lock", "a") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def test_writes_queued_together_share_one_commit_and_keep_their_own_outcomes(system: System) -> None:
@@ -78,7 +65,7 @@ def test_writes_queued_together_share_one_commit_and_keep_their_own_outcomes(sys
     threads = [threading.Thread(target=post, args=(i,)) for i in range(len(requests))]
     try:
         if group is not None:
-            with file_lock_held(str(support.url.database)):
+            with write_turn(support):  # what another process's write does: holds the file's write turn
                 for thread in threads:
                     thread.start()
                 until(lambda: group.waiting() == len(requests), "every write is queued")
