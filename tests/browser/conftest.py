@@ -113,7 +113,9 @@ def sign_in(page: Any, errors: PageErrors, username: str) -> None:
             limited = any(m.startswith("HTTP 429 POST") and "/login" in m for m in errors.messages)
             if not limited or attempt == 2:
                 raise
-            errors.messages[:] = [m for m in errors.messages if not m.startswith("HTTP 429 POST")]
+            # the refused login is expected here: forget it, and the console line the browser wrote for it
+            errors.messages[:] = [m for m in errors.messages if not m.startswith("HTTP 429 POST")
+                                  and not (m.startswith("console error: Failed to load resource") and " 429 " in m)]
             page.wait_for_timeout(61_000)
 
 
