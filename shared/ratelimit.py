@@ -51,11 +51,18 @@ class WindowLimiter:
         now = time.monotonic()
         with self._lock:
             attempts = self._attempts.setdefault(key, deque())
-            while attempts and attempts[0] <= now - self.window:
-                attempts.popleft()
-            if len(attempts) >= self.limit:
-                return attempts[0] + self.window - now
-            attempts.append(now)
+            wait = take_in_window(attempts, now, self.limit, self.window)
             if len(self._attempts) > self._max_keys:  # many usernames or addresses: forget the quiet ones
                 self._attempts = {k: a for k, a in self._attempts.items() if a and a[-1] > now - self.window}
-            return 0.0
+            return wait
+
+
+def take_in_window(attempts: deque[float], now: float, limit: int, window: float) -> float:
+    """The sliding window's rule on one key's attempts (oldest first), changed in place: forget those
+    older than the window; count this one when fewer than `limit` remain (0), else the seconds to wait."""
+    while attempts and attempts[0] <= now - window:
+        attempts.popleft()
+    if len(attempts) >= limit:
+        return attempts[0] + window - now
+    attempts.append(now)
+    return 0.0

@@ -2,7 +2,8 @@
 
 The cookie is Flask's signed session holding a random session id and the CSRF token; the access
 database keeps the id's hash, so logging out ends the session even where the cookie was copied, and
-role and scope are read afresh (cached briefly). Login attempts are limited per username and per IP."""
+role and scope are read afresh (cached briefly). Login attempts are limited per username and per IP, across
+every worker and replica (shared/ratelimit_store.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ from shared import i18n
 from shared.access_web import use_session_principal
 from shared.auth import WRITING_KINDS, AccessStore, Principal
 from shared.config import Config
-from shared.ratelimit import WindowLimiter, retry_after_header
+from shared.ratelimit import retry_after_header
+from shared.ratelimit_store import login_budget
 
 log = logging.getLogger("tienphong.sessions")
 
@@ -251,8 +253,9 @@ def _end_session(store: AccessStore) -> None:
 
 def login_blueprint(store: AccessStore) -> Blueprint:
     bp = Blueprint("sessions", __name__)
-    by_ip = WindowLimiter(LOGIN_PER_IP_PER_MINUTE)
-    by_username = WindowLimiter(LOGIN_PER_USERNAME_PER_MINUTE)
+    # counted in the shared store: the limits hold across workers, replicas and services
+    by_ip = login_budget(store.engine, "login-address", LOGIN_PER_IP_PER_MINUTE)
+    by_username = login_budget(store.engine, "login-username", LOGIN_PER_USERNAME_PER_MINUTE)
 
     @bp.get("/login")
     def login_form() -> Response:

@@ -119,21 +119,36 @@ def sign_in(page: Any, errors: PageErrors, username: str) -> None:
             page.wait_for_timeout(61_000)
 
 
+@pytest.fixture(scope="session")
+def signed_in_states() -> dict[str, Any]:
+    """Each person's cookies after their first login, reused as a returning reader's browser would: the
+    login's per-username limit (5 a minute, kept across workers) is then met only by tests about logging in."""
+    return {}
+
+
 @pytest.fixture
-def open_browser(browser: Any, stack: Stack) -> Iterator[Callable[..., tuple[Any, PageErrors]]]:
-    """open_browser(username=..., **context options) -> (page, errors), signed in through /login."""
+def open_browser(browser: Any, stack: Stack,
+                 signed_in_states: dict[str, Any]) -> Iterator[Callable[..., tuple[Any, PageErrors]]]:
+    """open_browser(username=..., **context options) -> (page, errors), signed in (through /login the first
+    time, or again when a test signed that session out)."""
     contexts: list[Any] = []
 
     def open_(username: str = "lanh-dao-tinh", login: bool = True, **options: Any) -> tuple[Any, PageErrors]:
+        state = signed_in_states.get(username) if login else None
         context = browser.new_context(base_url=stack.base, accept_downloads=True, locale="vi-VN",
-                                      **options)
+                                      storage_state=state, **options)
         context.set_default_timeout(20_000)
         contexts.append(context)
         page = context.new_page()
         errors = PageErrors()
         errors.watch(page)
-        if login:
+        if state is not None:
+            page.goto("/dashboard/")
+            if "/login" in page.url:  # that session was signed out
+                state = None
+        if login and state is None:
             sign_in(page, errors, username)
+            signed_in_states[username] = context.storage_state()
         return page, errors
 
     yield open_

@@ -1,5 +1,6 @@
-"""The per-key budget kept in the shared store: two limiters on one access database (two gunicorn workers,
-or two replicas) take from one bucket, on both backends; concurrent takers never get more than it holds."""
+"""The budgets kept in the shared store: two limiters on one access database (two gunicorn workers, or two
+replicas) take from one bucket, or count one login window, on both backends; concurrent takers never get
+more than it holds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from shared.config import from_env
 from shared.db import make_engine
-from shared.ratelimit_store import SharedRateLimiter
+from shared.ratelimit_store import SharedRateLimiter, SharedWindowLimiter
 from tests.support.system import settings
 
 
@@ -50,3 +51,35 @@ def test_concurrent_takers_get_exactly_the_burst(tmp_path: Path, database_templa
         thread.join()
     assert len(granted) == 80
     assert sum(granted) == 20
+
+
+def test_login_attempts_are_counted_across_workers(tmp_path: Path, database_template: str | None) -> None:
+    url = access_url(tmp_path, database_template)
+    # 2 attempts a minute per username: each worker counting alone would let 4 through
+    first, second = (SharedWindowLimiter(make_engine(url), "login-username", limit=2) for _ in range(2))
+    assert first.acquire("lan") == 0.0 and second.acquire("lan") == 0.0
+    assert 59.0 < first.acquire("lan") <= 60.0 and 59.0 < second.acquire("lan") <= 60.0  # until the first leaves
+    assert second.acquire("minh") == 0.0  # another username's window is its own
+    other_namespace = SharedWindowLimiter(make_engine(url), "login-address", limit=2)
+    assert other_namespace.acquire("lan") == 0.0
+
+
+def test_concurrent_login_attempts_get_exactly_the_limit(tmp_path: Path, database_template: str | None) -> None:
+    url = access_url(tmp_path, database_template)
+    limiters = [SharedWindowLimiter(make_engine(url), "login-address", limit=12) for _ in range(2)]
+    granted: list[bool] = []
+    lock = threading.Lock()
+
+    def attempt(limiter: SharedWindowLimiter) -> None:
+        for _ in range(5):
+            ok = limiter.acquire("10.0.0.7") == 0.0
+            with lock:
+                granted.append(ok)
+
+    threads = [threading.Thread(target=attempt, args=(limiters[i % 2],)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(granted) == 30
+    assert sum(granted) == 12
