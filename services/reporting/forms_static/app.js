@@ -62,6 +62,7 @@
         event.preventDefault();
         localStorage.removeItem("tp.me");
         localStorage.removeItem(`tp.loans.${S.me.username}`);
+        localStorage.removeItem(`tp.registered.${S.me.username}`);
         // this person's queue is kept for them (never sent by someone else); their participants are not
         await Q.forgetPeople(S.me.username).catch(() => {});
         event.target.submit();

@@ -32,10 +32,29 @@ window.TP_SEND = (() => {
         localStorage.setItem(`tp.units.${S.me.username}`, JSON.stringify(S.communes));
       }
       if (directory) {
-        S.people = directory.items;
+        // the directory is the read side, a moment behind: someone registered here just now is kept in
+        // the list (and can be picked for the next form) until it has them
+        const listed = new Set(directory.items.map((p) => p.participant_id));
+        const waiting = justRegistered().filter((p) => !listed.has(p.participant_id));
+        localStorage.setItem(`tp.registered.${S.me.username}`, JSON.stringify(waiting));
+        S.people = directory.items.concat(waiting);
         await Q.savePeople(S.me.username, S.people);
       }
     } catch (error) { /* offline meanwhile: the saved lists stay */ }
+  }
+
+  const justRegistered = () => JSON.parse(localStorage.getItem(`tp.registered.${S.me.username}`) || "[]");
+
+  // A registration the service accepted: the person as the directory will list them.
+  function keepRegistered(entry, reply) {
+    if (entry.form !== "registration" || !reply || !reply.participant_id) return;
+    const b = entry.body;
+    const commune = (S.communes || []).find((u) => u.code === b.org_unit);
+    const person = {participant_id: reply.participant_id, full_name: b.full_name, birth_date: b.birth_date,
+                    phone: b.phone || null, org_unit: b.org_unit, org_unit_name: commune ? commune.name : b.org_unit,
+                    status: "registered"};
+    localStorage.setItem(`tp.registered.${S.me.username}`, JSON.stringify(justRegistered().concat([person])));
+    S.people = S.people.concat([person]);
   }
 
   // --- sending ------------------------------------------------------------------------------------
@@ -59,6 +78,7 @@ window.TP_SEND = (() => {
       const code = payload && payload.error ? payload.error.code : null;
       if (reply.ok) {
         Object.assign(entry, {status: "sent", reply: payload, error: null, sent_at: new Date().toISOString()});
+        keepRegistered(entry, payload);
       } else if (reply.status >= 500 || [408, 425, 429].includes(reply.status) || code === "concurrent_write") {
         return "waiting";
       } else {
