@@ -10,7 +10,8 @@ one load generator (wrk, a Lua script for the POST bodies) and one gunicorn sett
               and on PostgreSQL, with its relay and the reporting consumer running (the system as deployed)
 
 Prints requests/s, p50 and p99 for each, the ratios to hello and naive, and the event -> summary freshness
-measured while the POSTs run. Asserts nothing.
+measured while the POSTs run; for the support runs, also where the whole machine's CPU went per request, by
+role (web workers, relay, consumers, broker, PostgreSQL, wrk, other). Asserts nothing.
 
     .venv/bin/python bench/write_peers.py [--seconds 20] [--connections 16] [--workers N] [--no-postgresql]
 
@@ -107,15 +108,16 @@ def gunicorn(app: str, workers: int, threads: int, env: dict[str, str], log: Pat
 
 
 def measure(name: str, url: str, script: Path, args: argparse.Namespace,
-            servers: Callable[[], list[int]]) -> dict[str, float]:
+            servers: Callable[[], list[int]], by_role: bool = False) -> dict[str, float]:
     """wrk's figures, and the CPU the serving processes (`servers`: gunicorn's master and workers) spent per
     request: on a machine shared with other work, the rate follows the share of the cores a peer gets, the CPU
-    per request much less."""
+    per request much less. `by_role`: also where the whole machine's CPU went, per request."""
     wrk(url, script, 3, args.connections)  # warm-up: connections, caches, the first checkpoints
     pids = servers()
-    before, machine = sum(ticks(pid) for pid in pids), machine_ticks()
+    before, machine, roles = sum(ticks(pid) for pid in pids), machine_ticks(), role_ticks()
     figures = wrk(url, script, args.seconds, args.connections)
     spent = sum(ticks(pid) for pid in pids) - before
+    roles_after = role_ticks() if by_role else {}
     busy, total = (after - start for after, start in zip(machine_ticks(), machine, strict=True))
     figures["cpu_ms"] = spent / os.sysconf("SC_CLK_TCK") * 1000 / max(1, figures["requests"])
     figures["busy"] = 100 * busy / max(1, total)
@@ -123,7 +125,32 @@ def measure(name: str, url: str, script: Path, args: argparse.Namespace,
     print(f"  {name:24s} {figures['rps']:7.0f} req/s   p50 {figures['p50']:7.1f} ms   p99 {figures['p99']:7.1f} ms"
           f"   CPU {figures['cpu_ms']:.2f} ms/req ({len(pids)} processes), machine {figures['busy']:.0f} % busy{bad}",
           flush=True)
+    if by_role:
+        per_request = 1000 / os.sysconf("SC_CLK_TCK") / max(1, figures["requests"])
+        shares = {role: (amount - roles.get(role, 0)) * per_request for role, amount in roles_after.items()}
+        print("    the machine's CPU ms per request, by role: " + ", ".join(
+            f"{role} {ms:.2f}" for role, ms in sorted(shares.items(), key=lambda kv: -kv[1])), flush=True)
     return figures
+
+
+# a process's role by the words of its command line (the first that matches)
+ROLES = (("web", (b"gunicorn",)), ("relay", (b"cli\0relay",)), ("consumer", (b"cli\0consume",)),
+         ("broker", (b"java", b"kafka")), ("postgresql", (b"postgres",)), ("wrk", (b"wrk",)))
+
+
+def role_ticks() -> dict[str, int]:
+    """CPU ticks so far of every process on the machine, summed by role ("other" for the rest)."""
+    totals: dict[str, int] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        role = next((name for name, marks in ROLES if all(mark in cmdline for mark in marks)), "other")
+        totals[role] = totals.get(role, 0) + ticks(proc.name)
+    return totals
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -209,7 +236,7 @@ def main() -> None:
                 script = lua_script(work / f"{backend}.lua", ids, system.bank_token)
                 with freshness(system) as samples:
                     results[backend] = measure(f"support ({backend})", system.urls["support"], script, args,
-                                               lambda d=data_dir: gunicorn_of("support", d))
+                                               lambda d=data_dir: gunicorn_of("support", d), by_role=True)
                 fresh[backend] = samples
     print_table(results, fresh)
 
