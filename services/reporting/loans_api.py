@@ -9,11 +9,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, select
 
-from services.reporting.api import AS_OF, READ_RESPONSES
+from services.reporting.api import AS_OF, KNOWN_AT, READ_RESPONSES
 from services.reporting.hierarchy_reads import HIERARCHY, Hierarchies, parse_mode
 from services.reporting.loans import BUCKETS, follow_up_reasons, line, portfolio
 from services.reporting.loans_read import loans_in, names_of
-from services.reporting.params import parse_date
+from services.reporting.params import parse_date, parse_known_at
 from services.reporting.reads import Models
 from services.reporting.store import of_participants
 from shared.access_web import current_principal, require_scope
@@ -53,6 +53,8 @@ PORTFOLIO = {"type": "object", "required": ["org_unit", "as_of", "totals", "by_s
                  "children": {"type": "array", "items": {"type": "object", "required": ["org_unit", "totals"],
                                                          "properties": {"org_unit": UNIT, "totals": FIGURES}}},
                  "hierarchy": {"type": "string", "enum": ["as_of", "current"]},
+                 "known_at": {"type": "string", "format": "date-time",
+                              "description": "with `known_at`: the portfolio as the system knew it then"},
                  "details": {"type": "string", "enum": ["all", "own", "none"],
                              "description": "whose loans this reader sees one by one"},
                  "follow_up": {"type": "array", "items": LINE,
@@ -84,15 +86,18 @@ def blueprint(engine: Engine, reader: Engine, first: OrgTree, hierarchies: Hiera
     @bp.get("/loans/<org_code>")
     @doc("Loan portfolio of an org unit as of a date: outstanding principal, repaid, overdue by age, PAR30, per "
          "source and per child unit; the loans to follow up for union officers and the lending bank",
-         responses=READ_RESPONSES, response_schema=PORTFOLIO, params=[AS_OF, HIERARCHY, LINES], tags=["loans"])
+         responses=READ_RESPONSES, response_schema=PORTFOLIO, params=[AS_OF, KNOWN_AT, HIERARCHY, LINES],
+         tags=["loans"])
     def loans(org_code: str) -> Response:
-        as_of = parse_date("as_of", date.today())
+        as_of, known_at = parse_date("as_of", date.today()), parse_known_at()
         tree = grouping(org_code, as_of)
         principal = current_principal()
         model = models.current()
         with reader.connect() as conn:
-            found = loans_in(conn, model, tree.descendants(org_code))
+            found = loans_in(conn, model, tree.descendants(org_code), known_at)
             body = portfolio_body(tree, org_code, as_of, list(found.values()))
+            if known_at is not None:
+                body["known_at"] = known_at.isoformat()
             details = details_for(principal)
             body["details"], body["hierarchy"] = details, parse_mode()
             if details != "none":

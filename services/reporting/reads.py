@@ -84,7 +84,7 @@ class Reads:
         with self.reader.connect() as conn:
             body = reports.period_report(conn, model, tree, self.targets_in(conn, known_at), org_code,
                                          period, known_at)
-            body["loans"] = period_loans(conn, model, tree, org_code, period.start, period.end)
+            body["loans"] = period_loans(conn, model, tree, org_code, period.start, period.end, known_at)
         return body | {"hierarchy": parse_mode(), **self._former(org_code, period.end)}
 
     def _former(self, code: str, day: date) -> dict[str, Any]:

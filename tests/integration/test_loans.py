@@ -6,9 +6,10 @@ loans' events projected in reverse order, every refusal rule over HTTP, and who 
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import docx
@@ -97,6 +98,9 @@ def book(system: System, keys: dict[str, dict[str, str]]) -> dict[str, str]:
     b["r4"] = repay(system, keys["agribank"], b["l2"], "2018-05-01", 50 * M, 4 * M)
     b["c4"] = classify(system, keys["union_ts"], b["l3"], "2018-01-15", 10)
     b["c5"] = classify(system, keys["vbsp"], b["l4"], "2018-09-01", 200, "written_off")
+    system.sync()
+    b["before_retraction"] = datetime.now(UTC).isoformat()  # R2 recorded, its retraction not yet
+    time.sleep(0.01)
     post(system, keys["vbsp"], f"/api/v1/events/{b['r2']}/retraction", {"reason": "Nhập trùng"})
     system.sync()
     return b
@@ -166,6 +170,25 @@ def test_the_portfolio_is_the_hand_computed_one_at_every_date(
     text = "\n".join(p.text for p in document.paragraphs)
     assert ("trong kỳ thu nợ gốc 55.000.000 đồng, lãi 4.000.000 đồng. Đến ngày 30/06/2018 dư nợ gốc 325.000.000 đồng"
             " (4 khoản vay), nợ quá hạn trên 30 ngày chiếm 72,3 % dư nợ (PAR30).") in text, text
+
+
+def test_a_past_portfolio_and_report_read_as_known_then(
+        system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:
+    """Before R2 (20 M principal, 1.5 M interest on 1/3/2018) was retracted, the system counted it: read as
+    known at that moment, the portfolio and the report's loans line count it still; read now, they do not."""
+    then = {"known_at": book["before_retraction"]}
+    body = portfolio(system, keys["viewer"], "TH", "2018-07-31", **then)
+    assert body["known_at"] and body["totals"]["outstanding_vnd"] == 305 * M
+    assert (body["totals"]["repaid_principal_vnd"], body["totals"]["repaid_interest_vnd"]) == (85 * M, 6_500_000)
+    assert body["totals"]["par30"] == 0.4918  # 150 of 305 more than 30 days past due
+    assert portfolio(system, keys["viewer"], "TH", "2018-07-31")["totals"] == EXPECTED["2018-07-31"]
+    # before anything was recorded, there were no loans at all
+    assert portfolio(system, keys["viewer"], "TH", "2018-07-31", known_at="2017-01-02T00:00:00+07:00"
+                     )["totals"]["loans"] == 0
+    report = system.reporting.get("/api/v1/reports/TH", headers=keys["viewer"],
+                                  query_string={"period": "2018-H1", **then}).get_json()
+    assert report["loans"]["in_period"]["repaid_principal_vnd"] == 75 * M
+    assert report["loans"]["at_end"]["outstanding_vnd"] == 305 * M
 
 
 def test_who_sees_a_persons_loan(system: System, keys: dict[str, dict[str, str]], book: dict[str, str]) -> None:

@@ -51,8 +51,11 @@
   async function refresh() {
     const mine = ++loading;
     try {
+      // as known then, when the page shows it so (the end of the chosen day, Vietnam time, as the report)
+      const known = query().get("known_at");
       const body = await api(`loans/${encodeURIComponent(code)}`,
-        { as_of: query().get("as_of") || isoToday(), hierarchy: query().get("hierarchy") });
+        { as_of: query().get("as_of") || isoToday(), hierarchy: query().get("hierarchy"),
+          known_at: known ? `${known}T23:59:59+07:00` : null });
       if (mine === loading) render(body);
       card.dataset.loaded = "true";
     } catch (error) {
@@ -62,6 +65,10 @@
 
   const asOfInput = document.getElementById("as-of");
   if (asOfInput) asOfInput.addEventListener("change", () => { if (asOfInput.checkValidity()) refresh(); });
+  // as known then / as corrected: once the page has put the choice in its address (org.js, same event)
+  for (const input of document.querySelectorAll("input[name='known'], #known-at")) {
+    input.addEventListener("change", () => setTimeout(refresh, 0));
+  }
   TP.live(refresh, 5000);
   refresh();
 })();
