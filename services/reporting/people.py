@@ -8,9 +8,10 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, session
 from sqlalchemy import Engine, desc, select
 
+from services.reporting.dashboard import LANG_KEY, page_language
 from services.reporting.domain import Fact, live_facts
 from services.reporting.history import row_to_fact
 from services.reporting.store import active_generation, of_participants, read_model, registered_in
@@ -82,7 +83,11 @@ def blueprint(reader: Engine, first_version: OrgTree, hierarchies: Hierarchies |
 
     @bp.get("/me")
     @doc("Who is calling, and the forms they may use (a signed-in person also gets the session's CSRF token "
-         "for X-CSRF-Token)", tags=["forms"])
+         "for X-CSRF-Token, and `lang`: the language they last chose, on the dashboard or in the forms; "
+         "`?lang=vi|en` records a new choice)",
+         params=[{"name": "lang", "in": "query", "required": False,
+                  "schema": {"type": "string", "enum": ["vi", "en"]}}],
+         tags=["forms"])
     def me() -> Response:
         principal = current_principal()
         person = signed_in()
@@ -98,6 +103,10 @@ def blueprint(reader: Engine, first_version: OrgTree, hierarchies: Hierarchies |
             "may_retract": principal.kind in ("union", "bank", "business", "admin"),
         }
         if person is not None and person.key_id == principal.key_id:
+            # one language for the person's dashboard and forms: ?lang= remembers a choice in the session,
+            # as the dashboard's pages do; null until one was made
+            page_language()
+            body["lang"] = session.get(LANG_KEY)
             body["csrf_token"] = csrf_token()
         response = jsonify(body)
         response.headers["Cache-Control"] = "no-store"

@@ -110,3 +110,17 @@ def test_bound_accounts_write_as_their_agency(system: System) -> None:
     assert system.reporting.get(f"/api/v1/participants/{participant}/loans").status_code == 403
     event = str(entries[0]["event_id"])
     assert post(system.registration, f"/events/{event}/retraction", {"reason": "thử"}, csrf)[0] == 403
+
+
+def test_one_language_for_a_persons_dashboard_and_forms(system: System) -> None:
+    system.access.create_user("ngon-ngu", PASSWORD, "TX-XUANHOA", "viewer", "doan-xa-tx-xuanhoa", "union")
+    sign_in(system, "ngon-ngu")
+    assert system.reporting.get("/api/v1/me").get_json()["lang"] is None  # nothing chosen yet: Vietnamese
+    # chosen in the forms: the dashboard speaks it too
+    assert system.reporting.get("/api/v1/me?lang=en").get_json()["lang"] == "en"
+    page = system.reporting.get("/dashboard/TX-XUANHOA").get_data(as_text=True)
+    assert '<html lang="en"' in page
+    # chosen on the dashboard: the forms take it up at their next look at who is signed in
+    assert '<html lang="vi"' in system.reporting.get("/dashboard/TX-XUANHOA?lang=vi").get_data(as_text=True)
+    assert system.reporting.get("/api/v1/me").get_json()["lang"] == "vi"
+    assert system.reporting.get("/api/v1/me?lang=fr").get_json()["lang"] == "vi"  # not a language here: ignored

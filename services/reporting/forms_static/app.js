@@ -54,6 +54,7 @@
       localStorage.setItem("tp.lang", S.lang);
       header();
       route();
+      if (navigator.onLine && S.me) loadMe(S.lang);  // the dashboard follows the choice
     }}, t("switch"))];
     if (S.me) {
       tools.push(el("a", {href: `/dashboard/${encodeURIComponent(S.me.scope)}`}, t("dashboard")));

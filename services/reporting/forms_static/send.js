@@ -6,13 +6,19 @@ window.TP_SEND = (() => {
   const {state: S} = window.TP_PAGE;
 
   // --- who is signed in ---------------------------------------------------------------------------
-  async function loadMe() {
+  // `lang`: a language just chosen here, remembered by the server for the dashboard too; without it, the
+  // language last chosen anywhere (dashboard or forms) is taken up
+  async function loadMe(lang) {
     try {
-      const reply = await fetch("/api/v1/me", {credentials: "same-origin", cache: "no-store"});
+      const reply = await fetch(`/api/v1/me${lang ? `?lang=${lang}` : ""}`, {credentials: "same-origin", cache: "no-store"});
       if (reply.status === 401) return {signedOut: true};
       if (!reply.ok) return {};
       const body = await reply.json();
       if (!body.username) return {signedOut: true};
+      if (body.lang === "vi" || body.lang === "en") {
+        S.lang = body.lang;
+        localStorage.setItem("tp.lang", S.lang);
+      }
       localStorage.setItem("tp.me", JSON.stringify(body));
       return {me: body};
     } catch (error) {
