@@ -100,20 +100,25 @@ def schema_lock(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def write_turn(engine: Engine) -> Iterator[None]:
+def write_turn(engine: Engine, blocking: bool = True) -> Iterator[bool]:
     """Queues the processes that write one SQLite file in turns (the projection's consumers): each waits
     here, on a lock the kernel hands over the moment its holder lets go, instead of in SQLite's busy
     handler, which sleeps 1, 2, 5, ... up to 100 ms between tries and so wakes late: 8 % of a consumer's
     time was spent asleep there with two processes. SQLite's own lock still guards the file against
-    every other writer. Nothing to do on PostgreSQL (rows are locked, not the database)."""
+    every other writer. Nothing to do on PostgreSQL (rows are locked, not the database).
+    Yields whether the turn is this caller's: always, unless `blocking` is False and another has it."""
     database = engine.url.database or ""
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
+        yield True
         return
     with open(database + ".write.lock", "a") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(lock_file, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
