@@ -43,7 +43,9 @@ def build_relay(config: Config) -> Relay:
     store = importlib.import_module(f"services.{config.service}.store")
     engine = make_engine(config.database_url, durable=True)
     migrate(engine, store.VERSIONS)
-    return relay_to(config.kafka_bootstrap_servers, engine, store.outbox, f"tienphong-{config.service}-relay")
+    reader = make_engine(config.database_url, read_only=True) if engine.dialect.name == "sqlite" else None
+    return relay_to(config.kafka_bootstrap_servers, engine, store.outbox, f"tienphong-{config.service}-relay",
+                    reader)
 
 
 def build_consumer(config: Config) -> ConsumerLoop:

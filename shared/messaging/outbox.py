@@ -50,13 +50,22 @@ def make_producer(bootstrap_servers: str, client_id: str) -> KafkaProducer:
     )
 
 
+# SQLite: acknowledged rows left for a free write turn before the relay waits for one (about two minutes of
+# a peak of POSTs; all of them sent again if the relay stops before deleting them)
+KEEP_SENT_AT_MOST = 100_000
+
+
 class Relay:
     """Moves outbox rows to Kafka in id order, in batches."""
 
     def __init__(self, engine: Engine, outbox: Table, producer_factory: Callable[[], KafkaProducer],
                  batch_size: int = 1000, idle_sleep: float = 0.05,
-                 on_published: Callable[[int], None] | None = None) -> None:
+                 on_published: Callable[[int], None] | None = None, reader: Engine | None = None) -> None:
         self._engine = engine
+        # SQLite: a read-only engine (a plain BEGIN) for the passes' SELECT; the write engine's BEGIN IMMEDIATE
+        # made every pass queue for the write lock behind the POSTs, in SQLite's busy handler (1.2-1.6 s for
+        # a pass at peak, and the events with it)
+        self._reader = reader or engine
         self._outbox = outbox
         self._producer_factory = producer_factory
         self._producer: KafkaProducer | None = None
@@ -65,19 +74,24 @@ class Relay:
         self._on_published = on_published
         self.condition = Condition(log, "relay")
         self.waiting = 0  # outbox rows the last pass found
-        # rows Kafka acknowledged, deleted when the write turn is free (SQLite) or at once (PostgreSQL)
-        self._acknowledged: list[int] = []
+        # SQLite: rows Kafka acknowledged are deleted when the file's write turn is free, not by queueing
+        # behind the POSTs for it (at peak the relay waited there up to seconds, and every event with it).
+        # Until then they stay, the highest in `_sent_upto`: a rowid is above every id in the table, so while
+        # they are there every row at or below it has been sent and every new one is above it.
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._sent_upto: int | None = None
+        self._kept = 0  # acknowledged rows not yet deleted
 
     def run_once(self) -> int:
-        """Publish one batch; returns how many rows Kafka acknowledged (and were deleted)."""
+        """Publish one batch; returns how many rows Kafka acknowledged."""
         if self._producer is None:
             self._producer = self._producer_factory()
-        if self._acknowledged:
-            self._forget_acknowledged(force=len(self._acknowledged) >= self._batch_size)
+        if self._sent_upto is not None:
+            self._forget_sent(force=self._kept >= KEEP_SENT_AT_MOST)
         query = select(self._outbox.c.id, self._outbox.c.topic, self._outbox.c.key, self._outbox.c.value)
-        if self._acknowledged:
-            query = query.where(self._outbox.c.id.not_in(self._acknowledged))
-        with self._engine.connect() as conn:
+        if self._sent_upto is not None:
+            query = query.where(self._outbox.c.id > self._sent_upto)
+        with self._reader.connect() as conn:
             rows = conn.execute(query.order_by(self._outbox.c.id).limit(self._batch_size)).all()
             conn.rollback()
         self.waiting = len(rows)
@@ -97,23 +111,25 @@ class Relay:
                 break
             acknowledged.append(row_id)
         if acknowledged:
-            self._acknowledged.extend(acknowledged)
-            self._forget_acknowledged(force=False)
+            if self._sqlite:  # a prefix of the rows above _sent_upto, in id order
+                self._sent_upto, self._kept = acknowledged[-1], self._kept + len(acknowledged)
+                self._forget_sent(force=False)
+            else:  # PostgreSQL: ids are not in commit order, so the rows themselves, at once
+                with self._engine.begin() as conn:
+                    conn.execute(delete(self._outbox).where(self._outbox.c.id.in_(acknowledged)))
             if self._on_published:
                 self._on_published(len(acknowledged))
         return len(acknowledged)
 
-    def _forget_acknowledged(self, force: bool) -> None:
-        """Delete the acknowledged rows. On SQLite only when the file's write turn is free (or `force`, a
-        batch of them waiting): the next pass sends what the POSTs wrote meanwhile instead of queueing behind
-        them for the turn (events waited hundreds of ms at peak). Rows deleted late are skipped by each pass;
-        if the relay stops first, they are sent again (at least once, as after any crash)."""
+    def _forget_sent(self, force: bool) -> None:
+        """SQLite: delete the rows sent, if the write turn is free (or `force`: so many wait that the relay
+        waits for it). If the relay stops first, they are sent again (at least once, as after any crash)."""
         with write_turn(self._engine, blocking=force) as turn:
             if not turn:
                 return
             with self._engine.begin() as conn:
-                conn.execute(delete(self._outbox).where(self._outbox.c.id.in_(self._acknowledged)))
-            self._acknowledged = []
+                conn.execute(delete(self._outbox).where(self._outbox.c.id <= self._sent_upto))
+            self._sent_upto, self._kept = None, 0
 
     def run(self, stop: threading.Event) -> None:
         """Publishes until `stop`; an outage of the broker or the database is retried with capped backoff
@@ -136,9 +152,9 @@ class Relay:
         self.close()
 
     def close(self) -> None:
-        if self._acknowledged:
+        if self._sent_upto is not None:
             try:
-                self._forget_acknowledged(force=True)
+                self._forget_sent(force=True)
             except Exception as exc:  # noqa: BLE001 - the rows are sent again by the next relay: at least once
                 log.warning("acknowledged outbox rows not deleted at stop (%s); they will be sent again",
                             describe(exc))
@@ -147,9 +163,10 @@ class Relay:
             self._producer = None
 
 
-def relay_to(bootstrap_servers: str, engine: Engine, outbox: Table, client_id: str) -> Relay:
+def relay_to(bootstrap_servers: str, engine: Engine, outbox: Table, client_id: str,
+             reader: Engine | None = None) -> Relay:
     """A relay of `outbox` to the brokers at `bootstrap_servers` (its producer made on its first pass)."""
-    return Relay(engine, outbox, lambda: make_producer(bootstrap_servers, client_id))
+    return Relay(engine, outbox, lambda: make_producer(bootstrap_servers, client_id), reader=reader)
 
 
 def wait_until_empty(engine: Engine, outbox: Table, timeout: float = 30.0) -> bool:
