@@ -15,7 +15,16 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import yaml
-from flask import Blueprint, Response, make_response, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Response,
+    after_this_request,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -36,7 +45,9 @@ log = logging.getLogger("tienphong.dashboard")
 HERE = Path(__file__).resolve().parent
 TEXTS_FILE = HERE / "templates" / "dashboard" / "texts.yaml"
 LANGUAGES = ("vi", "en")
-LANG_KEY = "dashboard_lang"
+LANG_KEY = "dashboard_lang"  # where the choice was kept before its cookie; still read
+LANG_COOKIE = "tienphong_lang"
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
 # The page loads its scripts, styles and the vendored chart library from this service only, and reads
 # /api/v1 on the same origin: nothing inline, nothing from elsewhere.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -69,16 +80,27 @@ def page_words(lang: str) -> dict[str, str]:
     return texts(lang) | {f"def.{key}": text for key, text in definitions(lang).items()}
 
 
-def page_language() -> str:
-    """?lang=en|vi, remembered in the session so the choice follows the reader from page to page;
-    Vietnamese by default."""
+def chosen_language() -> str | None:
+    """The language the reader chose: ?lang=en|vi (then remembered), else the one remembered, else None.
+    Remembered in a cookie of its own, which the forms read and set too (forms_static/page.js): in the session
+    cookie, which every response re-sends, a request answered just after the choice undid it."""
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
-        if session.get(LANG_KEY) != chosen:
-            session[LANG_KEY] = chosen
+        if request.cookies.get(LANG_COOKIE) != chosen:
+            secure = request.is_secure
+
+            @after_this_request
+            def _remember(response: Response) -> Response:
+                response.set_cookie(LANG_COOKIE, chosen, max_age=LANG_COOKIE_SECONDS, samesite="Lax", secure=secure)
+                return response
         return chosen
-    remembered = session.get(LANG_KEY)
-    return remembered if remembered in LANGUAGES else "vi"
+    remembered = request.cookies.get(LANG_COOKIE) or session.get(LANG_KEY)  # the session's: before the cookie
+    return remembered if remembered in LANGUAGES else None
+
+
+def page_language() -> str:
+    """The page's language: the reader's choice (chosen_language), Vietnamese by default."""
+    return chosen_language() or "vi"
 
 
 def _login_redirect() -> WerkzeugResponse:

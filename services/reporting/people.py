@@ -8,10 +8,10 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from flask import Blueprint, Response, jsonify, request, session
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Engine, desc, select
 
-from services.reporting.dashboard import LANG_KEY, page_language
+from services.reporting.dashboard import chosen_language
 from services.reporting.domain import Fact, live_facts
 from services.reporting.history import row_to_fact
 from services.reporting.store import active_generation, of_participants, read_model, registered_in
@@ -103,10 +103,9 @@ def blueprint(reader: Engine, first_version: OrgTree, hierarchies: Hierarchies |
             "may_retract": principal.kind in ("union", "bank", "business", "admin"),
         }
         if person is not None and person.key_id == principal.key_id:
-            # one language for the person's dashboard and forms: ?lang= remembers a choice in the session,
-            # as the dashboard's pages do; null until one was made
-            page_language()
-            body["lang"] = session.get(LANG_KEY)
+            # one language for the person's dashboard and forms: ?lang= remembers a choice, as the dashboard's
+            # pages do; null until one was made
+            body["lang"] = chosen_language()
             body["csrf_token"] = csrf_token()
         response = jsonify(body)
         response.headers["Cache-Control"] = "no-store"

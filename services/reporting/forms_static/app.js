@@ -5,7 +5,7 @@
 "use strict";
 (() => {
   const FORMS = window.TP_FORMS, Q = window.TP_QUEUE;
-  const {state: S, t, el, show} = window.TP_PAGE;
+  const {state: S, t, el, show, chooseLanguage} = window.TP_PAGE;
   const {loadMe, refreshLists, send} = window.TP_SEND;
   const {formPage, targetOf} = window.TP_FORM;
   const {picker, loanPicker, loanLabel, loansSeen, timeline} = window.TP_PICKERS;
@@ -50,11 +50,9 @@
     document.getElementById("net").textContent = (navigator.onLine ? t("online") : t("offline"))
       + (S.signedOut ? ` · ${t("signed_out")}` : "");
     const tools = [el("button", {type: "button", lang: S.lang === "en" ? "vi" : "en", onclick: () => {
-      S.lang = S.lang === "en" ? "vi" : "en";
-      localStorage.setItem("tp.lang", S.lang);
+      chooseLanguage(S.lang === "en" ? "vi" : "en");  // the dashboard follows it too
       header();
       route();
-      if (navigator.onLine && S.me) loadMe(S.lang);  // the dashboard follows the choice
     }}, t("switch"))];
     if (S.me) {
       tools.push(el("a", {href: `/dashboard/${encodeURIComponent(S.me.scope)}`}, t("dashboard")));

@@ -5,8 +5,17 @@
 window.TP_PAGE = (() => {
   const T = window.TP_TEXTS;
   const main = document.getElementById("main");
-  const S = {lang: localStorage.getItem("tp.lang") === "en" ? "en" : "vi", me: null, people: [], communes: [],
-    signedOut: false};
+  // the language: the person's choice, in a cookie the dashboard reads and sets too (?lang=), else the one
+  // kept on the phone
+  const cookieLang = (document.cookie.match(/(?:^|;\s*)tienphong_lang=(vi|en)(?:;|$)/) || [])[1];
+  const S = {lang: cookieLang || (localStorage.getItem("tp.lang") === "en" ? "en" : "vi"), me: null, people: [],
+    communes: [], signedOut: false};
+  function chooseLanguage(lang) {
+    S.lang = lang;
+    localStorage.setItem("tp.lang", lang);
+    const secure = location.protocol === "https:" ? "; Secure" : "";
+    document.cookie = `tienphong_lang=${lang}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+  }
 
   const t = (key, params) => {
     const pair = T[key];
@@ -41,5 +50,5 @@ window.TP_PAGE = (() => {
   // replace a form opened meanwhile)
   const stillOn = (hash) => (location.hash || "#/") === hash;
 
-  return {state: S, t, fold, today, el, announce, show, stillOn};
+  return {state: S, t, fold, today, el, announce, show, stillOn, chooseLanguage};
 })();

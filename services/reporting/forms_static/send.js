@@ -6,11 +6,10 @@ window.TP_SEND = (() => {
   const {state: S} = window.TP_PAGE;
 
   // --- who is signed in ---------------------------------------------------------------------------
-  // `lang`: a language just chosen here, remembered by the server for the dashboard too; without it, the
-  // language last chosen anywhere (dashboard or forms) is taken up
-  async function loadMe(lang) {
+  // also takes up the language the person last chose anywhere (the dashboard's ?lang=, or these forms)
+  async function loadMe() {
     try {
-      const reply = await fetch(`/api/v1/me${lang ? `?lang=${lang}` : ""}`, {credentials: "same-origin", cache: "no-store"});
+      const reply = await fetch("/api/v1/me", {credentials: "same-origin", cache: "no-store"});
       if (reply.status === 401) return {signedOut: true};
       if (!reply.ok) return {};
       const body = await reply.json();
