@@ -5,12 +5,18 @@ more than it holds."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from shared.config import from_env
 from shared.db import make_engine
 from shared.ratelimit_store import SharedRateLimiter, SharedWindowLimiter
 from tests.support.system import settings
+
+
+class Limiter(Protocol):
+    def acquire(self, key: str) -> float: ...
 
 
 def access_url(tmp_path: Path, template: str | None) -> str:
@@ -31,24 +37,30 @@ def test_two_workers_share_one_bucket_per_service_and_key(tmp_path: Path, databa
     assert other_service.acquire("k1") == 0.0  # and so is another service's
 
 
+def granted_side_by_side(limiters: Sequence[Limiter], key: str, threads: int, each: int) -> list[bool]:
+    """`threads` threads, spread over the limiters (the workers), each asking `each` times for `key`."""
+    granted: list[bool] = []
+    lock = threading.Lock()
+
+    def ask(limiter: Limiter) -> None:
+        for _ in range(each):
+            ok = limiter.acquire(key) == 0.0
+            with lock:
+                granted.append(ok)
+
+    running = [threading.Thread(target=ask, args=(limiters[i % len(limiters)],)) for i in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return granted
+
+
 def test_concurrent_takers_get_exactly_the_burst(tmp_path: Path, database_template: str | None) -> None:
     url = access_url(tmp_path, database_template)
     # a burst of 20, refilling one token a minute: 8 threads on two "workers" taking 10 each
     limiters = [SharedRateLimiter(make_engine(url), "support", per_minute=1, burst=20) for _ in range(2)]
-    granted: list[bool] = []
-    lock = threading.Lock()
-
-    def take(limiter: SharedRateLimiter) -> None:
-        for _ in range(10):
-            ok = limiter.acquire("bank") == 0.0
-            with lock:
-                granted.append(ok)
-
-    threads = [threading.Thread(target=take, args=(limiters[i % 2],)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    granted = granted_side_by_side(limiters, "bank", threads=8, each=10)
     assert len(granted) == 80
     assert sum(granted) == 20
 
@@ -67,19 +79,6 @@ def test_login_attempts_are_counted_across_workers(tmp_path: Path, database_temp
 def test_concurrent_login_attempts_get_exactly_the_limit(tmp_path: Path, database_template: str | None) -> None:
     url = access_url(tmp_path, database_template)
     limiters = [SharedWindowLimiter(make_engine(url), "login-address", limit=12) for _ in range(2)]
-    granted: list[bool] = []
-    lock = threading.Lock()
-
-    def attempt(limiter: SharedWindowLimiter) -> None:
-        for _ in range(5):
-            ok = limiter.acquire("10.0.0.7") == 0.0
-            with lock:
-                granted.append(ok)
-
-    threads = [threading.Thread(target=attempt, args=(limiters[i % 2],)) for i in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    granted = granted_side_by_side(limiters, "10.0.0.7", threads=6, each=5)
     assert len(granted) == 30
     assert sum(granted) == 12

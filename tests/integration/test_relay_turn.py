@@ -5,7 +5,6 @@ The outbox is a SQLite file of its own whichever backend the suite runs on (Post
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 
@@ -39,10 +38,9 @@ def test_the_relay_sends_while_writers_hold_the_file(bootstrap: str, tmp_path: P
         # another process's write in progress: it holds the write turn and SQLite's write lock
         with write_turn(engine), engine.connect() as writer:
             writer.begin()
-            started = time.monotonic()
-            assert relay.run_once() == 3  # read and sent without waiting for the writer
+            # read and sent beside the writer (a pass that waited for its lock would fail: "database is locked")
+            assert relay.run_once() == 3
             assert relay.run_once() == 0  # and not sent twice while they wait to be deleted
-            assert time.monotonic() - started < 5
             writer.rollback()
         assert kept() == 3  # sent, not yet deleted: the turn was taken
         write("d", "e")

@@ -39,6 +39,12 @@ window.TP = (function () {
     const when = new Date(iso);
     return isNaN(when) ? iso : when.toLocaleString(page.lang === "en" ? "en-GB" : "vi-VN");
   }
+  /** The moment the page's figures are read as known at: the end of its ?known_at day (Vietnam time), or null
+   *  (as corrected now). */
+  function knownAt() {
+    const day_ = query().get("known_at");
+    return day_ ? `${day_}T23:59:59+07:00` : null;
+  }
   function isoToday() {
     const now = new Date();
     return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
@@ -224,6 +230,6 @@ window.TP = (function () {
   keepQueryOnLinks();
   printButton();
 
-  return { page, t, label, num, vnd, pct, day, moment, isoToday, api, pooled, query, setQuery, carried,
+  return { page, t, label, num, vnd, pct, day, moment, isoToday, knownAt, api, pooled, query, setQuery, carried,
     keepQueryOnLinks, element, define, agencyName, unitName, eventDetails, live, stamp, showError, HttpError };
 })();

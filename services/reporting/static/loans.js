@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const { page, t, label, num, vnd, day, api, query, carried, element, isoToday } = TP;
+  const { page, t, label, num, vnd, day, api, query, carried, element, isoToday, knownAt } = TP;
   const card = document.getElementById("loans-card");
   if (!card) return;
   const code = page.org_unit.code;
@@ -51,11 +51,8 @@
   async function refresh() {
     const mine = ++loading;
     try {
-      // as known then, when the page shows it so (the end of the chosen day, Vietnam time, as the report)
-      const known = query().get("known_at");
       const body = await api(`loans/${encodeURIComponent(code)}`,
-        { as_of: query().get("as_of") || isoToday(), hierarchy: query().get("hierarchy"),
-          known_at: known ? `${known}T23:59:59+07:00` : null });
+        { as_of: query().get("as_of") || isoToday(), hierarchy: query().get("hierarchy"), known_at: knownAt() });
       if (mine === loading) render(body);
       card.dataset.loaded = "true";
     } catch (error) {

@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const { page, t, label, day, api, query, setQuery, element } = TP;
+  const { page, t, label, day, api, query, setQuery, element, knownAt } = TP;
   const { kindOf } = TPR;
   const code = page.org_unit.code;
   const FILTERS = ["sector", "source", "status"];
@@ -65,11 +65,6 @@
     if (kind === "month") return `${code_}-01`;
     if (kind === "half_year") return `${code_.slice(0, 4)}-${code_.endsWith("H1") ? "01" : "07"}-01`;
     return `${code_}-01-01`;
-  }
-  /** The report as known at the end of the chosen day (Vietnam time), or null: as corrected now. */
-  function knownAt() {
-    const day_ = query().get("known_at");
-    return day_ ? `${day_}T23:59:59+07:00` : null;
   }
   function fillKnown() {
     const day_ = query().get("known_at");
