@@ -2,6 +2,8 @@
 one load generator (wrk, a Lua script for the POST bodies) and one gunicorn setting (workers, threads):
 
   hello       a WSGI hello-world (bench/peers/hello.py): the ceiling of gunicorn and the HTTP stack here
+  flask hello Flask parsing the JSON body and answering, nothing else (bench/peers/flask_hello.py): the
+              ceiling of any Flask endpoint here, before it does any work
   naive       Flask + SQLite, an event row and an outbox row per request, WAL, synchronous=FULL
               (bench/peers/naive_writes.py): the floor a real write service on SQLite must reach
   naive postgresql  the same on PostgreSQL, synchronous_commit=on (bench/peers/naive_writes_pg.py): what
@@ -14,6 +16,7 @@ measured while the POSTs run; for the support runs, also where the whole machine
 role (web workers, relay, consumers, broker, PostgreSQL, wrk, other). Asserts nothing.
 
     .venv/bin/python bench/write_peers.py [--seconds 20] [--connections 16] [--workers N] [--no-postgresql]
+                                          [--no-sqlite] [--before CHECKOUT]
 
 wrk, not a Python client: one C process drives thousands of requests a second for a few per cent of a core,
 so on a 2-core box the generator takes the least it can from the servers it measures, and the same from each.
@@ -33,6 +36,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 
 import requests
@@ -192,6 +196,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "8")))
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--no-postgresql", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true", help="the support service on PostgreSQL only")
     parser.add_argument("--before", type=Path, metavar="CHECKOUT",
                         help="also run the support service of another checkout (e.g. /work/main) as it ships its "
                              "gunicorn settings, in the same run: the before of a before/after table")
@@ -207,10 +212,12 @@ def main() -> None:
         plain = lua_script(work / "plain.lua", [str(uuid.uuid4()) for _ in range(args.participants)], "none")
         with gunicorn("bench.peers.hello:app", args.workers, args.threads, {}, work / "hello.log") as (url, pid):
             results["hello"] = measure("hello-world", url, plain, args, lambda: process_tree(pid))
+        with gunicorn("bench.peers.flask_hello:app", args.workers, args.threads, {}, work / "flask.log") as (url, pid):
+            results["flask hello"] = measure("Flask hello-world", url, plain, args, lambda: process_tree(pid))
         with gunicorn("bench.peers.naive_writes:app", args.workers, args.threads,
                       {"NAIVE_DB": str(work / "naive.db")}, work / "naive.log") as (url, pid):
             results["naive"] = measure("naive Flask+SQLite", url, plain, args, lambda: process_tree(pid))
-        backends = [("sqlite", None)]
+        backends: list[tuple[str, str | None]] = [] if args.no_sqlite else [("sqlite", None)]
         if not args.no_postgresql:
             os.environ["TIENPHONG_TEST_DB"] = "postgresql"  # fresh_template() makes databases only then
             template = fresh_template()
@@ -236,22 +243,22 @@ def main() -> None:
                 script = lua_script(work / f"{backend}.lua", ids, system.bank_token)
                 with freshness(system) as samples:
                     results[backend] = measure(f"support ({backend})", system.urls["support"], script, args,
-                                               lambda d=data_dir: gunicorn_of("support", d), by_role=True)
+                                               partial(gunicorn_of, "support", data_dir), by_role=True)
                 fresh[backend] = samples
     print_table(results, fresh)
 
 
 def print_table(results: dict[str, dict[str, float]], fresh: dict[str, list[float]]) -> None:
-    hello, naive = results["hello"]["rps"], results["naive"]["rps"]
-    print("\n| peer | requests/s | p50 ms | p99 ms | x hello | x naive | CPU ms/request | machine busy | "
-          "freshness p95 ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    hello, naive, flask = (results[peer]["rps"] for peer in ("hello", "naive", "flask hello"))
+    print("\n| peer | requests/s | p50 ms | p99 ms | x hello | x flask hello | x naive | CPU ms/request | "
+          "machine busy | freshness p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, figures in results.items():
         samples = sorted(fresh.get(name, []))
         p95 = f"{samples[int(0.95 * (len(samples) - 1))]:.0f} ({len(samples)} probes)" if samples else ""
         print(f"| {name} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p99']:.1f} | "
-              f"{figures['rps'] / hello:.2f} | {figures['rps'] / naive:.2f} | {figures['cpu_ms']:.2f} | "
-              f"{figures['busy']:.0f} % | {p95} |")
+              f"{figures['rps'] / hello:.2f} | {figures['rps'] / flask:.2f} | {figures['rps'] / naive:.2f} | "
+              f"{figures['cpu_ms']:.2f} | {figures['busy']:.0f} % | {p95} |")
 
 
 if __name__ == "__main__":

@@ -46,9 +46,11 @@ def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     app.config["TIENPHONG"] = config
     engine = make_engine(config.database_url, pool_size=config.db_pool_size, max_overflow=POOL_OVERFLOW,
                          durable=config.service in WRITE_SERVICES)
-    # the access database serves look-ups cached for seconds and one rate-limit statement a request: half as many
-    access = AccessStore(make_engine(config.access_url, pool_size=max(2, config.db_pool_size // 2),
-                                     max_overflow=POOL_OVERFLOW, durable=True))
+    # the access database serves look-ups cached for seconds and one rate-limit statement a request: half as many,
+    # all kept open: overflow connections were opened and closed again all the time under load (py-spy: 5 % of
+    # a busy PostgreSQL POST's time went to connecting, a server process started each time)
+    access = AccessStore(make_engine(config.access_url, pool_size=max(2, config.db_pool_size // 2) + POOL_OVERFLOW,
+                                     max_overflow=0, durable=True))
     if migrate:
         access.migrate()
     tree = load(config.org_units_file)
