@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect
 
 from services.reporting import reports, target_store
 from services.reporting.alerts import months_before
@@ -16,6 +16,7 @@ from services.reporting.params import parse_date, parse_known_at, parse_period_a
 from services.reporting.store import ReadModel, active_generation, read_model
 from services.reporting.targets import Targets
 from shared.access_web import require_scope
+from shared.db import write_turn
 from shared.orgunits import OrgTree
 from shared.web import ApiError
 
@@ -31,9 +32,15 @@ class Models:
     def current(self) -> ReadModel:
         with self._reader.connect() as conn:
             model = read_model(active_generation(conn))
-        if model.generation not in self._created:
-            model.create(self._engine)
-            self._created.add(model.generation)
+            missing = model.generation not in self._created and not all(
+                inspect(conn).has_table(table.name) for table in model.metadata.sorted_tables)
+        if missing:
+            # only when a table is missing, and in the writers' turn: on SQLite, creating checks each table
+            # under the write lock, where a request waited in SQLite's busy handler while the consumers handed
+            # the lock to each other, batch after batch
+            with write_turn(self._engine):
+                model.create(self._engine)
+        self._created.add(model.generation)
         return model
 
 

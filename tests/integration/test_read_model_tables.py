@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, text
 
-from services.reporting.store import VERSIONS, read_model
+from services.reporting.reads import Models
+from services.reporting.store import VERSIONS, ReadModel, read_model
 from shared.config import Config, from_env
 from shared.db import make_engine, migrate
 
@@ -74,3 +76,29 @@ def test_sums_tables_leave_room_for_updates_in_place(tmp_path: Path, database_te
     finally:
         model.drop(engine)
         engine.dispose()
+
+
+def test_a_read_finds_existing_tables_without_waiting_for_the_writers(tmp_path: Path,
+                                                                      database_template: str | None) -> None:
+    """A reporting worker's first read of a generation only looks for its tables: on SQLite, creating them
+    meant the write lock, which a request waited for in SQLite's busy handler while a consumer wrote."""
+    config = reporting_config(tmp_path, database_template)
+    engine, reader = make_engine(config.database_url), make_engine(config.database_url, read_only=True)
+    migrate(engine, VERSIONS)
+    models = Models(engine, reader)
+    first = models.current()  # creates the active generation's tables
+    assert inspect(engine).has_table(first.events.name)
+    busy = engine.connect()
+    try:
+        busy.begin()  # a consumer's batch: on SQLite, BEGIN IMMEDIATE holds the write lock
+        busy.execute(text(f"DELETE FROM {first.stats.name} WHERE name = 'none'"))
+        found: list[ReadModel] = []
+        worker = threading.Thread(target=lambda: found.append(Models(engine, reader).current()), daemon=True)
+        worker.start()
+        worker.join(timeout=5)
+        assert found and found[0].generation == first.generation, "a read waited for the writers' lock"
+    finally:
+        busy.rollback()
+        busy.close()
+        engine.dispose()
+        reader.dispose()
