@@ -41,6 +41,15 @@ def status_reader(config: Config) -> Engine:
     return make_engine(config.database_url, read_only=True, pool_size=1, max_overflow=POOL_OVERFLOW)
 
 
+def request_reader(config: Config, engine: Engine) -> Engine:
+    """The engine a write service's GETs read through: on SQLite a read-only one (the writers' engine takes the
+    write lock at BEGIN, so a read queued in SQLite's busy handler behind the POSTs, which take turns on a kernel
+    lock and hand it to each other); on PostgreSQL the writers' own pool, where reads never wait for writes."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    return make_engine(config.database_url, read_only=True)
+
+
 def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:
     app = base_app(f"tienphong.{config.service}")
     app.config["TIENPHONG"] = config

@@ -46,6 +46,7 @@ def _write(summary: str, body: type[Schema], responses: dict[int, str] = WRITE_R
 
 
 def blueprint(writer: Writer, engine: Engine, tree: OrgTree) -> Blueprint:
+    """`engine`: what the GETs read through (shared.service.request_reader); every write goes through `writer`."""
     bp = Blueprint("registration", __name__, url_prefix="/api/v1")
 
     @bp.post("/participants")

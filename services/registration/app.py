@@ -10,7 +10,7 @@ from shared.config import Config, from_env
 from shared.db import migrate as run_migrations
 from shared.hierarchy_store import HierarchySource
 from shared.messaging.topics import REGISTRATION_EVENTS
-from shared.service import build_service, status_reader, watch_messaging
+from shared.service import build_service, request_reader, status_reader, watch_messaging
 from shared.sessions import install_session_auth
 from shared.write_api import Writer
 
@@ -27,7 +27,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
                                 config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(REGISTRATION_EVENTS), parts.tree,
                     "registration", config.program_start, limits=config.plausibility, hierarchy=hierarchy)
-    parts.app.register_blueprint(api.blueprint(writer, parts.engine, parts.tree))
+    parts.app.register_blueprint(api.blueprint(writer, request_reader(config, parts.engine), parts.tree))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     parts.app.register_blueprint(org_units.blueprint(writer, hierarchy))
     watch_messaging(parts, config, reader, outbox=outbox)

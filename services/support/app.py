@@ -20,7 +20,7 @@ from shared.hierarchy_store import HierarchySource
 from shared.messaging.offsets import EndOffsets
 from shared.messaging.progress import ConsumerProgress
 from shared.messaging.topics import REGISTRATION_EVENTS, SUPPORT_EVENTS
-from shared.service import build_service, status_reader, watch_messaging
+from shared.service import build_service, request_reader, status_reader, watch_messaging
 from shared.sessions import install_session_auth
 from shared.write_api import Writer
 
@@ -38,7 +38,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
                                 config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(SUPPORT_EVENTS), parts.tree, "support",
                     config.program_start, limits=config.plausibility, hierarchy=hierarchy)
-    parts.app.register_blueprint(api.blueprint(writer, parts.engine))
+    parts.app.register_blueprint(api.blueprint(writer, request_reader(config, parts.engine)))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     # support's consumer stores its offsets under its group's name (tienphong/workers.py)
     group = config.consumer_group or f"{config.topic_prefix}-support"
