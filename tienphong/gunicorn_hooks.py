@@ -54,11 +54,6 @@ def on_starting(server: Any) -> None:
         stale.unlink(missing_ok=True)
 
 
-def web_niceness(env: dict[str, str] | None = None) -> int:
-    """How much lower than the rest an HTTP worker runs: TIENPHONG_WEB_NICE, 3 by default, 0 for equal."""
-    return int((os.environ if env is None else env).get("TIENPHONG_WEB_NICE", "3"))
-
-
 def post_fork(server: Any, worker: Any) -> None:
     """The kernel kills this worker when its master dies, however it dies (kill -9 included): an orphan would
     keep serving on the listening socket, and a new master could not bind the port ("Connection in use").
@@ -70,10 +65,6 @@ def post_fork(server: Any, worker: Any) -> None:
     if os.getppid() != server.pid:  # the master died between fork and prctl: no signal will come
         sys.stderr.write("gunicorn master gone before the worker started\n")
         os._exit(1)
-    # When the cores are saturated by requests, the relay and the projection (processes of their own) go first:
-    # the events' way to the dashboards waits less behind the request threads (PostgreSQL at peak, alternated:
-    # freshness p50 66-93 ms against 105-128). Only a worker's own share among this host's processes changes.
-    os.nice(web_niceness())
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -34,10 +34,6 @@ def children(pid: int) -> list[int]:
     return [int(child) for child in listed.split()]
 
 
-def niceness(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
-
-
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -79,8 +75,6 @@ def test_workers_share_metrics_and_budget_and_die_with_their_master(env: dict[st
     with serve(env, port, log) as master:
         workers = children(master.pid)
         assert len(workers) == WORKERS, log.read_text()
-        # workers yield to the relay and the projection when the cores are saturated (TIENPHONG_WEB_NICE, 3)
-        assert [niceness(pid) for pid in workers] == [min(19, niceness(master.pid) + 3)] * WORKERS
         base = f"http://127.0.0.1:{port}"
         assert (tmp_path / "run" / f"registration-{port}" / "gunicorn.ctl").exists()
         assert not (home / ".gunicorn").exists()
