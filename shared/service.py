@@ -41,13 +41,12 @@ def status_reader(config: Config) -> Engine:
     return make_engine(config.database_url, read_only=True, pool_size=1, max_overflow=POOL_OVERFLOW)
 
 
-def request_reader(config: Config, engine: Engine) -> Engine:
-    """The engine a write service's GETs read through: on SQLite a read-only one (the writers' engine takes the
-    write lock at BEGIN, so a read queued in SQLite's busy handler behind the POSTs, which take turns on a kernel
-    lock and hand it to each other); on PostgreSQL the writers' own pool, where reads never wait for writes."""
-    if engine.dialect.name != "sqlite":
-        return engine
-    return make_engine(config.database_url, read_only=True)
+def request_reader(engine: Engine, status: Engine) -> Engine:
+    """The engine a write service's GETs read through: on SQLite its read-only `status` engine (status_reader; a
+    SQLite engine's pool is not sized), since the writers' engine takes the write lock at BEGIN and a read
+    queued in SQLite's busy handler behind the POSTs, which take turns on a kernel lock and hand it to each
+    other; on PostgreSQL the writers' own pool, sized for requests, where reads never wait for writes."""
+    return status if engine.dialect.name == "sqlite" else engine
 
 
 def build_service(config: Config, title: str, migrate: bool) -> ServiceParts:

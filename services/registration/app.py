@@ -27,7 +27,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
                                 config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(REGISTRATION_EVENTS), parts.tree,
                     "registration", config.program_start, limits=config.plausibility, hierarchy=hierarchy)
-    parts.app.register_blueprint(api.blueprint(writer, request_reader(config, parts.engine), parts.tree))
+    parts.app.register_blueprint(api.blueprint(writer, request_reader(parts.engine, reader), parts.tree))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     parts.app.register_blueprint(org_units.blueprint(writer, hierarchy))
     watch_messaging(parts, config, reader, outbox=outbox)

@@ -38,7 +38,7 @@ def create_app(config: Config | None = None, migrate: bool = True) -> Flask:
                                 config.hierarchy_refresh_seconds)
     writer = Writer(parts.engine, event_store, outbox, config.topic(SUPPORT_EVENTS), parts.tree, "support",
                     config.program_start, limits=config.plausibility, hierarchy=hierarchy)
-    parts.app.register_blueprint(api.blueprint(writer, request_reader(config, parts.engine)))
+    parts.app.register_blueprint(api.blueprint(writer, request_reader(parts.engine, reader)))
     parts.app.register_blueprint(imports.blueprint(writer, parts.tree))
     # support's consumer stores its offsets under its group's name (tienphong/workers.py)
     group = config.consumer_group or f"{config.topic_prefix}-support"

@@ -4,22 +4,11 @@ likely-duplicate check still answer at once."""
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from sqlalchemy import text
 
 from shared.db import make_engine
+from tests.support.answers import answered_within
 from tests.support.system import System, registration_body
-
-
-def answered_within(seconds: float, ask: Any) -> Any:
-    replies: list[Any] = []
-    worker = threading.Thread(target=lambda: replies.append(ask()), daemon=True)
-    worker.start()
-    worker.join(timeout=seconds)
-    assert replies, f"no answer within {seconds} s while a writer held the database"
-    return replies[0]
 
 
 def test_reads_answer_while_a_writer_holds_the_database(system: System) -> None:
